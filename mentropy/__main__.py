@@ -1,0 +1,3 @@
+from mentropy.cli import main
+
+main()

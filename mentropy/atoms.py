@@ -1,0 +1,119 @@
+"""Character classes, normalisation and atoms (DESIGN §2).
+
+Text becomes code points once; full-width ASCII is matched as half-width, but every output keeps
+the original text and offsets. Atoms are never split: a Han character, a run of digits/letters
+(``3.14``, ``iPhone7``, ``COVID-19``, ``２０００``, ``40%``), a run of one space or punctuation mark,
+and (by default) time words such as ``1998年`` and ``一九九八年``.
+"""
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+
+import numpy as np
+
+from mentropy._kernels import atoms as K
+
+HAN_RANGES = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF), (0x20000, 0x3FFFF))
+HAN_EXTRA = (0x3007, 0x25CB)  # 〇 and ○, used as zero
+HAN_NUMERALS = "〇○零一二三四五六七八九十百千万亿两"
+
+KIND_NAMES = {K.K_HAN: "han", K.K_NUM: "num", K.K_LATIN: "latin", K.K_SPACE: "space",
+              K.K_PUNCT: "punct", K.K_TIME: "time"}
+
+
+def _build_tables() -> tuple[np.ndarray, np.ndarray]:
+    norm = np.arange(0x10000, dtype=np.uint32)
+    norm[0xFF01:0xFF5F] -= 0xFEE0  # full-width ASCII -> ASCII
+    norm[0x3000] = 0x20  # ideographic space
+    cls = np.zeros(0x10000, dtype=np.uint8)
+    for cp in range(0x10000):
+        cat = unicodedata.category(chr(cp))
+        if cat == "Nd":
+            cls[cp] = K.C_DIGIT
+        elif cat[0] == "L":
+            cls[cp] = K.C_LETTER
+        elif cat[0] == "Z" or chr(cp).isspace():
+            cls[cp] = K.C_SPACE
+        elif cat in ("Mn", "Mc", "Me") or cp == 0x200D or 0xFE00 <= cp <= 0xFE0F:
+            cls[cp] = K.C_MARK
+    for lo, hi in HAN_RANGES:
+        if hi < 0x10000:
+            cls[lo:hi + 1] = K.C_HAN
+    for cp in HAN_EXTRA:
+        cls[cp] = K.C_HAN
+    for ch in HAN_NUMERALS:
+        cls[ord(ch)] = K.C_HANNUM
+    cls[0x3000] = K.C_SPACE
+    # full-width forms take the class of their half-width form
+    cls[0xFF01:0xFF5F] = cls[norm[0xFF01:0xFF5F]]
+    return norm, cls
+
+
+NORM_TABLE, CLASS_TABLE = _build_tables()
+
+
+def _astral_classes(cps: np.ndarray) -> np.ndarray:
+    out = np.zeros(cps.shape[0], dtype=np.uint8)
+    han = (cps >= 0x20000) & (cps <= 0x3FFFF)
+    out[han] = K.C_HAN
+    for cp in np.unique(cps[~han]):
+        cat = unicodedata.category(chr(int(cp)))
+        value = K.C_MARK if cat in ("Mn", "Mc", "Me") or 0xE0100 <= cp <= 0xE01EF else \
+            K.C_LETTER if cat[0] == "L" else K.C_DIGIT if cat == "Nd" else K.C_OTHER
+        out[~han & (cps == cp)] = value
+    return out
+
+
+def codepoints(text: str) -> np.ndarray:
+    """The code points of `text` as uint32 (lone surrogates pass through)."""
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+
+
+def normalise(cps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return (normalised code points, classes) for raw code points."""
+    bmp = cps < 0x10000
+    if bmp.all():
+        return NORM_TABLE[cps], CLASS_TABLE[cps]
+    norm = cps.copy()
+    cls = np.empty(cps.shape[0], dtype=np.uint8)
+    norm[bmp] = NORM_TABLE[cps[bmp]]
+    cls[bmp] = CLASS_TABLE[cps[bmp]]
+    cls[~bmp] = _astral_classes(cps[~bmp])
+    return norm, cls
+
+
+def normalise_text(text: str) -> str:
+    """Full-width ASCII and the ideographic space mapped to ASCII; same length as `text`."""
+    cps = codepoints(text)
+    if cps.shape[0] == 0:
+        return text
+    norm, _ = normalise(cps)
+    return norm.astype(np.uint32).tobytes().decode("utf-32-le", "surrogatepass")
+
+
+@dataclass(frozen=True)
+class Atoms:
+    """Atoms of one text: atom a spans code points starts[a]:starts[a+1] of the original text."""
+
+    cps: np.ndarray  # uint32[n] normalised code points
+    starts: np.ndarray  # int64[m + 1]
+    kinds: np.ndarray  # int8[m]
+
+    def __len__(self) -> int:
+        return int(self.kinds.shape[0])
+
+
+def atomize(text: str, *, time_atoms: bool = True) -> Atoms:
+    """Split `text` into atoms; ``''.join`` of the atom strings is `text`."""
+    cps = codepoints(text)
+    norm, cls = normalise(cps)
+    starts, kinds = K.atomize(norm, cls, bool(time_atoms))
+    return Atoms(norm, starts, kinds)
+
+
+def atom_strings(text: str, *, time_atoms: bool = True) -> list[str]:
+    """The atoms of `text` as strings (for inspection and tests)."""
+    a = atomize(text, time_atoms=time_atoms)
+    s = a.starts.tolist()
+    return [text[s[i]:s[i + 1]] for i in range(len(a))]
