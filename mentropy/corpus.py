@@ -1,0 +1,426 @@
+"""Corpus input: files, folders, globs, .gz/.bz2 and stdin as a stream of decoded text blocks.
+
+Input is read in blocks of raw bytes, never by lines (DESIGN §7: a 1 GB file may have no newline).
+Each block is cut at a safe point -- after its last newline, else at a character boundary -- so no
+character is split, the texts of a source's blocks concatenate to exactly its decoded text, and a
+decode error names the file, line and byte offset (DESIGN §2.2).
+"""
+from __future__ import annotations
+
+import bz2
+import codecs
+import glob
+import gzip
+import io
+import os
+import sys
+import zlib
+from dataclasses import dataclass
+from typing import IO, Iterator, Sequence, Union
+
+from tqdm import tqdm
+
+from mentropy.errors import InputError, MentropyError
+
+PathSpec = Union[str, "os.PathLike[str]"]
+SourceSpec = Union["Source", PathSpec]
+
+STDIN = "-"
+STDIN_NAME = "<stdin>"
+SNIFF_BYTES = 8192  # the head checked for binary content, independent of the block size
+ERRORS = ("strict", "replace", "ignore")
+COMPRESSED = {".gz": "gzip", ".bz2": "bz2"}
+
+_UTF8_BOM = codecs.BOM_UTF8
+_UNICODE_BOMS = (  # UTF-32 first: its little-endian mark starts with UTF-16's
+    (codecs.BOM_UTF32_LE, "UTF-32", "utf-32"), (codecs.BOM_UTF32_BE, "UTF-32", "utf-32"),
+    (codecs.BOM_UTF16_LE, "UTF-16", "utf-16"), (codecs.BOM_UTF16_BE, "UTF-16", "utf-16"),
+)
+_MAGIC = (
+    (b"\x1f\x8b", "gzip data"), (b"\x89PNG\r\n\x1a\n", "PNG image"), (b"%PDF-", "PDF document"),
+    (b"PK\x03\x04", "ZIP archive"), (b"PK\x05\x06", "ZIP archive"), (b"\x7fELF", "ELF executable"),
+    (b"BZh", "bzip2 data"),
+)
+
+
+@dataclass(frozen=True)
+class Source:
+    """One input: `path` is its display name ("<stdin>" for stdin), `size` its bytes on disk."""
+
+    path: str
+    size: int | None
+    compression: str | None = None  # "gzip", "bz2" or None
+    stdin: bool = False
+
+    def open(self) -> IO[bytes]:
+        """Open the (decompressed) content as a binary stream; closing it never closes stdin."""
+        if self.stdin:
+            return _StdinReader(sys.stdin.buffer)
+        opener = {"gzip": gzip.open, "bz2": bz2.open}.get(self.compression or "", open)
+        try:
+            return opener(self.path, "rb")
+        except OSError as exc:
+            raise InputError(self.path, f"cannot open ({exc.strerror or exc})") from None
+
+    def _open_raw(self) -> tuple[IO[bytes], IO[bytes] | None]:
+        """(content stream, raw compressed file or None); the raw position drives progress."""
+        if self.stdin or self.compression is None:
+            return self.open(), None
+        try:
+            raw = open(self.path, "rb")
+        except OSError as exc:
+            raise InputError(self.path, f"cannot open ({exc.strerror or exc})") from None
+        if self.compression == "gzip":
+            return gzip.GzipFile(fileobj=raw, mode="rb"), raw
+        return bz2.BZ2File(raw, "rb"), raw
+
+
+@dataclass(frozen=True)
+class TextBlock:
+    """The text decoded from `n_bytes` bytes of `path` from `byte_offset`, at line `first_line`."""
+
+    text: str
+    path: str
+    first_line: int
+    byte_offset: int
+    n_bytes: int
+
+
+class _StdinReader(io.RawIOBase):
+    """Standard input's binary buffer behind a close() that leaves stdin open."""
+
+    def __init__(self, buffer: IO[bytes]) -> None:
+        self._buffer = buffer
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b) -> int:  # type: ignore[override]
+        data = self._buffer.read(len(b))
+        b[:len(data)] = data
+        return len(data)
+
+    def read(self, size: int = -1) -> bytes:  # type: ignore[override]
+        return self._buffer.read(size)
+
+
+def resolve_sources(specs: SourceSpec | Sequence[SourceSpec]) -> list[Source]:
+    """Expand files, folders (recursively), glob patterns and "-" (stdin) into sources, in order.
+
+    Folder and glob matches are sorted by path; hidden files and folders inside a folder are
+    skipped. A missing file, a glob matching nothing or a folder without files raises `InputError`.
+    """
+    if isinstance(specs, (str, os.PathLike, Source)):
+        specs = [specs]
+    if len(specs) == 0:
+        raise MentropyError("no input given")
+    out: list[Source] = []
+    for spec in specs:
+        if isinstance(spec, Source):
+            out.append(spec)
+            continue
+        spec = os.fspath(spec)
+        if spec == STDIN:
+            if any(s.stdin for s in out):
+                raise MentropyError("standard input ('-') is given more than once")
+            out.append(Source(STDIN_NAME, None, stdin=True))
+        elif os.path.isdir(spec):
+            found = _walk(spec)
+            if not found:
+                raise InputError(spec, "folder has no files")
+            out.extend(found)
+        elif os.path.exists(spec):
+            out.append(_file_source(spec))
+        elif any(c in spec for c in "*?["):
+            matches = sorted(glob.glob(spec, recursive=True))
+            if not matches:
+                raise InputError(spec, "no file matches this pattern")
+            for match in matches:
+                out.extend(_walk(match) if os.path.isdir(match) else [_file_source(match)])
+        else:
+            raise InputError(spec, "no such file or folder")
+    return out
+
+
+def _file_source(path: str) -> Source:
+    try:
+        st = os.stat(path)
+    except OSError as exc:
+        raise InputError(path, f"cannot open ({exc.strerror or exc})") from None
+    size = st.st_size if os.path.isfile(path) else None  # FIFOs and devices have no size
+    ext = os.path.splitext(path)[1].lower()
+    return Source(path, size, COMPRESSED.get(ext))
+
+
+def _walk(folder: str) -> list[Source]:
+    found: list[tuple[tuple[str, ...], str]] = []
+    for root, dirs, files in os.walk(folder):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        for name in files:
+            path = os.path.join(root, name)
+            if not name.startswith(".") and os.path.isfile(path):
+                rel = os.path.relpath(path, folder)
+                found.append((tuple(rel.split(os.sep)), path))
+    return [_file_source(path) for _, path in sorted(found)]
+
+
+def iter_blocks(sources: SourceSpec | Sequence[SourceSpec], *, encoding: str = "utf-8",
+                errors: str = "strict", block_bytes: int = 4 << 20, progress: bool | None = None,
+                desc: str = "reading") -> Iterator[TextBlock]:
+    """Decoded text blocks of every source in order, each from about `block_bytes` raw bytes.
+
+    `errors` is "strict" (an invalid byte raises `InputError` with line and byte offset),
+    "replace" or "ignore". `progress`: True = a tqdm bar over bytes on stderr, False = none,
+    None = only when stderr is a terminal. Options are checked and paths resolved at call time.
+    """
+    return (block for _, block in _stream(sources, encoding, errors, block_bytes, progress, desc))
+
+
+def iter_lines(sources: SourceSpec | Sequence[SourceSpec], *, encoding: str = "utf-8",
+               errors: str = "strict", block_bytes: int = 4 << 20, progress: bool | None = None,
+               desc: str = "reading") -> Iterator[tuple[str, str, int]]:
+    """(path, line without "\\n" or "\\r\\n", 1-based line number) for every line of every source.
+
+    Lines end at "\\n"; a last line without one is still yielded, an empty file yields nothing.
+    A long line is held whole, but nothing beyond it and one block is kept in memory.
+    """
+    blocks = _stream(sources, encoding, errors, block_bytes, progress, desc)
+    return _split_lines(blocks)
+
+
+def read_texts(sources: SourceSpec | Sequence[SourceSpec], **options) -> list[str]:
+    """The block texts of every source, in order (for small inputs and tests); see `iter_blocks`."""
+    return [block.text for block in iter_blocks(sources, **options)]
+
+
+def _split_lines(blocks: Iterator[tuple[int, TextBlock]]) -> Iterator[tuple[str, str, int]]:
+    current, path, line_no, pending = -1, "", 1, []
+    for index, block in blocks:
+        if index != current:
+            if pending and (rest := "".join(pending)):
+                yield path, _chomp(rest), line_no
+            current, path, line_no, pending = index, block.path, 1, []
+        parts = block.text.split("\n")
+        if len(parts) > 1:
+            pending.append(parts[0])
+            yield path, _chomp("".join(pending)), line_no
+            line_no += 1
+            for part in parts[1:-1]:
+                yield path, _chomp(part), line_no
+                line_no += 1
+            pending = []
+        if parts[-1]:
+            pending.append(parts[-1])
+    if pending and (rest := "".join(pending)):
+        yield path, _chomp(rest), line_no
+
+
+def _chomp(line: str) -> str:
+    return line[:-1] if line.endswith("\r") else line
+
+
+def _stream(sources: SourceSpec | Sequence[SourceSpec], encoding: str, errors: str,
+            block_bytes: int, progress: bool | None,
+            desc: str) -> Iterator[tuple[int, TextBlock]]:
+    """Check options and resolve sources now; return a lazy stream of (source index, block)."""
+    try:
+        codec = codecs.lookup(encoding)
+    except LookupError:
+        raise MentropyError(f"unknown encoding {encoding!r}") from None
+    if not getattr(codec, "_is_text_encoding", True):  # e.g. "rot13", "base64"
+        raise MentropyError(f"{encoding!r} is not a text encoding")
+    if errors not in ERRORS:
+        raise MentropyError(f"errors must be one of {', '.join(ERRORS)}, not {errors!r}")
+    if not isinstance(block_bytes, int) or block_bytes < 1:
+        raise MentropyError(f"block_bytes must be a positive integer, not {block_bytes!r}")
+    resolved = resolve_sources(sources)
+    sizes = [s.size for s in resolved]
+    total = None if None in sizes else sum(sizes)
+    disable = None if progress is None else not progress
+    return _generate(resolved, codec, errors, block_bytes, total, disable, desc)
+
+
+def _generate(sources: list[Source], codec: codecs.CodecInfo, errors: str, block_bytes: int,
+              total: int | None, disable: bool | None,
+              desc: str) -> Iterator[tuple[int, TextBlock]]:
+    with tqdm(total=total, unit="B", unit_scale=True, desc=desc, file=sys.stderr,
+              disable=disable) as bar:
+        for index, source in enumerate(sources):
+            for block in _source_blocks(source, codec, errors, block_bytes, bar):
+                yield index, block
+
+
+class _Reader:
+    """Reads a source's content, replays a sniffed head, and feeds the progress bar."""
+
+    def __init__(self, source: Source, stream: IO[bytes], raw: IO[bytes] | None, bar: tqdm) -> None:
+        self.source, self.stream, self.raw, self.bar = source, stream, raw, bar
+        self.head = memoryview(b"")
+        self.done = 0  # progress units reported so far
+
+    def peek(self, n: int) -> bytes:
+        """The first `n` bytes (fewer at end of input); they are read again by `read`."""
+        parts, got = [], 0
+        while got < n and (data := self._read(n - got)):
+            parts.append(data)
+            got += len(data)
+        head = b"".join(parts)
+        self.head = memoryview(head)
+        return head
+
+    def read(self, n: int) -> bytes:
+        if not self.head:
+            return self._read(n)
+        out, self.head = self.head[:n].tobytes(), self.head[n:]
+        return out + self._read(n - len(out)) if len(out) < n else out
+
+    def _read(self, n: int) -> bytes:
+        try:
+            data = self.stream.read(n)
+        except (OSError, EOFError, zlib.error) as exc:
+            if self.source.compression is None:
+                raise InputError(self.source.path, f"cannot read ({exc})") from None
+            raise InputError(self.source.path, f"cannot decompress {self.source.compression} "
+                             f"data ({exc})") from None
+        position = self.raw.tell() if self.raw is not None else self.done + len(data)
+        if position > self.done:
+            self.bar.update(position - self.done)
+            self.done = position
+        return data
+
+
+def _source_blocks(source: Source, codec: codecs.CodecInfo, errors: str, block_bytes: int,
+                   bar: tqdm) -> Iterator[TextBlock]:
+    stream, raw = source._open_raw()
+    try:
+        reader = _Reader(source, stream, raw, bar)
+        ascii_like = _ascii_like(codec.name)
+        start = _sniff(source, reader.peek(SNIFF_BYTES), codec.name, ascii_like)
+        if start:
+            reader.read(start)
+        if codec.name == "utf-8":
+            yield from _utf8_blocks(source.path, reader, errors, block_bytes, start)
+        else:
+            yield from _codec_blocks(source.path, reader, codec, errors, block_bytes, ascii_like)
+    finally:
+        stream.close()
+        if raw is not None:
+            raw.close()
+
+
+def _ascii_like(encoding: str) -> bool:
+    """True if the encoding writes ASCII as ASCII bytes, so a NUL byte means binary data."""
+    try:
+        return "a\x00".encode(encoding).endswith(b"a\x00")
+    except UnicodeError:
+        return False
+
+
+def _sniff(source: Source, head: bytes, encoding: str, ascii_like: bool) -> int:
+    """Raise `InputError` if the head does not look like text; return the bytes to skip (a BOM)."""
+    if ascii_like:
+        for bom, name, option in _UNICODE_BOMS:
+            if head.startswith(bom):
+                raise InputError(source.path, f"looks like {name} text (it starts with a {name} "
+                                 f"byte order mark); pass --encoding {option}")
+    for magic, kind in _MAGIC:
+        if head.startswith(magic) and (magic != b"BZh" or head[4:10] == b"1AY&SY"):
+            if kind in ("gzip data", "bzip2 data"):
+                ext = ".gz" if kind == "gzip data" else ".bz2"
+                hint = ("; decompress it before piping" if source.stdin
+                        else f"; name it {ext} to read it compressed")
+                kind += hint
+            raise InputError(source.path, f"looks like a binary file ({kind})")
+    if ascii_like and (nul := head.find(b"\x00")) >= 0:
+        raise InputError(source.path, "looks like a binary file (it contains NUL bytes)",
+                         byte_offset=nul)
+    return len(_UTF8_BOM) if encoding == "utf-8" and head.startswith(_UTF8_BOM) else 0
+
+
+def _utf8_boundary(buf: bytes) -> int:
+    """Length of the longest prefix of `buf` that does not end inside a UTF-8 character."""
+    n = len(buf)
+    for i in range(n - 1, max(n - 4, 0) - 1, -1):
+        byte = buf[i]
+        if byte & 0xC0 != 0x80:  # not a continuation byte
+            need = 2 if 0xC0 <= byte < 0xE0 else 3 if 0xE0 <= byte < 0xF0 else \
+                4 if 0xF0 <= byte < 0xF8 else 1
+            return i if i + need > n else n
+    return n  # only continuation bytes: invalid, let the decoder report it
+
+
+def _utf8_blocks(path: str, reader: _Reader, errors: str, block_bytes: int,
+                 offset: int) -> Iterator[TextBlock]:
+    line, carry = 1, b""
+    while True:
+        # read up to block_bytes in all, so a block is never much longer than block_bytes
+        data = reader.read(max(block_bytes - len(carry), 1))
+        if not data:
+            if carry:
+                text = _decode_utf8(carry, len(carry), path, errors, line, offset, True)
+                yield TextBlock(text, path, line, offset, len(carry))
+            return
+        if (nul := data.find(b"\x00")) >= 0:
+            at = len(carry) + nul
+            line += (carry + data).count(b"\n", 0, at)
+            raise InputError(path, "NUL byte: this is not a text file", line=line,
+                             byte_offset=offset + at)
+        buf = carry + data if carry else data
+        del data  # hold one copy of the bytes at a time (the memory bound is a few blocks)
+        cut = buf.rfind(b"\n") + 1 or _utf8_boundary(buf)
+        if cut == 0:  # only the start of one character so far
+            carry = buf
+            continue
+        carry = buf[cut:]
+        text = _decode_utf8(buf, cut, path, errors, line, offset, False)
+        n_lines = buf.count(b"\n", 0, cut)
+        del buf
+        yield TextBlock(text, path, line, offset, cut)
+        del text
+        line += n_lines
+        offset += cut
+
+
+def _decode_utf8(buf: bytes, cut: int, path: str, errors: str, line: int, offset: int,
+                 last: bool) -> str:
+    """Decode buf[:cut] without copying it; errors name the line and byte."""
+    try:
+        return codecs.utf_8_decode(memoryview(buf)[:cut], errors, True)[0]
+    except UnicodeDecodeError as exc:
+        at = exc.start
+        what = "incomplete utf-8 character at end of file" if last and exc.end == cut \
+            and exc.reason == "unexpected end of data" else f"invalid utf-8 byte 0x{buf[at]:02x}"
+        raise InputError(path, f"{what} (use --errors replace to carry on)",
+                         line=line + buf.count(b"\n", 0, at), byte_offset=offset + at) from None
+
+
+def _codec_blocks(path: str, reader: _Reader, codec: codecs.CodecInfo, errors: str,
+                  block_bytes: int, ascii_like: bool) -> Iterator[TextBlock]:
+    """Any other encoding: an incremental decoder finds the character boundaries."""
+    decoder = codec.incrementaldecoder(errors)
+    line, offset, fed = 1, 0, 0
+    while True:
+        data = reader.read(block_bytes)
+        state = decoder.getstate()
+        try:
+            text = decoder.decode(data, final=not data)
+        except UnicodeDecodeError as exc:
+            # exc.object is the decoder's pending bytes followed by `data`
+            pending = len(exc.object) - len(data)
+            before = codec.incrementaldecoder("replace")
+            before.setstate(state)
+            lines = before.decode(data[:max(exc.start - pending, 0)]).count("\n")
+            raise InputError(path, f"invalid {codec.name} byte 0x{exc.object[exc.start]:02x} "
+                             "(use --errors replace to carry on)", line=line + lines,
+                             byte_offset=fed - pending + exc.start) from None
+        fed += len(data)
+        consumed = fed - len(decoder.getstate()[0])
+        if ascii_like and (nul := text.find("\x00")) >= 0:
+            raise InputError(path, "NUL byte: this is not a text file",
+                             line=line + text.count("\n", 0, nul))
+        if text:  # bytes of a BOM or a partial character wait for the next block
+            yield TextBlock(text, path, line, offset, consumed - offset)
+            line += text.count("\n")
+            offset = consumed
+        if not data:
+            return
