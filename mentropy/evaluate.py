@@ -167,7 +167,7 @@ def read_words(path: str | os.PathLike) -> set[str]:
 
 
 def detect_format(path: str | os.PathLike, n_lines: int = 5) -> str:
-    """``"pd1998"`` when the first non-empty lines are all ``word/TAG`` tokens, else ``"segmented"``."""
+    """``"pd1998"`` if the first non-blank lines are ``word/TAG`` tokens, else ``"segmented"``."""
     seen = 0
     for _, text in _lines(os.fspath(path)):
         if not text.strip():
