@@ -104,16 +104,16 @@ class Atoms:
         return int(self.kinds.shape[0])
 
 
-def atomize(text: str, *, time_atoms: bool = True) -> Atoms:
+def atomize(text: str, *, time_atoms: bool = True, number_atoms: bool = True) -> Atoms:
     """Split `text` into atoms; ``''.join`` of the atom strings is `text`."""
     cps = codepoints(text)
     norm, cls = normalise(cps)
-    starts, kinds = K.atomize(norm, cls, bool(time_atoms))
+    starts, kinds = K.atomize(norm, cls, bool(time_atoms), bool(number_atoms))
     return Atoms(norm, starts, kinds)
 
 
-def atom_strings(text: str, *, time_atoms: bool = True) -> list[str]:
+def atom_strings(text: str, *, time_atoms: bool = True, number_atoms: bool = True) -> list[str]:
     """The atoms of `text` as strings (for inspection and tests)."""
-    a = atomize(text, time_atoms=time_atoms)
+    a = atomize(text, time_atoms=time_atoms, number_atoms=number_atoms)
     s = a.starts.tolist()
     return [text[s[i]:s[i + 1]] for i in range(len(a))]

@@ -29,6 +29,9 @@ CP_HYPHEN = 0x2D
 CP_YEAR = 0x5E74
 CP_MONTH = 0x6708
 CP_DAY = 0x65E5
+CP_ORDINAL = 0x7B2C  # 第
+CP_WAN = 0x4E07  # 万
+CP_YI = 0x4EBF  # 亿
 
 
 @njit(cache=True)
@@ -37,12 +40,14 @@ def _is_alnum(c):
 
 
 @njit(cache=True)
-def atomize(cps, cls, time_atoms):
+def atomize(cps, cls, time_atoms, number_atoms):
     """Cut a text into atoms.
 
     cps : uint32[n]   normalised code points (full-width ASCII already mapped to half-width)
     cls : uint8[n]    class of each code point (C_* above)
-    time_atoms : bool digit run + 年/月/日 and a run of >= 2 Han numerals + 年 become one atom
+    time_atoms : bool digit run + 年/月/日, a run of >= 2 Han numerals + 年 and a run of Han
+                      numerals + 月/日 become one atom
+    number_atoms : bool digit run + 万/亿 and 第 + a run of Han numerals or digits are one atom
     Returns (starts int64[m + 1], kinds int8[m]): atom a is cps[starts[a]:starts[a + 1]].
     Rules: a Han character is one atom; a run of digits and letters (inner . , : between digits,
     inner ' - between letters or digits, a trailing % after digits) is one atom; a run of the
@@ -59,13 +64,16 @@ def atomize(cps, cls, time_atoms):
         kind = K_PUNCT
         if c == C_HAN or c == C_HANNUM:
             kind = K_HAN
-            if time_atoms and c == C_HANNUM:
-                k = i
-                while k < n and cls[k] == C_HANNUM:
-                    k += 1
-                if k - i >= 2 and k < n and cps[k] == CP_YEAR:
-                    j = k + 1
-                    kind = K_TIME
+            k = i + 1 if number_atoms and cps[i] == CP_ORDINAL else i
+            while k < n and cls[k] == C_HANNUM:
+                k += 1
+            if k > i + 1 and cps[i] == CP_ORDINAL:
+                j = k
+                kind = K_NUM
+            elif time_atoms and c == C_HANNUM and k < n and (
+                    (k - i >= 2 and cps[k] == CP_YEAR) or cps[k] == CP_MONTH or cps[k] == CP_DAY):
+                j = k + 1
+                kind = K_TIME
         elif c == C_DIGIT or c == C_LETTER:
             kind = K_NUM if c == C_DIGIT else K_LATIN
             all_digits = c == C_DIGIT
@@ -94,6 +102,8 @@ def atomize(cps, cls, time_atoms):
                     (cps[j] == CP_YEAR or cps[j] == CP_MONTH or cps[j] == CP_DAY):
                 j += 1
                 kind = K_TIME
+            elif number_atoms and all_digits and j < n and (cps[j] == CP_WAN or cps[j] == CP_YI):
+                j += 1
         elif c == C_SPACE or c == C_OTHER:
             kind = K_SPACE if c == C_SPACE else K_PUNCT
             while j < n and cps[j] == cps[i]:

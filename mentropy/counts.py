@@ -1,0 +1,184 @@
+"""NgramCounts: exact counts of character 1..max_n-grams, mergeable, saved as npz."""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+from collections import Counter
+from dataclasses import dataclass
+
+import numpy as np
+
+from mentropy import __version__
+from mentropy._kernels import ngrams as K
+from mentropy.encoding import EncodedCorpus
+from mentropy.errors import FormatError, MentropyError
+from mentropy.io import atomic_output
+from mentropy.vocab import CharVocab
+
+log = logging.getLogger(__name__)
+
+FORMAT_VERSION = 1
+MAX_N = 8
+DEFAULT_BLOCK_CHARS = 1 << 22
+
+
+def key_width(max_n: int) -> int:
+    """uint64 words per key for n-grams up to max_n."""
+    return (max_n + K.PER_WORD - 1) // K.PER_WORD
+
+
+def sort_rows(keys: np.ndarray) -> np.ndarray:
+    """Rows of a uint64[m, width] array in ascending lexicographic order."""
+    if keys.shape[1] == 1:
+        return np.sort(keys[:, 0]).reshape(-1, 1)
+    order = np.lexsort(keys.T[::-1])
+    return np.ascontiguousarray(keys[order])
+
+
+def pack(ids_rows: list[np.ndarray] | list[list[int]], width: int) -> np.ndarray:
+    """Keys of explicit id sequences (each of length 1..4*width)."""
+    flat = np.concatenate([np.asarray(r, dtype=np.int32) for r in ids_rows]) if ids_rows else \
+        np.zeros(0, np.int32)
+    lens = np.array([len(r) for r in ids_rows], dtype=np.int64)
+    out = np.zeros((len(ids_rows), width), np.uint64)
+    starts = np.concatenate([[0], np.cumsum(lens)]).astype(np.int64)
+    for r in range(len(ids_rows)):
+        K.pack_key(flat, starts[r], lens[r], out, r)
+    return out
+
+
+def unpack(keys: np.ndarray) -> list[list[int]]:
+    """Id sequences of key rows (inverse of pack)."""
+    rows = []
+    for row in keys:
+        ids = []
+        for j in range(row.shape[0] * K.PER_WORD):
+            v = int(row[j // K.PER_WORD]) >> (64 - K.CODE_BITS * (j % K.PER_WORD + 1)) & 0xFFFF
+            if v == 0:
+                break
+            ids.append(v)
+        rows.append(ids)
+    return rows
+
+
+def count_table(ids: np.ndarray, offsets: np.ndarray, max_n: int,
+                block_chars: int = DEFAULT_BLOCK_CHARS) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted (keys, counts) of all 1..max_n-grams of fragments; blocks bounded by block_chars."""
+    width = key_width(max_n)
+    ids = np.ascontiguousarray(ids, dtype=np.int32)
+    offsets = np.ascontiguousarray(offsets, dtype=np.int64)
+    keys = np.zeros((0, width), np.uint64)
+    counts = np.zeros(0, np.int64)
+    for lo, hi in block_plan(offsets, block_chars):
+        sub = offsets[lo:hi + 1] - offsets[lo]
+        part = ids[offsets[lo]:offsets[hi]]
+        bk, bc = K.run_length(sort_rows(K.pack_ngrams(part, sub, max_n, width)))
+        keys, counts = (bk, bc) if keys.shape[0] == 0 else K.merge_sorted(keys, counts, bk, bc)
+    return keys, counts
+
+
+def block_plan(offsets: np.ndarray, block_chars: int) -> list[tuple[int, int]]:
+    """Fragment ranges [lo, hi) of about block_chars chars each (from data size only)."""
+    n_frag = offsets.shape[0] - 1
+    if n_frag <= 0:
+        return []
+    bounds = np.searchsorted(offsets, np.arange(0, offsets[-1], max(1, block_chars)), "right") - 1
+    bounds = np.unique(np.concatenate([bounds, [n_frag]]))
+    return [(int(a), int(b)) for a, b in zip(bounds[:-1], bounds[1:]) if b > a]
+
+
+@dataclass
+class NgramCounts:
+    """Sorted table of n-gram keys and their counts over one char vocabulary."""
+
+    keys: np.ndarray  # uint64[m, width], rows ascending
+    counts: np.ndarray  # int64[m]
+    max_n: int
+    vocab: CharVocab
+    n_chars: int = 0  # Han characters counted
+
+    @classmethod
+    def from_corpus(cls, corpus: EncodedCorpus, max_n: int = 4, *,
+                    block_chars: int = DEFAULT_BLOCK_CHARS) -> "NgramCounts":
+        """Count every 1..max_n-gram inside the fragments of `corpus` (exact)."""
+        if not 1 <= max_n <= MAX_N:
+            raise MentropyError(f"max_n must be between 1 and {MAX_N}, got {max_n}")
+        t0 = time.perf_counter()
+        keys, counts = count_table(corpus.ids, corpus.offsets, max_n, block_chars)
+        log.info("counted %s distinct 1..%d-grams of %s chars in %.2f s", f"{len(keys):,}",
+                 max_n, f"{corpus.n_han:,}", time.perf_counter() - t0)
+        return cls(keys, counts, max_n, corpus.vocab, corpus.n_han)
+
+    def __len__(self) -> int:
+        return int(self.counts.shape[0])
+
+    def merge(self, other: "NgramCounts") -> "NgramCounts":
+        """Counts of both tables added (same vocabulary and max_n required)."""
+        if other.max_n != self.max_n or other.vocab.digest() != self.vocab.digest():
+            raise MentropyError("cannot merge counts over different vocabularies or orders")
+        keys, counts = K.merge_sorted(self.keys, self.counts, other.keys, other.counts)
+        return NgramCounts(keys, counts, self.max_n, self.vocab, self.n_chars + other.n_chars)
+
+    def prune(self, min_count: int) -> "NgramCounts":
+        """Keep rows with count >= min_count."""
+        keep = self.counts >= min_count
+        return NgramCounts(self.keys[keep], self.counts[keep], self.max_n, self.vocab,
+                           self.n_chars)
+
+    def lengths(self) -> np.ndarray:
+        """Length in chars of each row."""
+        return K.key_lengths(self.keys)
+
+    def lookup(self, queries: np.ndarray) -> np.ndarray:
+        """Count of each query key row (0 when absent)."""
+        queries = np.ascontiguousarray(queries, dtype=np.uint64).reshape(-1, self.keys.shape[1])
+        if self.keys.shape[1] == 1:
+            pos = np.searchsorted(self.keys[:, 0], queries[:, 0])
+            pos = np.minimum(pos, max(len(self) - 1, 0))
+            found = (len(self) > 0) & (self.keys[pos, 0] == queries[:, 0]) if len(self) else \
+                np.zeros(queries.shape[0], bool)
+            return np.where(found, self.counts[pos] if len(self) else 0, 0).astype(np.int64)
+        idx = K.find_rows(self.keys, queries)
+        return np.where(idx >= 0, self.counts[np.maximum(idx, 0)], 0).astype(np.int64)
+
+    def count(self, gram: str) -> int:
+        """Count of one n-gram given as text (0 when absent or out of vocabulary)."""
+        ids = self.vocab.ids(np.frombuffer(gram.encode("utf-32-le"), np.uint32))
+        if len(gram) == 0 or len(gram) > self.max_n or (ids == 0).any():
+            return 0
+        return int(self.lookup(pack([ids], self.keys.shape[1]))[0])
+
+    def to_counter(self) -> Counter:
+        """All counts as a Counter of strings (for tests and inspection)."""
+        return Counter({self.vocab.chars(ids): int(c)
+                        for ids, c in zip(unpack(self.keys), self.counts)})
+
+    def save(self, path: str | os.PathLike) -> None:
+        """Write an npz bundle (no pickles) atomically."""
+        meta = {"format": FORMAT_VERSION, "kind": "ngram-counts", "mentropy": __version__,
+                "max_n": self.max_n, "n_chars": self.n_chars, "rows": len(self),
+                "vocab_sha256": self.vocab.digest()}
+        with atomic_output(path, binary=True) as f:
+            np.savez_compressed(f, keys=self.keys, counts=self.counts, vocab_cps=self.vocab.cps,
+                                vocab_counts=self.vocab.counts, meta=np.array(json.dumps(meta)))
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> "NgramCounts":
+        """Read a bundle written by save(), checking its format and sizes."""
+        try:
+            with np.load(path, allow_pickle=False) as z:
+                meta = json.loads(str(z["meta"]))
+                arrays = {k: z[k] for k in ("keys", "counts", "vocab_cps", "vocab_counts")}
+        except (OSError, ValueError, KeyError, json.JSONDecodeError) as exc:
+            raise FormatError(str(path), f"not a mentropy counts file ({exc})") from None
+        if meta.get("kind") != "ngram-counts" or meta.get("format", 0) > FORMAT_VERSION:
+            raise FormatError(str(path), f"unsupported counts format {meta.get('format')}")
+        vocab = CharVocab(arrays["vocab_cps"].astype(np.uint32), arrays["vocab_counts"])
+        keys, counts = arrays["keys"], arrays["counts"]
+        if keys.shape[0] != meta["rows"] or counts.shape[0] != meta["rows"] or \
+                keys.shape[1] != key_width(meta["max_n"]) or vocab.digest() != meta["vocab_sha256"]:
+            raise FormatError(str(path), "sizes do not match the metadata (corrupt file)")
+        return cls(keys.astype(np.uint64), counts.astype(np.int64), int(meta["max_n"]), vocab,
+                   int(meta["n_chars"]))
