@@ -56,7 +56,8 @@ def corpora_dir() -> Path:
     path = shared_dir() / "corpora"
     if not path.is_dir():
         raise SystemExit(
-            f"shared corpora not found at {path}; set MENTROPY_SHARED to the folder holding corpora/"
+            f"shared corpora not found at {path}; "
+            "set MENTROPY_SHARED to the folder holding corpora/"
         )
     return path
 
