@@ -36,16 +36,10 @@ class EncodedCorpus:
         return self.vocab.chars(self.ids[self.offsets[f]:self.offsets[f + 1]])
 
 
-@dataclass
-class _Pieces:
-    cps: list
-    lens: list
-    n_chars: int = 0
-
-
-def han_runs(text: str, *, time_atoms: bool = True) -> tuple[np.ndarray, np.ndarray]:
+def han_runs(text: str, *, time_atoms: bool = True,
+             number_atoms: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """Code points of the single-Han atoms of `text`, split into runs: (cps uint32, offsets)."""
-    a = atoms.atomize(text, time_atoms=time_atoms)
+    a = atoms.atomize(text, time_atoms=time_atoms, number_atoms=number_atoms)
     if len(a) == 0:
         return np.zeros(0, np.uint32), np.zeros(1, np.int64)
     # map every Han code point to itself (as an "id"), others to 0, then reuse the kernel
@@ -55,14 +49,14 @@ def han_runs(text: str, *, time_atoms: bool = True) -> tuple[np.ndarray, np.ndar
 
 
 def encode_texts(texts: Iterable[str], *, min_char_count: int = 1,
-                 time_atoms: bool = True) -> EncodedCorpus:
+                 time_atoms: bool = True, number_atoms: bool = True) -> EncodedCorpus:
     """Atomise and encode texts; characters rarer than `min_char_count` become boundaries."""
     cps_parts: list[np.ndarray] = []
     len_parts: list[np.ndarray] = []
     n_chars = 0
     for text in texts:
         n_chars += len(text)
-        cps, offsets = han_runs(text, time_atoms=time_atoms)
+        cps, offsets = han_runs(text, time_atoms=time_atoms, number_atoms=number_atoms)
         if cps.shape[0]:
             cps_parts.append(cps)
             len_parts.append(np.diff(offsets))

@@ -142,3 +142,83 @@ def prune_by_description_length(chars, woff, order, counts, active, table_keys, 
             counts[w] = 0.0
             deleted += 1
     return deleted
+
+
+@njit(cache=True)
+def word_pmi(chars, woff, counts, active, table_keys, table_vals, node_word, max_len):
+    """PMI of each active multi-char word against its best split by the other words (nats).
+
+    Returns float64[w]; NaN for single chars, inactive words and words with no split.
+    """
+    n_words = woff.shape[0] - 1
+    total = 0.0
+    for w in range(n_words):
+        if active[w]:
+            total += counts[w]
+    ln_total = np.log(max(total, 1.0))
+    log_count = np.log(np.maximum(counts, 1e-300))
+    longest = 1
+    for w in range(n_words):
+        longest = max(longest, woff[w + 1] - woff[w])
+    best = np.empty(longest + 1, np.float64)
+    back_w = np.empty(longest + 1, np.int64)
+    back_pos = np.empty(longest + 1, np.int64)
+    parts = np.empty(longest, np.int64)
+    out = np.full(n_words, np.nan)
+    for w in range(n_words):
+        if not active[w] or woff[w + 1] - woff[w] < 2:
+            continue
+        k, split_score = best_split(chars, woff[w], woff[w + 1], table_keys, table_vals,
+                                    node_word, log_count, active, ln_total, w, max_len, best,
+                                    back_w, back_pos, parts)
+        if k > 0:
+            out[w] = (log_count[w] - ln_total) - split_score
+    return out
+
+
+@njit(cache=True)
+def branching_entropy(ids, offsets, tok_start, tok_word, n_words):
+    """Left and right branching entropy (nats) of each word over its neighbouring characters.
+
+    The fragment edge counts as one more neighbour symbol (id 0). Returns (left, right) float64[w].
+    """
+    n_tok = tok_start.shape[0]
+    # neighbour char of every token on each side (0 = fragment edge)
+    left_c = np.zeros(n_tok, np.int64)
+    right_c = np.zeros(n_tok, np.int64)
+    f = 0
+    for t in range(n_tok):
+        s = tok_start[t]
+        while offsets[f + 1] <= s:
+            f += 1
+        e = tok_start[t + 1] if t + 1 < n_tok and tok_start[t + 1] < offsets[f + 1] else offsets[f + 1]
+        left_c[t] = ids[s - 1] if s > offsets[f] else 0
+        right_c[t] = ids[e] if e < offsets[f + 1] else 0
+    left = np.zeros(n_words)
+    right = np.zeros(n_words)
+    for side in range(2):
+        ctx = left_c if side == 0 else right_c
+        key = np.empty(n_tok, np.int64)
+        m = 0
+        for t in range(n_tok):
+            if tok_word[t] >= 0:
+                key[m] = tok_word[t] * 131072 + ctx[t]
+                m += 1
+        key = np.sort(key[:m])
+        out = left if side == 0 else right
+        totals = np.zeros(n_words)
+        sum_clogc = np.zeros(n_words)
+        i = 0
+        while i < m:
+            j = i
+            while j < m and key[j] == key[i]:
+                j += 1
+            w = key[i] // 131072
+            c = float(j - i)
+            totals[w] += c
+            sum_clogc[w] += c * np.log(c)
+            i = j
+        for w in range(n_words):
+            if totals[w] > 0:
+                out[w] = np.log(totals[w]) - sum_clogc[w] / totals[w]
+    return left, right

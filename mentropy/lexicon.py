@@ -1,0 +1,496 @@
+"""Lexicon induction by the minimum-entropy principle (DESIGN §3) and the Lexicon type.
+
+Pipeline: atoms and Han fragments (encoding.py) -> exact n-gram counts (counts.py) -> seed by
+n-gram cohesion (keep an n-gram when its weakest split still has PMI >= theta_n, glue characters a
+kept n-gram covers, keep solid pieces) -> description-length refinement: segment the corpus by
+unigram Viterbi, recount, delete the words whose removal lowers the description length, repeat
+until no deletion lowers it.
+
+The description length minimised is
+    DL = sum_w N_w (ln N - ln N_w) + sum_{w multi-char} (lambda * spell(w) + tau * N_w)
+the code length of the corpus as a word sequence, plus the spelling of every multi-char entry,
+plus tau nats per use of a multi-char entry (a prior against weakly associated compounds: a word
+must be e^tau times more frequent than its best split predicts). To first order, deleting w lowers
+DL when N_w * PMI_w < lambda * spell(w) + tau * N_w.
+"""
+from __future__ import annotations
+
+import logging
+import math
+import os
+import time
+from dataclasses import asdict, dataclass, field, replace
+from typing import IO, Iterable, Iterator, Sequence
+
+import numpy as np
+
+from mentropy import __version__
+from mentropy._kernels import idtrie as KT
+from mentropy._kernels import lexicon as KL
+from mentropy._kernels import ngrams as KN
+from mentropy.counts import NgramCounts, key_width, sort_rows
+from mentropy.encoding import EncodedCorpus, encode_texts
+from mentropy.errors import FormatError, InputError, MentropyError
+from mentropy.io import atomic_output
+
+log = logging.getLogger(__name__)
+
+LN2 = math.log(2.0)
+
+
+@dataclass(frozen=True)
+class LexiconOptions:
+    """Knobs of build_lexicon. The defaults are meant to be left alone; they adapt to size."""
+
+    max_n: int = 4  # longest n-gram of the cohesion seed (2..4)
+    min_count: int | None = None  # n-gram/piece count floor; None = scales with corpus size
+    thresholds: tuple[float, ...] = (1.0, 4.5, 7.0)  # cohesion theta for n = 2, 3, 4 (nats)
+    max_word_len: int = 8
+    prune_lambda: float = 1.0  # weight of an entry's spelling cost (nats)
+    min_pmi: float = 3.5  # tau: nats each use of a multi-char word must earn
+    max_rounds: int = 10  # description-length refinement rounds at most
+    time_atoms: bool = True  # 1998年, 十二月, 三十一日 are atoms
+    number_atoms: bool = True  # ３万, 第十五 are atoms
+
+    def validate(self) -> "LexiconOptions":
+        """Raise MentropyError for out-of-range values; return self."""
+        if not 2 <= self.max_n <= 4:
+            raise MentropyError(f"max_n must be 2..4, got {self.max_n}")
+        if self.min_count is not None and self.min_count < 1:
+            raise MentropyError(f"min_count must be >= 1, got {self.min_count}")
+        if len(self.thresholds) < self.max_n - 1:
+            raise MentropyError(f"need {self.max_n - 1} cohesion thresholds (n = 2..{self.max_n})")
+        if not self.max_n <= self.max_word_len <= 16:
+            raise MentropyError(f"max_word_len must be {self.max_n}..16, got {self.max_word_len}")
+        if self.prune_lambda < 0 or self.max_rounds < 0:
+            raise MentropyError("prune_lambda and max_rounds must be >= 0")
+        return self
+
+
+@dataclass
+class WordTable:
+    """Words as CSR char ids with counts (the working form of a lexicon)."""
+
+    chars: np.ndarray  # int32[k]
+    woff: np.ndarray  # int64[w + 1]
+    counts: np.ndarray  # float64[w]
+
+    @property
+    def n_words(self) -> int:
+        """Number of entries (active or not)."""
+        return int(self.woff.shape[0] - 1)
+
+    def lengths(self) -> np.ndarray:
+        """Length in chars of each entry."""
+        return np.diff(self.woff)
+
+    def trie(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The id trie of all entries."""
+        return KT.build_trie(self.chars, self.woff)
+
+    def spelling(self, char_log_p: np.ndarray) -> np.ndarray:
+        """Spelling cost of each entry: sum of -ln p(c) over its chars."""
+        spell = np.zeros(self.n_words)
+        np.add.at(spell, np.repeat(np.arange(self.n_words), self.lengths()), -char_log_p[self.chars])
+        return spell
+
+
+def cohesion(counts: NgramCounts, total: int) -> tuple[np.ndarray, np.ndarray]:
+    """(lengths, cohesion) of every row: min over splits of ln N_w + ln T - ln N_a - ln N_b."""
+    keys = counts.keys[:, 0]
+    lengths = counts.lengths()
+    coh = np.full(len(counts), np.inf)
+    ln_n = np.log(counts.counts.astype(np.float64))
+    for n in range(2, counts.max_n + 1):
+        rows = np.flatnonzero(lengths == n)
+        best = np.full(rows.shape[0], np.inf)
+        for k in range(1, n):
+            head = keys[rows] & ~np.uint64((1 << (64 - 16 * k)) - 1)
+            tail = keys[rows] << np.uint64(16 * k)
+            n_head = counts.lookup(head.reshape(-1, 1))
+            n_tail = counts.lookup(tail.reshape(-1, 1))
+            n_head = np.where(n_head > 0, n_head, total).astype(np.float64)
+            n_tail = np.where(n_tail > 0, n_tail, total).astype(np.float64)
+            best = np.minimum(best, ln_n[rows] + math.log(total) - np.log(n_head) - np.log(n_tail))
+        coh[rows] = best
+    return lengths, coh
+
+
+def default_min_count(n_han: int) -> int:
+    """Minimum n-gram count: 3 on a few million characters, growing slowly with size."""
+    return max(3, int(round(3 * (max(n_han, 1) / 2e6) ** 0.25)))
+
+
+def seed_by_cohesion(corpus: EncodedCorpus, opts: LexiconOptions, min_count: int) -> WordTable:
+    """Stage 2: cut at boundaries not covered by a cohesive n-gram; keep solid pieces."""
+    counts = NgramCounts.from_corpus(corpus, opts.max_n).prune(min_count)
+    total = corpus.n_han
+    lengths, coh = cohesion(counts, total)
+    theta = np.full(lengths.max(initial=1) + 1, np.inf)
+    for n, t in enumerate(opts.thresholds, start=2):
+        if n < theta.shape[0]:
+            theta[n] = t
+    kept = (lengths >= 2) & (coh >= theta[lengths])
+    kept_keys = np.sort(counts.keys[kept, 0])
+    join = KL.cohesion_join(corpus.ids, corpus.offsets, kept_keys, opts.max_n)
+    starts = KL.pieces(corpus.offsets, join, corpus.ids.shape[0])
+    plen = np.diff(starts)
+    # multi-char pieces up to max_word_len, counted exactly
+    sel = np.flatnonzero((plen >= 2) & (plen <= opts.max_word_len))
+    width = key_width(opts.max_word_len)
+    pkeys = np.zeros((sel.shape[0], width), np.uint64)
+    for j in range(opts.max_word_len):
+        has = plen[sel] > j
+        word, shift = j // 4, np.uint64(64 - 16 * (j % 4 + 1))
+        pkeys[has, word] |= corpus.ids[starts[sel[has]] + j].astype(np.uint64) << shift
+    uniq, pcounts = KN.run_length(sort_rows(pkeys))
+    ulen = KN.key_lengths(uniq)
+    # solidity: 3..4-char pieces must be kept n-grams, longer ones need every 4-gram window kept
+    kept_set = kept_keys
+    solid = pcounts >= min_count
+    for r in np.flatnonzero(solid & (ulen >= 3)):
+        ids = _row_ids(uniq[r], ulen[r])
+        L = ulen[r]
+        windows = [ids] if L <= opts.max_n else [ids[i:i + opts.max_n] for i in range(L - opts.max_n + 1)]
+        for win in windows:
+            key = _key1(win)
+            i = np.searchsorted(kept_set, key)
+            if i >= kept_set.shape[0] or kept_set[i] != key:
+                solid[r] = False
+                break
+    # single chars: every char of the vocabulary, counted as single-char pieces (+1)
+    single = np.bincount(corpus.ids[starts[:-1][plen == 1]], minlength=len(corpus.vocab) + 1)
+    words_ids = [[c] for c in range(1, len(corpus.vocab) + 1)]
+    wcounts = list((single[1:] + 1).astype(np.float64))
+    for r in np.flatnonzero(solid):
+        words_ids.append(_row_ids(uniq[r], ulen[r]))
+        wcounts.append(float(pcounts[r]))
+    log.info("seed: %d kept n-grams, %d multi-char pieces", int(kept.sum()), int(solid.sum()))
+    return _table(words_ids, wcounts)
+
+
+def _row_ids(row: np.ndarray, length: int) -> list[int]:
+    return [int(row[j // 4]) >> (64 - 16 * (j % 4 + 1)) & 0xFFFF for j in range(length)]
+
+
+def _key1(ids: list[int]) -> np.uint64:
+    key = 0
+    for j, c in enumerate(ids):
+        key |= c << (64 - 16 * (j + 1))
+    return np.uint64(key)
+
+
+def _table(words_ids: list[list[int]], counts: list[float]) -> WordTable:
+    lens = np.array([len(w) for w in words_ids], dtype=np.int64)
+    woff = np.zeros(lens.shape[0] + 1, np.int64)
+    np.cumsum(lens, out=woff[1:])
+    chars = np.fromiter((c for w in words_ids for c in w), dtype=np.int32, count=int(woff[-1]))
+    return WordTable(chars, woff, np.asarray(counts, dtype=np.float64))
+
+
+def segment_corpus(corpus: EncodedCorpus, table: WordTable, active: np.ndarray | None = None,
+                   max_len: int = 8) -> tuple[np.ndarray, np.ndarray]:
+    """Unigram Viterbi over the corpus; returns (token starts, token word index)."""
+    if active is None:
+        active = table.counts > 0
+    tk, tv, nw = table.trie()
+    total = table.counts[active].sum()
+    log_p = np.log(np.maximum(table.counts, 1e-300)) - math.log(total)
+    unk = math.log(0.5 / total)
+    return KT.segment_fragments(corpus.ids, corpus.offsets, tk, tv, nw, log_p, active, unk,
+                                max_len)
+
+
+def recount(table: WordTable, tok_word: np.ndarray) -> np.ndarray:
+    """Counts of each word in a segmentation (unknown tokens ignored)."""
+    return np.bincount(tok_word[tok_word >= 0], minlength=table.n_words).astype(np.float64)
+
+
+def prune(table: WordTable, char_log_p: np.ndarray, lam: float, max_len: int,
+          min_pmi: float = -np.inf) -> int:
+    """Description-length pruning, longest first; updates table.counts in place."""
+    lens = table.lengths()
+    multi = np.flatnonzero(lens >= 2)
+    order = multi[np.argsort(-lens[multi], kind="stable")]
+    spell = table.spelling(char_log_p)
+    active = table.counts > 0
+    tk, tv, nw = table.trie()
+    return KL.prune_by_description_length(table.chars, table.woff, order, table.counts, active,
+                                          tk, tv, nw, spell, lam, min_pmi, max_len)
+
+
+def description_length(table: WordTable, spell: np.ndarray, lam: float, tau: float) -> float:
+    """DL (nats) of the corpus segmented with `table` (counts) plus its multi-char entries."""
+    active = table.counts > 0
+    c = table.counts[active]
+    n = c.sum()
+    multi = active & (table.lengths() > 1)
+    return float((c * (math.log(n) - np.log(c))).sum() + lam * spell[multi].sum()
+                 + tau * table.counts[multi].sum())
+
+
+def bits_per_char(counts: np.ndarray, lengths: np.ndarray) -> float:
+    """Average entropy per character (bits) of a unit distribution: H / mean length."""
+    c = counts[counts > 0].astype(np.float64)
+    p = c / c.sum()
+    h = -(p * np.log(p)).sum()
+    mean_len = (p * lengths[counts > 0]).sum()
+    return float(h / mean_len / LN2)
+
+
+@dataclass
+class BuildReport:
+    """What a build measured: entropy per char before/after, DL per round, sizes, timings."""
+
+    n_chars: int = 0
+    n_han: int = 0
+    min_count: int = 0
+    bits_per_char_before: float = 0.0
+    bits_per_char_after: float = 0.0
+    description_length: list = field(default_factory=list)
+    deleted: list = field(default_factory=list)
+    seconds: dict = field(default_factory=dict)
+
+    def summary(self) -> str:
+        """One line for the end of a run."""
+        return (f"{self.n_han:,} Han chars; entropy {self.bits_per_char_before:.3f} -> "
+                f"{self.bits_per_char_after:.3f} bits/char; DL {self.description_length[0]:,.0f}"
+                f" -> {self.description_length[-1]:,.0f} nats in {len(self.deleted)} rounds")
+
+
+def refine(corpus: EncodedCorpus, table: WordTable, opts: LexiconOptions,
+           report: BuildReport) -> tuple[np.ndarray, np.ndarray]:
+    """Stage 3: segment, recount, delete what does not pay, until DL stops falling.
+
+    Returns the final segmentation (token starts, token words); table.counts hold its counts.
+    """
+    n_single = len(corpus.vocab)
+    char_log_p = np.concatenate([[0.0], np.log(corpus.vocab.counts / corpus.vocab.counts.sum())])
+    spell = table.spelling(char_log_p)
+
+    def resegment() -> tuple[np.ndarray, np.ndarray]:
+        tokens = segment_corpus(corpus, table, max_len=opts.max_word_len)
+        table.counts = recount(table, tokens[1])
+        table.counts[:n_single] += 1  # every char stays available
+        return tokens
+
+    tokens = resegment()
+    dl = description_length(table, spell, opts.prune_lambda, opts.min_pmi)
+    report.description_length.append(dl)
+    for r in range(opts.max_rounds):
+        saved = table.counts.copy()
+        deleted = prune(table, char_log_p, opts.prune_lambda, opts.max_word_len, opts.min_pmi)
+        if deleted == 0:
+            break
+        new_tokens = resegment()
+        new_dl = description_length(table, spell, opts.prune_lambda, opts.min_pmi)
+        log.info("round %d: deleted %d words, DL %.0f -> %.0f nats", r + 1, deleted, dl, new_dl)
+        if new_dl >= dl:  # the move did not pay: undo it and stop
+            table.counts = saved
+            break
+        tokens, dl = new_tokens, new_dl
+        report.description_length.append(dl)
+        report.deleted.append(deleted)
+    table.counts[:n_single] -= 1
+    return tokens
+
+
+class Lexicon:
+    """Words with counts (and optional statistics), sorted by count desc then word.
+
+    ``len(lex)``, ``word in lex``, ``lex[word]`` (count), ``lex.most_common(n)``; saved as
+    ``word freq`` lines (jieba's dictionary format) or as TSV with statistics.
+    """
+
+    STAT_COLUMNS = ("pmi", "left_entropy", "right_entropy")
+
+    def __init__(self, words: Sequence[str], counts: Sequence[int] | np.ndarray,
+                 stats: dict[str, np.ndarray] | None = None,
+                 report: BuildReport | None = None) -> None:
+        counts = np.asarray(counts, dtype=np.int64)
+        if len(words) != counts.shape[0]:
+            raise MentropyError("words and counts differ in length")
+        order = _rank(list(words), counts)
+        self.words: list[str] = [words[i] for i in order]
+        self.counts: np.ndarray = counts[order]
+        self.stats: dict[str, np.ndarray] = {k: np.asarray(v, dtype=np.float64)[order]
+                                             for k, v in (stats or {}).items()}
+        self.report = report
+        self._index = {w: i for i, w in enumerate(self.words)}
+
+    def __len__(self) -> int:
+        return len(self.words)
+
+    def __contains__(self, word: object) -> bool:
+        return word in self._index
+
+    def __getitem__(self, word: str) -> int:
+        return int(self.counts[self._index[word]])
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.words)
+
+    def __repr__(self) -> str:
+        head = ", ".join(self.words[:5])
+        return f"<Lexicon of {len(self):,} words: {head}{', ...' if len(self) > 5 else ''}>"
+
+    def most_common(self, n: int | None = None) -> list[tuple[str, int]]:
+        """The n most frequent (word, count) pairs (all when n is None)."""
+        stop = len(self) if n is None else max(0, n)
+        return [(w, int(c)) for w, c in zip(self.words[:stop], self.counts[:stop])]
+
+    def multi_char(self) -> "Lexicon":
+        """Only the entries of two or more characters."""
+        keep = [i for i, w in enumerate(self.words) if len(w) > 1]
+        return Lexicon([self.words[i] for i in keep], self.counts[keep],
+                       {k: v[keep] for k, v in self.stats.items()})
+
+    def length_histogram(self) -> dict[int, int]:
+        """Number of entries by length in characters."""
+        hist: dict[int, int] = {}
+        for w in self.words:
+            hist[len(w)] = hist.get(len(w), 0) + 1
+        return dict(sorted(hist.items()))
+
+    def write(self, file: IO[str], fmt: str = "jieba") -> None:
+        """Write to an open text file: ``jieba`` (``word freq``) or ``tsv`` (with statistics)."""
+        if fmt == "jieba":
+            file.writelines(f"{w} {c}\n" for w, c in zip(self.words, self.counts.tolist()))
+        elif fmt == "tsv":
+            cols = [k for k in self.STAT_COLUMNS if k in self.stats]
+            file.write("\t".join(["word", "count", *cols]) + "\n")
+            values = [self.stats[k] for k in cols]
+            for i, (w, c) in enumerate(zip(self.words, self.counts.tolist())):
+                extra = ["" if math.isnan(v[i]) else f"{v[i]:.4f}" for v in values]
+                file.write("\t".join([w, str(c), *extra]) + "\n")
+        else:
+            raise MentropyError(f"unknown lexicon format {fmt!r} (use jieba or tsv)")
+
+    def save(self, path: str | os.PathLike, fmt: str = "jieba") -> None:
+        """Write atomically to `path` ('-' = stdout)."""
+        with atomic_output(path) as f:
+            self.write(f, fmt)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> "Lexicon":
+        """Read a ``word freq [tag]`` file (jieba's format; mentropy's TSV output too)."""
+        path = os.fspath(path)
+        with open(path, "rb") as f:
+            head = f.read(64)
+        if head.startswith(b"word\tcount"):
+            return cls._load_tsv(path)
+        from mentropy.dictionary import read_dictionary
+
+        words, counts = read_dictionary(path)
+        return cls(words, counts)
+
+    @classmethod
+    def _load_tsv(cls, path: str) -> "Lexicon":
+        try:
+            with open(path, encoding="utf-8") as f:
+                header = f.readline().rstrip("\n").split("\t")
+                rows = [line.rstrip("\n").split("\t") for line in f if line.strip()]
+        except UnicodeDecodeError as exc:
+            raise FormatError(path, f"not UTF-8 ({exc.reason})") from None
+        words, counts, stats = [], [], {k: [] for k in header[2:]}
+        for i, row in enumerate(rows, start=2):
+            if len(row) != len(header) or not row[1].isdigit():
+                raise FormatError(path, "expected word, count and statistics columns", line=i)
+            words.append(row[0])
+            counts.append(int(row[1]))
+            for k, v in zip(header[2:], row[2:]):
+                stats[k].append(float(v) if v else math.nan)
+        return cls(words, counts, {k: np.array(v) for k, v in stats.items()})
+
+
+def _rank(words: list[str], counts: np.ndarray) -> np.ndarray:
+    """Order: count descending, then word ascending (code points)."""
+    by_word = np.array(sorted(range(len(words)), key=words.__getitem__), dtype=np.int64)
+    return by_word[np.argsort(-counts[by_word], kind="stable")]
+
+
+def _is_text(item: object) -> bool:
+    if not isinstance(item, str) or item == "-" or os.path.exists(item):
+        return False
+    if any(ch in item for ch in "*?["):
+        import glob
+
+        if glob.glob(item, recursive=True):
+            return False
+    return "\n" in item or any(ord(ch) >= 0x2E80 for ch in item)
+
+
+def read_corpus(sources: str | os.PathLike | Iterable[str | os.PathLike], *,
+                encoding: str = "utf-8", errors: str = "strict", progress: bool | None = None,
+                time_atoms: bool = True, number_atoms: bool = True) -> EncodedCorpus:
+    """Encode files (paths, folders, globs, '-') or texts into Han fragments.
+
+    A str that is not an existing path and holds a newline or CJK text is taken as text.
+    """
+    items = [sources] if isinstance(sources, (str, os.PathLike)) else list(sources)
+    texts = [x for x in items if _is_text(x)]
+    paths = [x for x in items if not _is_text(x)]
+    blocks: list[Iterable[str]] = [texts]
+    if paths:
+        from mentropy.corpus import iter_blocks
+
+        blocks.append(b.text for b in iter_blocks(paths, encoding=encoding, errors=errors,
+                                                  progress=progress, desc="reading"))
+    names = ", ".join(map(str, paths)) or "<texts>"
+    corpus = encode_texts((t for group in blocks for t in group), time_atoms=time_atoms,
+                          number_atoms=number_atoms)
+    if corpus.n_han == 0:
+        raise InputError(names, "no Chinese text found (a lexicon needs Han characters)")
+    return corpus
+
+
+def build_lexicon(sources: str | os.PathLike | Iterable[str | os.PathLike] | EncodedCorpus, *,
+                  options: LexiconOptions | None = None, encoding: str = "utf-8",
+                  errors: str = "strict", progress: bool | None = None,
+                  stats: bool = True, **overrides) -> Lexicon:
+    """Learn a lexicon from raw text: paths, folders, globs, '-', texts or an EncodedCorpus.
+
+    Keyword overrides are LexiconOptions fields (``min_pmi=3.0``). Deterministic: the same
+    input and options give the same lexicon.
+    """
+    opts = replace(options or LexiconOptions(), **overrides).validate()
+    t0 = time.perf_counter()
+    corpus = sources if isinstance(sources, EncodedCorpus) else read_corpus(
+        sources, encoding=encoding, errors=errors, progress=progress,
+        time_atoms=opts.time_atoms, number_atoms=opts.number_atoms)
+    report = BuildReport(n_chars=corpus.n_chars, n_han=corpus.n_han)
+    report.seconds["read"] = time.perf_counter() - t0
+    min_count = opts.min_count or default_min_count(corpus.n_han)
+    report.min_count = min_count
+    t1 = time.perf_counter()
+    table = seed_by_cohesion(corpus, opts, min_count)
+    report.seconds["seed"] = time.perf_counter() - t1
+    t2 = time.perf_counter()
+    tok_start, tok_word = refine(corpus, table, opts, report)
+    report.seconds["refine"] = time.perf_counter() - t2
+    t3 = time.perf_counter()
+    lengths = table.lengths()
+    report.bits_per_char_before = bits_per_char(corpus.vocab.counts, np.ones(len(corpus.vocab)))
+    report.bits_per_char_after = bits_per_char(table.counts, lengths)
+    keep = np.flatnonzero(table.counts > 0)
+    vocab_text = corpus.vocab.cps.astype(np.uint32)
+    words = [vocab_text[table.chars[table.woff[w]:table.woff[w + 1]] - 1].tobytes()
+             .decode("utf-32-le") for w in keep]
+    word_stats = None
+    if stats:
+        word_stats = word_statistics(corpus, table, tok_start, tok_word, opts.max_word_len)
+        word_stats = {k: v[keep] for k, v in word_stats.items()}
+    report.seconds["output"] = time.perf_counter() - t3
+    log.info("%s", report.summary())
+    return Lexicon(words, table.counts[keep].astype(np.int64), word_stats, report)
+
+
+def word_statistics(corpus: EncodedCorpus, table: WordTable, tok_start: np.ndarray,
+                    tok_word: np.ndarray, max_len: int) -> dict[str, np.ndarray]:
+    """PMI against the best split, left/right branching entropy (nats) of every entry."""
+    active = table.counts > 0
+    tk, tv, nw = table.trie()
+    pmi = KL.word_pmi(table.chars, table.woff, table.counts, active, tk, tv, nw, max_len)
+    left, right = KL.branching_entropy(corpus.ids, corpus.offsets, tok_start, tok_word,
+                                       table.n_words)
+    return {"pmi": pmi, "left_entropy": left, "right_entropy": right}
