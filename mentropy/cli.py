@@ -48,6 +48,58 @@ def main() -> None:
     """Learn the words, phrasings and a segmenter of a Chinese corpus from raw text alone."""
 
 
+def input_options(f):
+    """--encoding and --errors, shared by every command that reads a corpus."""
+    f = click.option("--errors", type=click.Choice(["strict", "replace", "ignore"]),
+                     default="strict", show_default=True,
+                     help="what to do with bytes that are not valid in --encoding")(f)
+    return click.option("--encoding", default="utf-8", show_default=True,
+                        help="text encoding of the input files")(f)
+
+
+@main.command("build-lexicon")
+@click.argument("corpus", nargs=-1, required=True)
+@click.option("-o", "--output", default="-", show_default=True,
+              help="lexicon file (`word freq` per line, jieba's format); '-' = stdout")
+@click.option("--format", "fmt", type=click.Choice(["jieba", "tsv"]), default="jieba",
+              show_default=True, help="tsv adds a header and PMI / branching-entropy columns")
+@click.option("--min-count", type=click.IntRange(1), default=None,
+              help="n-gram count floor [default: 3, growing slowly with corpus size]")
+@click.option("--min-pmi", type=float, default=3.5, show_default=True,
+              help="nats each use of a multi-char word must earn over its best split")
+@click.option("--max-n", type=click.IntRange(2, 4), default=4, show_default=True,
+              help="longest n-gram of the cohesion seed")
+@click.option("--max-word-len", type=click.IntRange(2, 16), default=8, show_default=True)
+@click.option("--multi-char-only", is_flag=True, help="leave single characters out of the output")
+@input_options
+@click.option("-q", "--quiet", is_flag=True, help="no progress bars and no summary")
+@click.option("-v", "--verbose", count=True, help="log each stage (-vv for more)")
+def build_lexicon_cmd(corpus: tuple[str, ...], output: str, fmt: str, min_count: int | None,
+                      min_pmi: float, max_n: int, max_word_len: int, multi_char_only: bool,
+                      encoding: str, errors: str, quiet: bool, verbose: int) -> None:
+    """Learn a lexicon from CORPUS: files, folders, globs, .gz/.bz2, or - for stdin.
+
+    Prints the entropy per character before and after, and the lexicon size, on stderr.
+    """
+    setup_logging(verbose, quiet)
+    with user_errors():
+        from mentropy.lexicon import build_lexicon
+
+        lexicon = build_lexicon(list(corpus), encoding=encoding, errors=errors,
+                                progress=False if quiet else None, stats=fmt == "tsv",
+                                min_count=min_count, min_pmi=min_pmi, max_n=max_n,
+                                max_word_len=max_word_len)
+        if multi_char_only:
+            lexicon = lexicon.multi_char()
+        lexicon.save(output, fmt)
+    if not quiet:
+        r = lexicon.report
+        click.echo(f"mentropy: {len(lexicon):,} words; entropy per char "
+                   f"{r.bits_per_char_before:.3f} -> {r.bits_per_char_after:.3f} bits; "
+                   f"description length {r.description_length[0]:,.0f} -> "
+                   f"{r.description_length[-1]:,.0f} nats ({r.n_han:,} Han chars)", err=True)
+
+
 @main.command("evaluate")
 @click.argument("gold", type=click.Path(dir_okay=False))
 @click.argument("pred", type=click.Path(dir_okay=False, allow_dash=True))
