@@ -28,7 +28,7 @@ from mentropy import __version__
 from mentropy._kernels import idtrie as KT
 from mentropy._kernels import lexicon as KL
 from mentropy._kernels import ngrams as KN
-from mentropy.counts import NgramCounts, key_width, sort_rows
+from mentropy.counts import NgramCounts, block_plan, key_width, sort_rows
 from mentropy.encoding import EncodedCorpus, encode_texts
 from mentropy.errors import FormatError, InputError, MentropyError
 from mentropy.io import atomic_output
@@ -145,47 +145,41 @@ def seed_by_cohesion(corpus: EncodedCorpus, opts: LexiconOptions, min_count: int
         pkeys[has, word] |= corpus.ids[starts[sel[has]] + j].astype(np.uint64) << shift
     uniq, pcounts = KN.run_length(sort_rows(pkeys))
     ulen = KN.key_lengths(uniq)
-    # solidity: 3..4-char pieces must be kept n-grams, longer ones need every 4-gram window kept
-    kept_set = kept_keys
+    ids = unpack_rows(uniq, opts.max_word_len)
+    # solidity: a 3..max_n-char piece must be a kept n-gram, a longer one needs every
+    # max_n-gram window kept
     solid = pcounts >= min_count
-    for r in np.flatnonzero(solid & (ulen >= 3)):
-        ids = _row_ids(uniq[r], ulen[r])
-        L = ulen[r]
-        windows = [ids] if L <= opts.max_n else [ids[i:i + opts.max_n] for i in range(L - opts.max_n + 1)]
-        for win in windows:
-            key = _key1(win)
-            i = np.searchsorted(kept_set, key)
-            if i >= kept_set.shape[0] or kept_set[i] != key:
-                solid[r] = False
-                break
+    for j in range(max(1, opts.max_word_len - opts.max_n + 1)):
+        rows = np.flatnonzero(solid & (ulen >= 3) & ((j == 0) | (ulen >= j + opts.max_n)))
+        width_n = np.minimum(ulen[rows] - j, opts.max_n)
+        keys = np.zeros(rows.shape[0], np.uint64)
+        for k in range(opts.max_n):
+            part = np.where(k < width_n, ids[rows, j + k] if j + k < ids.shape[1] else 0, 0)
+            keys |= part.astype(np.uint64) << np.uint64(64 - 16 * (k + 1))
+        pos = np.minimum(np.searchsorted(kept_keys, keys), max(kept_keys.shape[0] - 1, 0))
+        found = kept_keys[pos] == keys if kept_keys.shape[0] else np.zeros(rows.shape[0], bool)
+        solid[rows[~found]] = False
     # single chars: every char of the vocabulary, counted as single-char pieces (+1)
-    single = np.bincount(corpus.ids[starts[:-1][plen == 1]], minlength=len(corpus.vocab) + 1)
-    words_ids = [[c] for c in range(1, len(corpus.vocab) + 1)]
-    wcounts = list((single[1:] + 1).astype(np.float64))
-    for r in np.flatnonzero(solid):
-        words_ids.append(_row_ids(uniq[r], ulen[r]))
-        wcounts.append(float(pcounts[r]))
-    log.info("seed: %d kept n-grams, %d multi-char pieces", int(kept.sum()), int(solid.sum()))
-    return _table(words_ids, wcounts)
-
-
-def _row_ids(row: np.ndarray, length: int) -> list[int]:
-    return [int(row[j // 4]) >> (64 - 16 * (j % 4 + 1)) & 0xFFFF for j in range(length)]
-
-
-def _key1(ids: list[int]) -> np.uint64:
-    key = 0
-    for j, c in enumerate(ids):
-        key |= c << (64 - 16 * (j + 1))
-    return np.uint64(key)
-
-
-def _table(words_ids: list[list[int]], counts: list[float]) -> WordTable:
-    lens = np.array([len(w) for w in words_ids], dtype=np.int64)
+    n_vocab = len(corpus.vocab)
+    single = np.bincount(corpus.ids[starts[:-1][plen == 1]], minlength=n_vocab + 1)[1:] + 1
+    keep = np.flatnonzero(solid)
+    lens = np.concatenate([np.ones(n_vocab, np.int64), ulen[keep]])
+    mask = np.arange(ids.shape[1])[None, :] < ulen[keep][:, None]
+    chars = np.concatenate([np.arange(1, n_vocab + 1), ids[keep][mask]]).astype(np.int32)
     woff = np.zeros(lens.shape[0] + 1, np.int64)
     np.cumsum(lens, out=woff[1:])
-    chars = np.fromiter((c for w in words_ids for c in w), dtype=np.int32, count=int(woff[-1]))
-    return WordTable(chars, woff, np.asarray(counts, dtype=np.float64))
+    counts = np.concatenate([single, pcounts[keep]]).astype(np.float64)
+    log.info("seed: %d kept n-grams, %d multi-char pieces", int(kept.sum()), int(keep.shape[0]))
+    return WordTable(chars, woff, counts)
+
+
+def unpack_rows(keys: np.ndarray, max_len: int) -> np.ndarray:
+    """int64[m, max_len] char ids of key rows (0 past each row's end)."""
+    out = np.zeros((keys.shape[0], max_len), np.int64)
+    for j in range(max_len):
+        shift = np.uint64(64 - 16 * (j % 4 + 1))
+        out[:, j] = ((keys[:, j // 4] >> shift) & np.uint64(0xFFFF)).astype(np.int64)
+    return out
 
 
 def segment_corpus(corpus: EncodedCorpus, table: WordTable, active: np.ndarray | None = None,
@@ -197,8 +191,10 @@ def segment_corpus(corpus: EncodedCorpus, table: WordTable, active: np.ndarray |
     total = table.counts[active].sum()
     log_p = np.log(np.maximum(table.counts, 1e-300)) - math.log(total)
     unk = math.log(0.5 / total)
+    chunks = np.array([lo for lo, _ in block_plan(corpus.offsets, 1 << 16)]
+                      + [corpus.offsets.shape[0] - 1], dtype=np.int64)
     return KT.segment_fragments(corpus.ids, corpus.offsets, tk, tv, nw, log_p, active, unk,
-                                max_len)
+                                max_len, chunks)
 
 
 def recount(table: WordTable, tok_word: np.ndarray) -> np.ndarray:
@@ -447,7 +443,7 @@ def read_corpus(sources: str | os.PathLike | Iterable[str | os.PathLike], *,
 def build_lexicon(sources: str | os.PathLike | Iterable[str | os.PathLike] | EncodedCorpus, *,
                   options: LexiconOptions | None = None, encoding: str = "utf-8",
                   errors: str = "strict", progress: bool | None = None,
-                  stats: bool = True, **overrides) -> Lexicon:
+                  stats: bool = False, **overrides) -> Lexicon:
     """Learn a lexicon from raw text: paths, folders, globs, '-', texts or an EncodedCorpus.
 
     Keyword overrides are LexiconOptions fields (``min_pmi=3.0``). Deterministic: the same
@@ -473,9 +469,7 @@ def build_lexicon(sources: str | os.PathLike | Iterable[str | os.PathLike] | Enc
     report.bits_per_char_before = bits_per_char(corpus.vocab.counts, np.ones(len(corpus.vocab)))
     report.bits_per_char_after = bits_per_char(table.counts, lengths)
     keep = np.flatnonzero(table.counts > 0)
-    vocab_text = corpus.vocab.cps.astype(np.uint32)
-    words = [vocab_text[table.chars[table.woff[w]:table.woff[w + 1]] - 1].tobytes()
-             .decode("utf-32-le") for w in keep]
+    words = decode_words(corpus.vocab.cps, table.chars, table.woff, keep)
     word_stats = None
     if stats:
         word_stats = word_statistics(corpus, table, tok_start, tok_word, opts.max_word_len)
@@ -483,6 +477,16 @@ def build_lexicon(sources: str | os.PathLike | Iterable[str | os.PathLike] | Enc
     report.seconds["output"] = time.perf_counter() - t3
     log.info("%s", report.summary())
     return Lexicon(words, table.counts[keep].astype(np.int64), word_stats, report)
+
+
+def decode_words(cps: np.ndarray, chars: np.ndarray, woff: np.ndarray,
+                 which: np.ndarray) -> list[str]:
+    """Text of the CSR words `which` (one decode for all of them)."""
+    lens = woff[which + 1] - woff[which]
+    idx = np.repeat(woff[which], lens) + (np.arange(lens.sum()) - np.repeat(np.cumsum(lens) - lens, lens))
+    text = cps[chars[idx] - 1].astype("<u4").tobytes().decode("utf-32-le")
+    bounds = np.concatenate([[0], np.cumsum(lens)]).tolist()
+    return [text[bounds[i]:bounds[i + 1]] for i in range(len(bounds) - 1)]
 
 
 def word_statistics(corpus: EncodedCorpus, table: WordTable, tok_start: np.ndarray,

@@ -5,7 +5,7 @@ Words are given as CSR: word w is chars[woff[w]:woff[w + 1]] (ids >= 1). The tri
 node_word[v] is the word ending at node v, or -1.
 """
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 HASH_MULT = np.uint64(0x9E3779B97F4A7C15)
 
@@ -110,36 +110,39 @@ def viterbi_span(ids, a, b, table_keys, table_vals, node_word, log_p, active, un
     return count
 
 
-@njit(cache=True)
+@njit(cache=True, parallel=True)
 def segment_fragments(ids, offsets, table_keys, table_vals, node_word, log_p, active, unk_log_p,
-                      max_len):
-    """Unigram Viterbi over every fragment.
+                      max_len, chunks):
+    """Unigram Viterbi over every fragment, chunks of fragments in parallel.
 
+    chunks : int64[c + 1]  fragment ranges processed by one task (from data size only, so the
+                          result is the same for any thread count)
     Returns (tok_start int64[t], tok_word int64[t]): start position (into ids) and word index
     (-1 = unknown single char) of each token, in order; a token ends where the next starts or
     at its fragment's end.
     """
     total = ids.shape[0]
-    tok_start = np.empty(total, np.int64)
-    tok_word = np.empty(total, np.int64)
-    longest = 0
-    for f in range(offsets.shape[0] - 1):
-        longest = max(longest, offsets[f + 1] - offsets[f])
-    best = np.empty(longest + 1, np.float64)
-    back_w = np.empty(longest + 1, np.int64)
-    back_pos = np.empty(longest + 1, np.int64)
-    t = 0
-    for f in range(offsets.shape[0] - 1):
-        a = offsets[f]
-        b = offsets[f + 1]
-        count = viterbi_span(ids, a, b, table_keys, table_vals, node_word, log_p, active,
-                             unk_log_p, max_len, best, back_w, back_pos)
-        j = b - a
-        k = t + count - 1
-        while j > 0:
-            tok_start[k] = a + back_pos[j]
-            tok_word[k] = back_w[j]
-            k -= 1
-            j = back_pos[j]
-        t += count
-    return tok_start[:t].copy(), tok_word[:t].copy()
+    is_start = np.zeros(total, np.bool_)
+    word_at = np.empty(total, np.int64)
+    for c in prange(chunks.shape[0] - 1):
+        longest = 0
+        for f in range(chunks[c], chunks[c + 1]):
+            longest = max(longest, offsets[f + 1] - offsets[f])
+        best = np.empty(longest + 1, np.float64)
+        back_w = np.empty(longest + 1, np.int64)
+        back_pos = np.empty(longest + 1, np.int64)
+        for f in range(chunks[c], chunks[c + 1]):
+            a = offsets[f]
+            b = offsets[f + 1]
+            viterbi_span(ids, a, b, table_keys, table_vals, node_word, log_p, active,
+                         unk_log_p, max_len, best, back_w, back_pos)
+            j = b - a
+            while j > 0:
+                is_start[a + back_pos[j]] = True
+                word_at[a + back_pos[j]] = back_w[j]
+                j = back_pos[j]
+    tok_start = np.flatnonzero(is_start).astype(np.int64)
+    tok_word = np.empty(tok_start.shape[0], np.int64)
+    for t in range(tok_start.shape[0]):
+        tok_word[t] = word_at[tok_start[t]]
+    return tok_start, tok_word

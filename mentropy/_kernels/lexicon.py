@@ -7,10 +7,37 @@ from mentropy._kernels.idtrie import trie_child
 CODE_BITS = 16
 
 
+HASH_MULT = np.uint64(0x9E3779B97F4A7C15)
+
+
 @njit(cache=True)
-def _contains(sorted_keys, key):
-    i = np.searchsorted(sorted_keys, key)
-    return i < sorted_keys.shape[0] and sorted_keys[i] == key
+def key_set(keys):
+    """Open-addressing set of nonzero uint64 keys: uint64[cap] (0 = empty), cap a power of 2."""
+    cap = 16
+    while cap < 2 * keys.shape[0]:
+        cap *= 2
+    table = np.zeros(cap, np.uint64)
+    mask = cap - 1
+    for key in keys:
+        s = np.int64((key * HASH_MULT) >> np.uint64(40)) & mask
+        while table[s] != 0 and table[s] != key:
+            s = (s + 1) & mask
+        table[s] = key
+    return table
+
+
+@njit(cache=True)
+def in_set(table, key):
+    """Whether `key` (nonzero) is in a key_set table."""
+    mask = table.shape[0] - 1
+    s = np.int64((key * HASH_MULT) >> np.uint64(40)) & mask
+    while True:
+        k = table[s]
+        if k == key:
+            return True
+        if k == 0:
+            return False
+        s = (s + 1) & mask
 
 
 @njit(cache=True)
@@ -18,9 +45,10 @@ def cohesion_join(ids, offsets, kept_keys, max_n):
     """Glue neighbours covered by a kept n-gram (DESIGN §3 stage 2).
 
     ids : int32[k], offsets : int64[f + 1]  fragments
-    kept_keys : uint64[q] sorted left-aligned keys (one word) of kept 2..max_n-grams
+    kept_keys : uint64[q] left-aligned keys (one word) of kept 2..max_n-grams
     Returns join : bool[k]; join[i] means ids[i] and ids[i + 1] belong to one piece.
     """
+    table = key_set(kept_keys)
     join = np.zeros(ids.shape[0], np.bool_)
     for f in range(offsets.shape[0] - 1):
         a = offsets[f]
@@ -31,7 +59,7 @@ def cohesion_join(ids, offsets, kept_keys, max_n):
                 if i + n > b:
                     break
                 key |= np.uint64(ids[i + n - 1]) << np.uint64(64 - CODE_BITS * n)
-                if _contains(kept_keys, key):
+                if in_set(table, key):
                     for j in range(i, i + n - 1):
                         join[j] = True
     return join
