@@ -74,9 +74,19 @@ def count_table(ids: np.ndarray, offsets: np.ndarray, max_n: int,
     for lo, hi in block_plan(offsets, block_chars):
         sub = offsets[lo:hi + 1] - offsets[lo]
         part = ids[offsets[lo]:offsets[hi]]
-        bk, bc = K.run_length(sort_rows(K.pack_ngrams(part, sub, max_n, width)))
+        bk, bc = run_length(sort_rows(K.pack_ngrams(part, sub, max_n, width)))
         keys, counts = (bk, bc) if keys.shape[0] == 0 else K.merge_sorted(keys, counts, bk, bc)
     return keys, counts
+
+
+def run_length(sorted_keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct rows of a sorted key array and how often each occurs."""
+    if sorted_keys.shape[1] != 1 or sorted_keys.shape[0] == 0:
+        return K.run_length(sorted_keys)
+    flat = sorted_keys[:, 0]
+    first = np.flatnonzero(np.concatenate([[True], flat[1:] != flat[:-1]]))
+    counts = np.diff(np.append(first, flat.shape[0])).astype(np.int64)
+    return np.ascontiguousarray(sorted_keys[first]), counts
 
 
 def block_plan(offsets: np.ndarray, block_chars: int) -> list[tuple[int, int]]:
