@@ -1,0 +1,190 @@
+"""Candidate words: every dictionary word that occurs in a text, as arrays (DESIGN §4).
+
+Two matchers:
+
+* :class:`Trie`, a code point trie in flat arrays walked by a numba kernel. The segmenter uses
+  it: it matches a whole batch of lines in one call, supports adding and removing words in
+  place, and was measured faster than an Aho-Corasick pass (``benchmarks/bench_segment.py
+  --matchers`` prints both).
+* :class:`KeywordMatcher`, a pyahocorasick automaton for what it is
+  natural for: finding a set of keywords (a user word list) in text.
+
+Matching is on the normalised text (full-width ASCII as ASCII, :func:`mentropy.atoms.normalise`),
+so ``ｉＰｈｏｎｅ`` matches ``iPhone``; positions always refer to the original string, which has the
+same length in code points.
+"""
+from __future__ import annotations
+
+import math
+from typing import Iterable, Sequence
+
+import numpy as np
+
+from mentropy import atoms
+from mentropy._kernels import trie as K
+from mentropy.errors import MentropyError
+
+_MIN_BITS = 10
+
+
+def encode_words(words: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Normalised code points of `words`, concatenated, and their offsets (int64[len + 1])."""
+    lengths = np.fromiter(map(len, words), dtype=np.int64, count=len(words))
+    offsets = np.zeros(len(words) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    cps = atoms.codepoints("".join(words))
+    norm, _ = atoms.normalise(cps) if cps.shape[0] else (cps, None)
+    return np.ascontiguousarray(norm, dtype=np.uint32), offsets
+
+
+class Trie:
+    """Words (normalised) with counts in a code point trie; words equal after normalisation
+    are one entry."""
+
+    def __init__(self, words: Sequence[str] = (), counts: Iterable[int] | np.ndarray = (),
+                 *, combine: str = "last") -> None:
+        """Build from `words` and their `counts`.
+
+        combine: ``"last"`` (a later equal word replaces the count) or ``"max"`` (keep the
+        larger count) for words that are equal after normalisation.
+        """
+        self.root = np.full(0x10000, -1, dtype=np.int32)
+        self.bits = _MIN_BITS
+        self.table = np.full(2 << self.bits, K.EMPTY, dtype=np.int64)
+        self.parent = np.zeros(1, dtype=np.int32)
+        self.cp = np.zeros(1, dtype=np.uint32)
+        self.count = np.zeros(1, dtype=np.int64)
+        self.log_count = np.full(1, -np.inf)
+        self.n_nodes = 1
+        self.total = 0
+        self.n_words = 0
+        self.update(words, counts, combine=combine)
+
+    # -- building -------------------------------------------------------------------------
+
+    def _reserve(self, extra: int) -> None:
+        need = self.n_nodes + extra
+        if need > self.parent.shape[0]:
+            cap = max(need, 2 * self.parent.shape[0])
+            for name, fill in (("parent", 0), ("cp", 0), ("count", 0), ("log_count", -np.inf)):
+                old = getattr(self, name)
+                new = np.full(cap, fill, dtype=old.dtype)
+                new[: self.n_nodes] = old[: self.n_nodes]
+                setattr(self, name, new)
+        bits = self.bits
+        while (1 << bits) < 2 * need:
+            bits += 1
+        if bits != self.bits:
+            self.table = K.rehash(self.table, np.int64(self.bits), np.int64(bits))
+            self.bits = bits
+
+    def _shrink(self) -> None:
+        # _reserve sized for the worst case (every code point a new node): give back the rest
+        n = self.n_nodes
+        if self.parent.shape[0] > n + n // 2 + 1024:
+            cap = n + n // 4 + 1024
+            for name in ("parent", "cp", "count", "log_count"):
+                setattr(self, name, getattr(self, name)[:cap].copy())
+        bits = _MIN_BITS
+        while (1 << bits) < 2 * n:
+            bits += 1
+        if bits < self.bits:
+            self.table = K.rehash(self.table, np.int64(self.bits), np.int64(bits))
+            self.bits = bits
+
+    def update(self, words: Sequence[str], counts: Iterable[int] | np.ndarray,
+               *, combine: str = "last") -> np.ndarray:
+        """Set the counts of `words` (adding them when new); returns their node ids."""
+        words = list(words)
+        counts = np.asarray(counts if not isinstance(counts, np.ndarray) else counts,
+                            dtype=np.int64).reshape(-1)
+        if counts.shape[0] != len(words):
+            raise MentropyError(f"{len(words)} words but {counts.shape[0]} counts")
+        if counts.shape[0] and counts.min() < 0:
+            raise MentropyError("word counts must not be negative")
+        if not words:
+            return np.zeros(0, dtype=np.int64)
+        cps, offsets = encode_words(words)
+        self._reserve(int(cps.shape[0]))
+        old = self.count[: self.n_nodes].copy()
+        self.n_nodes, nodes = K.insert_words(
+            self.root, self.table, np.int64(self.bits), self.parent, self.cp, self.count,
+            np.int64(self.n_nodes), cps, offsets, counts, np.int64(0 if combine == "last" else 1))
+        self.n_nodes = int(self.n_nodes)
+        self._shrink()
+        touched = np.unique(nodes[nodes > 0])
+        before = np.zeros(touched.shape[0], dtype=np.int64)
+        inside = touched < old.shape[0]
+        before[inside] = old[touched[inside]]
+        after = self.count[touched]
+        self.total += int(after.sum() - before.sum())
+        self.n_words += int((after > 0).sum() - (before > 0).sum())
+        logs = np.full(touched.shape[0], -np.inf)
+        pos = after > 0
+        # math.log, not np.log: the same correctly rounded values as jieba's scores
+        logs[pos] = list(map(math.log, after[pos].tolist()))
+        self.log_count[touched] = logs
+        return nodes
+
+    # -- queries --------------------------------------------------------------------------
+
+    def get(self, word: str) -> int:
+        """Count of `word` (normalised), 0 when absent."""
+        cps, offsets = encode_words([word])
+        node = int(K.find_words(self.root, self.table, np.int64(self.bits), cps, offsets)[0])
+        return int(self.count[node]) if node > 0 else 0
+
+    def entries(self) -> tuple[list[str], np.ndarray]:
+        """(words, counts) of every entry with a count > 0, in node order (normalised words)."""
+        nodes = np.flatnonzero(self.count[: self.n_nodes] > 0).astype(np.int64)
+        cps, offsets = K.node_words(self.parent, self.cp, nodes)
+        text = cps.astype("<u4").tobytes().decode("utf-32-le", "surrogatepass")
+        bounds = offsets.tolist()
+        return [text[bounds[i]:bounds[i + 1]] for i in range(nodes.shape[0])], \
+            self.count[nodes].copy()
+
+    def log_p(self, log_total: float) -> np.ndarray:
+        """ln(count) - log_total per node (-inf where no word ends), the same arithmetic as
+        jieba's scores."""
+        return self.log_count[: self.n_nodes] - log_total
+
+    def match(self, cps: np.ndarray, may_cut: np.ndarray, line_starts: np.ndarray,
+              line_ends: np.ndarray, log_p: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Candidate words of normalised code points: (starts, ends, scores), sorted by start
+        then end. Only matches that start and end where ``may_cut`` is set (or at a line's
+        start or end), inside one line; `log_p` comes from :meth:`log_p`."""
+        return K.match_lines(self.root, self.table, np.int64(self.bits), log_p, cps, may_cut,
+                             line_starts, line_ends)
+
+    def nbytes(self) -> int:
+        """Memory held by the arrays."""
+        return sum(a.nbytes for a in (self.root, self.table, self.parent, self.cp, self.count,
+                                      self.log_count))
+
+
+class KeywordMatcher:
+    """Find a set of keywords in text with a pyahocorasick automaton (one pass per text)."""
+
+    def __init__(self, words: Iterable[str]) -> None:
+        """Build the automaton over the normalised `words`; a keyword's id is its index."""
+        import ahocorasick
+
+        self.automaton = ahocorasick.Automaton(ahocorasick.STORE_INTS)
+        self.lengths: list[int] = []
+        for i, w in enumerate(words):
+            self.lengths.append(len(w))
+            if w:
+                self.automaton.add_word(atoms.normalise_text(w), i)
+        if len(self.automaton):
+            self.automaton.make_automaton()
+
+    def find(self, text: str) -> list[tuple[int, int, int]]:
+        """Every occurrence (start, end, keyword id) in `text`, offsets into `text`, sorted by
+        start then end; overlapping occurrences are all reported."""
+        if not text or not len(self.automaton):
+            return []
+        lengths = self.lengths
+        out = [(end + 1 - lengths[i], end + 1, i)
+               for end, i in self.automaton.iter(atoms.normalise_text(text))]
+        out.sort()
+        return out

@@ -1,0 +1,366 @@
+"""Segmentation with a lexicon: dictionary matching plus a unigram Viterbi (DESIGN §4).
+
+The best segmentation of a line maximises the sum of ln(count(w) / total) over its words. Words
+are found on the normalised text (full-width ASCII as ASCII), output is always the original text:
+``''.join(seg.cut(s)) == s`` for every string. Atoms (:mod:`mentropy.atoms`: number runs such as
+``3.14`` or ``40%``, latin runs such as ``iPhone7``, time words such as ``1998年``, runs of the same
+punctuation mark or space) are never split; a dictionary word that starts or ends inside an atom
+is not used. An atom that is not itself a dictionary word may always be a word of its own, with
+the score of an unknown atom, ln(unknown_count / total) (jieba's count of 1 by default), so every
+atom boundary stays reachable; ``jieba_unknown=True`` offers it only where no dictionary word
+starts, as jieba does (on jieba's own dictionary both give the same output on our test text).
+Ties between equal totals go to the longer word at the leftmost difference (jieba's rule).
+
+Usage::
+
+    seg = Segmenter.from_lexicon("words.dict")      # jieba format: ``word freq [tag]``
+    seg.lcut("他说的确实在理")
+    seg.tokenize("…")                                # [(word, start, end), ...]
+    seg.cut_many(lines, workers=2)                   # == [seg.lcut(x) for x in lines]
+
+mentropy ships no dictionary, so the module-level :func:`cut`, :func:`lcut` and :func:`tokenize`
+work only after :func:`set_default` was given a segmenter; before that they raise
+:class:`~mentropy.errors.MentropyError` saying how to build or load a lexicon.
+"""
+from __future__ import annotations
+
+import gc
+import math
+import os
+from typing import Any, Iterable, Iterator, Sequence
+
+import numpy as np
+
+from mentropy import atoms
+from mentropy._kernels import viterbi as KV
+from mentropy.errors import MentropyError
+from mentropy.matcher import Trie
+
+# code points that separate lines inside a batch; one absent from the batch is used
+_SEPARATORS = [chr(c) for c in range(0xFDD0, 0xFDF0)] + ["\ufffe", "\uffff"]
+FALLBACK_JIEBA = 0  # unknown atom only where no dictionary word starts (jieba's rule)
+FALLBACK_EVERY = 1  # unknown atom wherever no single-atom word exists
+
+
+class Segmenter:
+    """A unigram segmenter over a lexicon of words with counts."""
+
+    def __init__(self, words: Sequence[str] = (), counts: Iterable[int] | np.ndarray = (),
+                 *, unknown_count: float = 1.0, jieba_unknown: bool = False,
+                 **atom_options: bool) -> None:
+        """Build from `words` and their `counts` (a later duplicate replaces an earlier one).
+
+        unknown_count: an atom that is no dictionary word scores ln(unknown_count / total).
+        jieba_unknown: offer an unknown atom only where no dictionary word starts (jieba).
+        atom_options: options of :func:`mentropy.atoms.atomize` (e.g. ``time_atoms=False``
+        to let 1998 and 年 be separate atoms); the defaults are mentropy's atoms.
+        """
+        if not unknown_count > 0 or not math.isfinite(unknown_count):
+            raise MentropyError(f"unknown_count must be a positive number, not {unknown_count!r}")
+        self.unknown_count = float(unknown_count)
+        self.atom_options = {k: bool(v) for k, v in atom_options.items()}
+        atoms.atomize("", **self.atom_options)  # unknown options fail here, not later
+        self.fallback = FALLBACK_JIEBA if jieba_unknown else FALLBACK_EVERY
+        self.trie = Trie(words, counts)
+        self._log_p: np.ndarray | None = None
+        self._unk = 0.0
+
+    @classmethod
+    def from_lexicon(cls, lexicon: Any, **options: Any) -> "Segmenter":
+        """A segmenter from a jieba-format dictionary path or any object with ``.words`` and
+        ``.counts`` (such as :class:`mentropy.lexicon.Lexicon`)."""
+        if isinstance(lexicon, (str, os.PathLike)):
+            from mentropy.dictionary import read_dictionary
+
+            words, counts = read_dictionary(lexicon)
+            return cls(words, counts, **options)
+        if hasattr(lexicon, "words") and hasattr(lexicon, "counts"):
+            return cls(list(lexicon.words), np.asarray(lexicon.counts, dtype=np.int64), **options)
+        raise MentropyError(f"cannot make a segmenter from {type(lexicon).__name__}: give a "
+                            "dictionary path or an object with .words and .counts")
+
+    # -- the model ------------------------------------------------------------------------
+
+    @property
+    def total(self) -> int:
+        """Sum of the counts of all words."""
+        return self.trie.total
+
+    def __len__(self) -> int:
+        return self.trie.n_words
+
+    def __contains__(self, word: str) -> bool:
+        return self.trie.get(word) > 0
+
+    def count(self, word: str) -> int:
+        """The count of `word` in the lexicon (0 when absent)."""
+        return self.trie.get(word)
+
+    def entries(self) -> tuple[list[str], np.ndarray]:
+        """(words, counts) of the lexicon, words normalised, count desc then word."""
+        words, counts = self.trie.entries()
+        order = sorted(range(len(words)), key=lambda i: (-int(counts[i]), words[i]))
+        return [words[i] for i in order], counts[order]
+
+    def _scores(self) -> tuple[np.ndarray, float]:
+        if self._log_p is None:
+            log_total = math.log(max(self.trie.total, 1))
+            self._log_p = self.trie.log_p(log_total)
+            self._unk = math.log(self.unknown_count) - log_total
+        return self._log_p, self._unk
+
+    def _changed(self) -> None:
+        self._log_p = None
+
+    def add_word(self, word: str, freq: int | None = None) -> int:
+        """Add `word` (or change its count); returns the count used.
+
+        With ``freq=None`` the count is chosen so that the word beats the way it is cut now,
+        as jieba's ``suggest_freq`` does: one more than total * prod(p(piece)) over its
+        current pieces, and never less than its current count. (In context a neighbouring
+        word can still take a character from it; give a larger count to force it harder.)
+        A word can only be used where it starts and ends on atom boundaries.
+        """
+        if not isinstance(word, str) or not word:
+            raise MentropyError(f"a word must be a non-empty string, not {word!r}")
+        if freq is None:
+            log_p, unk = self._scores()
+            pieces = self.lcut(word)
+            log_total = math.log(max(self.trie.total, 1))
+            lp = 0.0
+            for piece in pieces:
+                c = self.trie.get(piece)
+                lp += (math.log(c) if c > 0 else math.log(self.unknown_count)) - log_total
+            freq = max(int(math.exp(lp) * self.trie.total) + 1, self.trie.get(word), 1)
+        freq = int(freq)
+        if freq < 0:
+            raise MentropyError(f"a word count must not be negative, not {freq}")
+        self.trie.update([word], [freq])
+        self._changed()
+        return freq
+
+    def del_word(self, word: str) -> None:
+        """Remove `word` from the lexicon (its count becomes 0); no error when absent."""
+        if isinstance(word, str) and word and self.trie.get(word) > 0:
+            self.trie.update([word], [0])
+            self._changed()
+
+    def load_userdict(self, path: str | os.PathLike) -> int:
+        """Apply a jieba user dictionary (``word [freq] [tag]`` per line) with :meth:`add_word`,
+        line by line; returns the number of entries."""
+        from mentropy.dictionary import read_user_dictionary
+
+        entries = read_user_dictionary(path)
+        for word, freq in entries:
+            self.add_word(word, freq)
+        return len(entries)
+
+    # -- segmentation ---------------------------------------------------------------------
+
+    def _cut_positions(self, text: str, line_starts: np.ndarray,
+                       line_ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Word ends and per-line word offsets (CSR) for lines text[line_starts:line_ends]."""
+        found = atoms.atomize(text, **self.atom_options)
+        norm, starts = found.cps, found.starts
+        n = norm.shape[0]
+        may_cut = np.zeros(n + 1, dtype=np.uint8)
+        may_cut[starts] = 1
+        # a line start is a cut even if the atomiser glued a combining mark to the separator
+        may_cut[line_starts] = 1
+        may_cut[line_ends] = 1
+        log_p, unk = self._scores()
+        t = self.trie
+        return KV.segment_lines(t.root, t.table, np.int64(t.bits), log_p, norm, may_cut,
+                                line_starts, line_ends, unk, np.int64(self.fallback))
+
+    def word_ends(self, text: str) -> np.ndarray:
+        """The end offset of every word of `text` (int64)."""
+        if not isinstance(text, str):
+            raise MentropyError(f"expected a str, not {type(text).__name__}")
+        ends, _ = self._cut_positions(text, np.zeros(1, dtype=np.int64),
+                                      np.full(1, len(text), dtype=np.int64))
+        return ends
+
+    def lcut(self, text: str) -> list[str]:
+        """The words of `text` as a list; ``''.join(words) == text``."""
+        ends = self.word_ends(text).tolist()
+        return [text[a:b] for a, b in zip([0] + ends[:-1], ends)]
+
+    def cut(self, text: str) -> Iterator[str]:
+        """The words of `text`, one by one; ``''.join(seg.cut(text)) == text``."""
+        return iter(self.lcut(text))
+
+    def tokenize(self, text: str) -> list[tuple[str, int, int]]:
+        """(word, start, end) for every word; ``text[start:end] == word``."""
+        ends = self.word_ends(text).tolist()
+        return [(text[a:b], a, b) for a, b in zip([0] + ends[:-1], ends)]
+
+    def _batch_positions(self, texts: list[str]) -> tuple[str, np.ndarray, np.ndarray] | None:
+        """(separator, word ends, words per line) of the texts joined by the separator, or None
+        when every candidate separator occurs in the texts."""
+        body = "".join(texts)
+        sep = next((s for s in _SEPARATORS if s not in body), None)
+        if sep is None:
+            return None
+        lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+        line_starts = np.zeros(len(texts), dtype=np.int64)
+        np.cumsum(lengths[:-1] + 1, out=line_starts[1:])
+        line_ends = line_starts + lengths  # the position of the separator after the line
+        ends, offsets = self._cut_positions(sep.join(texts), line_starts, line_ends)
+        return sep, ends, np.diff(offsets)
+
+    def _cut_batch(self, texts: list[str]) -> list[list[str]]:
+        """lcut of every text, in one pass of the kernels over the whole batch."""
+        if len(texts) <= 1:
+            return [self.lcut(t) for t in texts]
+        found = self._batch_positions(texts)
+        if found is None:  # every separator occurs in the text: one text at a time
+            return [self.lcut(t) for t in texts]
+        sep, ends, n_words = found
+        return _split_words(sep.join(texts), ends, n_words, sep)
+
+    def cut_many(self, texts: Iterable[str], workers: int = 1,
+                 chunksize: int = 1000) -> list[list[str]]:
+        """``[self.lcut(t) for t in texts]``, faster; the same result for any `workers`.
+
+        Texts are cut in chunks of `chunksize`, each in one pass of the kernels. With
+        ``workers > 1`` the chunks go to a process pool whose workers receive the lexicon
+        arrays once, at start-up.
+        """
+        texts = list(texts)
+        for t in texts:
+            if not isinstance(t, str):
+                raise MentropyError(f"cut_many expects str items, not {type(t).__name__}")
+        if workers < 1 or chunksize < 1:
+            raise MentropyError("workers and chunksize must be at least 1")
+        chunks = [texts[i:i + chunksize] for i in range(0, len(texts), chunksize)]
+        out: list[list[str]] = []
+        # millions of new small lists would trigger many full collections for nothing
+        gc_was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            if workers == 1 or len(chunks) <= 1:
+                for chunk in chunks:
+                    out.extend(self._cut_batch(chunk))
+            else:
+                for part in _map_chunks(self, chunks, workers):
+                    out.extend(part)
+        finally:
+            if gc_was_enabled:
+                gc.enable()
+        return out
+
+    def warmup(self) -> None:
+        """Compile or load every kernel the segmenter uses (before starting worker processes)."""
+        self._cut_batch(["预热 warm-up 1.5", "", "１２"])
+
+    def __getstate__(self) -> dict:
+        state = self.__dict__.copy()
+        state["_log_p"] = None
+        return state
+
+
+# -- worker processes for cut_many ----------------------------------------------------------
+
+_worker_segmenter: Segmenter | None = None
+
+
+def _init_worker(segmenter: Segmenter) -> None:
+    global _worker_segmenter
+    _worker_segmenter = segmenter
+    segmenter.warmup()  # loads the kernels the parent compiled into the cache
+
+
+def _worker_positions(texts: list[str]) -> tuple:
+    # arrays travel back (cheap to pickle); the parent turns them into strings
+    seg = _worker_segmenter
+    assert seg is not None
+    found = seg._batch_positions(texts) if len(texts) > 1 else None
+    if found is None:
+        return ("lists", [seg.lcut(t) for t in texts])
+    sep, ends, n_words = found
+    return ("ends", sep, ends, n_words)
+
+
+def _map_chunks(segmenter: Segmenter, chunks: list[list[str]], workers: int) -> Iterator:
+    """Cut every chunk in a pool of `workers` processes; yields word lists, chunk by chunk."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    segmenter.warmup()  # compile in the parent first: workers then only load the cache
+    with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker,
+                             initargs=(segmenter,)) as pool:
+        for chunk, result in zip(chunks, pool.map(_worker_positions, chunks)):
+            if result[0] == "lists":
+                yield result[1]
+            else:
+                _, sep, ends, n_words = result
+                yield _split_words(sep.join(chunk), ends, n_words, sep)
+
+
+def _split_words(joined: str, ends: np.ndarray, n_words: np.ndarray,
+                 sep: str) -> list[list[str]]:
+    """Turn word ends of separator-joined lines into lists of words, with C-speed splitting.
+
+    A separator is put after every word that is not the last of its line; the original
+    separators already end the lines, so one ``str.split`` gives every word in order (an empty
+    line gives one empty string).
+    """
+    m = ends.shape[0]
+    last = np.cumsum(n_words) - 1
+    keep = np.ones(m, dtype=bool)
+    keep[last[n_words > 0]] = False
+    inner = ends[keep]
+    out_cps = np.insert(atoms.codepoints(joined), inner, np.uint32(ord(sep)))
+    flat = out_cps.astype("<u4", copy=False).tobytes().decode("utf-32-le", "surrogatepass") \
+        .split(sep)
+    result: list[list[str]] = []
+    pos = 0
+    for k in n_words.tolist():
+        if k:
+            result.append(flat[pos:pos + k])
+            pos += k
+        else:
+            result.append([])
+            pos += 1
+    return result
+
+
+# -- the module-level default segmenter ---------------------------------------------------
+
+_default: Segmenter | None = None
+
+_NO_DEFAULT = ("no default segmenter: mentropy ships no dictionary. Build a lexicon "
+               "(`mentropy build-lexicon CORPUS -o words.dict`) or use any jieba-format "
+               "dictionary, then call mentropy.segment.set_default(Segmenter.from_lexicon(path)) "
+               "or use a Segmenter directly")
+
+
+def set_default(segmenter: Segmenter | None) -> None:
+    """Make `segmenter` the one used by the module-level :func:`cut`, :func:`lcut` and
+    :func:`tokenize` (``None`` removes it)."""
+    global _default
+    if segmenter is not None and not isinstance(segmenter, Segmenter):
+        raise MentropyError(f"set_default expects a Segmenter, not {type(segmenter).__name__}")
+    _default = segmenter
+
+
+def get_default() -> Segmenter:
+    """The default segmenter; raises MentropyError when :func:`set_default` was not called."""
+    if _default is None:
+        raise MentropyError(_NO_DEFAULT)
+    return _default
+
+
+def cut(text: str) -> Iterator[str]:
+    """The words of `text` with the default segmenter (see :func:`set_default`)."""
+    return get_default().cut(text)
+
+
+def lcut(text: str) -> list[str]:
+    """The words of `text` as a list, with the default segmenter (see :func:`set_default`)."""
+    return get_default().lcut(text)
+
+
+def tokenize(text: str) -> list[tuple[str, int, int]]:
+    """(word, start, end) with the default segmenter (see :func:`set_default`)."""
+    return get_default().tokenize(text)
