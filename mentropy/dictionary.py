@@ -22,7 +22,8 @@ MAX_COUNT = 2**62  # counts are summed in int64: keep room
 _LINE = re.compile(r"^[ \t]*([^ \t\r\n]+)[ \t]+([0-9]+)(?:[ \t]+[^\r\n]*)?[ \t\r]*$", re.M)
 _BLANK = re.compile(r"^[ \t\r]*$", re.M)
 # user dictionaries (jieba.load_userdict): word, optional count, optional tag
-_USER_LINE = re.compile(r"^(\S+?)(?:[ \t]+([0-9]+))?(?:[ \t]+(\S+))?$")
+_USER_LINE = re.compile(r"^(\S+?)(?:[ \t]+([0-9]+))?(?:[ \t]+([A-Za-z][\w-]*))?$")
+
 
 def _read_text(path: str | os.PathLike) -> tuple[str, str]:
     """Decode a dictionary file strictly; returns (name for messages, text)."""

@@ -149,7 +149,8 @@ class Trie:
         return self.log_count[: self.n_nodes] - log_total
 
     def match(self, cps: np.ndarray, may_cut: np.ndarray, line_starts: np.ndarray,
-              line_ends: np.ndarray, log_p: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+              line_ends: np.ndarray,
+              log_p: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Candidate words of normalised code points: (starts, ends, scores), sorted by start
         then end. Only matches that start and end where ``may_cut`` is set (or at a line's
         start or end), inside one line; `log_p` comes from :meth:`log_p`."""

@@ -25,6 +25,7 @@ work only after :func:`set_default` was given a segmenter; before that they rais
 from __future__ import annotations
 
 import gc
+import itertools
 import math
 import os
 from typing import Any, Iterable, Iterator, Sequence
@@ -225,30 +226,23 @@ class Segmenter:
 
         Texts are cut in chunks of `chunksize`, each in one pass of the kernels. With
         ``workers > 1`` the chunks go to a process pool whose workers receive the lexicon
-        arrays once, at start-up.
+        arrays once, at start-up (the kernels are compiled in this process first).
         """
-        texts = list(texts)
-        for t in texts:
-            if not isinstance(t, str):
-                raise MentropyError(f"cut_many expects str items, not {type(t).__name__}")
+        return list(self.cut_stream(texts, workers=workers, chunksize=chunksize))
+
+    def cut_stream(self, texts: Iterable[str], workers: int = 1,
+                   chunksize: int = 1000) -> Iterator[list[str]]:
+        """Like :meth:`cut_many`, but lazy: yields the words of each text in order, holding
+        only a few chunks in memory (for streams larger than memory)."""
         if workers < 1 or chunksize < 1:
             raise MentropyError("workers and chunksize must be at least 1")
-        chunks = [texts[i:i + chunksize] for i in range(0, len(texts), chunksize)]
-        out: list[list[str]] = []
-        # millions of new small lists would trigger many full collections for nothing
-        gc_was_enabled = gc.isenabled()
-        gc.disable()
-        try:
-            if workers == 1 or len(chunks) <= 1:
-                for chunk in chunks:
-                    out.extend(self._cut_batch(chunk))
-            else:
-                for part in _map_chunks(self, chunks, workers):
-                    out.extend(part)
-        finally:
-            if gc_was_enabled:
-                gc.enable()
-        return out
+        chunks = _chunks(texts, chunksize)
+        if workers == 1:
+            for chunk in chunks:
+                yield from self._cut_batch(chunk)
+        else:
+            for part in _map_chunks(self, chunks, workers):
+                yield from part
 
     def warmup(self) -> None:
         """Compile or load every kernel the segmenter uses (before starting worker processes)."""
@@ -282,19 +276,50 @@ def _worker_positions(texts: list[str]) -> tuple:
     return ("ends", sep, ends, n_words)
 
 
-def _map_chunks(segmenter: Segmenter, chunks: list[list[str]], workers: int) -> Iterator:
-    """Cut every chunk in a pool of `workers` processes; yields word lists, chunk by chunk."""
+def _chunks(texts: Iterable[str], size: int) -> Iterator[list[str]]:
+    chunk: list[str] = []
+    for t in texts:
+        if not isinstance(t, str):
+            raise MentropyError(f"expected str items, not {type(t).__name__}")
+        chunk.append(t)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _map_chunks(segmenter: Segmenter, chunks: Iterator[list[str]], workers: int) -> Iterator:
+    """Cut every chunk in a pool of `workers` processes; yields word lists, chunk by chunk,
+    in order, with at most 2 * workers chunks in flight."""
+    from collections import deque
     from concurrent.futures import ProcessPoolExecutor
 
+    first = next(chunks, None)
+    if first is None:
+        return
+    second = next(chunks, None)
+    if second is None:  # one chunk: not worth a pool
+        yield segmenter._cut_batch(first)
+        return
     segmenter.warmup()  # compile in the parent first: workers then only load the cache
     with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker,
                              initargs=(segmenter,)) as pool:
-        for chunk, result in zip(chunks, pool.map(_worker_positions, chunks)):
-            if result[0] == "lists":
-                yield result[1]
-            else:
-                _, sep, ends, n_words = result
-                yield _split_words(sep.join(chunk), ends, n_words, sep)
+        pending: deque = deque()
+        for chunk in itertools.chain([first, second], chunks):
+            pending.append((chunk, pool.submit(_worker_positions, chunk)))
+            if len(pending) >= 2 * workers:
+                yield _finish(*pending.popleft())
+        while pending:
+            yield _finish(*pending.popleft())
+
+
+def _finish(chunk: list[str], future) -> list[list[str]]:
+    result = future.result()
+    if result[0] == "lists":
+        return result[1]
+    _, sep, ends, n_words = result
+    return _split_words(sep.join(chunk), ends, n_words, sep)
 
 
 def _split_words(joined: str, ends: np.ndarray, n_words: np.ndarray,
@@ -305,6 +330,18 @@ def _split_words(joined: str, ends: np.ndarray, n_words: np.ndarray,
     separators already end the lines, so one ``str.split`` gives every word in order (an empty
     line gives one empty string).
     """
+    # many new small lists would trigger useless collections of everything already made
+    if not gc.isenabled():
+        return _split_words_no_gc(joined, ends, n_words, sep)
+    gc.disable()
+    try:
+        return _split_words_no_gc(joined, ends, n_words, sep)
+    finally:
+        gc.enable()
+
+
+def _split_words_no_gc(joined: str, ends: np.ndarray, n_words: np.ndarray,
+                       sep: str) -> list[list[str]]:
     m = ends.shape[0]
     last = np.cumsum(n_words) - 1
     keep = np.ones(m, dtype=bool)

@@ -1,0 +1,512 @@
+"""Segmentation (DESIGN §4): the Viterbi kernel against brute force, lossless output on any
+string, offsets, atoms, full-width matching, user words, batches, the module default, the CLI."""
+from __future__ import annotations
+
+import itertools
+import math
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mentropy import atoms
+from mentropy._kernels import trie as KT
+from mentropy._kernels import viterbi as KV
+from mentropy.errors import FormatError, MentropyError
+from mentropy.segment import Segmenter
+
+WORDS = {
+    "他": 50, "说": 40, "的": 100, "确实": 20, "确": 3, "实": 5, "实在": 15, "在": 60, "理": 8,
+    "的确": 10, "中国": 30, "人民": 25, "中国人": 6, "民": 4, "人": 40, "我": 50, "来到": 12,
+    "北京": 20, "清华大学": 5, "清华": 6, "大学": 15, "华": 2, "iPhone": 5, "B超": 3,
+    "年": 30, "3": 2, "14": 2, "COVID": 2, "19": 2, "2000": 2, "40": 2, "iPhone7": 1,
+    "新冠": 0, "研究": 9, "研究生": 4, "生命": 8, "命": 2, "起源": 7, "生": 9,
+}
+
+
+@pytest.fixture(scope="session")
+def seg() -> Segmenter:
+    """A small segmenter; session-scoped (hypothesis rejects function-scoped fixtures)."""
+    return Segmenter(list(WORDS), list(WORDS.values()))
+
+
+# --- the Viterbi kernel against brute force -------------------------------------------------
+
+def brute_force(n, may_cut, starts, ends, scores, unk, fallback):
+    """Best path by enumerating every path; ties -> lexicographically largest word ends."""
+    cut = [i == 0 or i == n or bool(may_cut[i]) for i in range(n + 1)]
+    edges = {i: [] for i in range(n + 1)}
+    for s, e, p in zip(starts, ends, scores):
+        if 0 <= s < e <= n and cut[s] and cut[e] and math.isfinite(p):
+            edges[s].append((e, p))
+    for i in range(n):
+        if not cut[i]:
+            continue
+        nxt = next(j for j in range(i + 1, n + 1) if cut[j])
+        single = any(e == nxt for e, _ in edges[i])
+        if (fallback == 0 and not edges[i]) or (fallback == 1 and not single):
+            edges[i].append((nxt, unk))
+
+    def paths(i):
+        if i == n:
+            yield ()
+            return
+        for e, p in edges[i]:
+            for rest in paths(e):
+                yield ((e, p),) + rest
+
+    best = None
+    for path in paths(0):
+        total = 0.0
+        for _, p in reversed(path):  # the kernel adds right to left
+            total = p + total
+        key = (total, tuple(e for e, _ in path))
+        if best is None or key > best:
+            best = key
+    return list(best[1])
+
+
+@st.composite
+def dags(draw):
+    n = draw(st.integers(0, 7))
+    may_cut = [1] + [draw(st.integers(0, 1)) for _ in range(n - 1)] + [1] if n else [1]
+    k = draw(st.integers(0, 12))
+    cands = []
+    for _ in range(k):
+        s = draw(st.integers(0, max(n - 1, 0)))
+        e = draw(st.integers(s + 1, max(n, s + 1)))
+        # integer scores: exact sums, so ties are real ties
+        cands.append((s, e, float(draw(st.integers(-6, -1)))))
+    cands.sort(key=lambda c: c[0])
+    unk = float(draw(st.integers(-8, -1)))
+    fallback = draw(st.integers(0, 1))
+    return n, may_cut, cands, unk, fallback
+
+
+@settings(max_examples=300, deadline=None)
+@given(dags())
+def test_viterbi_matches_brute_force(dag):
+    n, may_cut, cands, unk, fallback = dag
+    starts = np.array([c[0] for c in cands], dtype=np.int64)
+    ends = np.array([c[1] for c in cands], dtype=np.int64)
+    scores = np.array([c[2] for c in cands], dtype=np.float64)
+    got = KV.viterbi(np.array(may_cut, dtype=np.uint8), starts, ends, scores, unk, fallback)
+    assert got.tolist() == brute_force(n, may_cut, starts, ends, scores, unk, fallback)
+
+
+def test_viterbi_ties_prefer_the_longer_word():
+    # [0,2) + [2,3) and [0,1) + [1,3) and [0,3): all total -2 except the last (-2 too)
+    may_cut = np.ones(4, dtype=np.uint8)
+    starts = np.array([0, 0, 0, 1, 2], dtype=np.int64)
+    ends = np.array([1, 2, 3, 3, 3], dtype=np.int64)
+    scores = np.array([-1.0, -1.0, -2.0, -1.0, -1.0])
+    assert KV.viterbi(may_cut, starts, ends, scores, -5.0, 1).tolist() == [3]
+    scores[2] = -3.0
+    assert KV.viterbi(may_cut, starts, ends, scores, -5.0, 1).tolist() == [2, 3]
+
+
+def test_viterbi_ignores_candidates_inside_atoms_and_non_finite_scores():
+    may_cut = np.array([1, 0, 1, 1], dtype=np.uint8)  # atoms [0,2) and [2,3)
+    starts = np.array([0, 1, 2], dtype=np.int64)
+    ends = np.array([1, 3, 3], dtype=np.int64)
+    scores = np.array([-1.0, -1.0, np.nan])
+    assert KV.viterbi(may_cut, starts, ends, scores, -9.0, 1).tolist() == [2, 3]
+
+
+def test_viterbi_lines_equals_one_line_at_a_time():
+    rng = np.random.default_rng(7)
+    lines = [(0, 5), (6, 6), (7, 12), (12, 15)]
+    n = 15
+    may_cut = (rng.random(n + 1) < 0.7).astype(np.uint8)
+    cands = []
+    for a, b in lines:
+        for _ in range(6):
+            if b > a:
+                s = int(rng.integers(a, b))
+                cands.append((s, int(rng.integers(s + 1, b + 1)), float(rng.integers(-5, 0))))
+    cands.sort()
+    arr = [np.array([c[i] for c in cands]) for i in range(3)]
+    ls = np.array([a for a, _ in lines], dtype=np.int64)
+    le = np.array([b for _, b in lines], dtype=np.int64)
+    ends, offsets = KV.viterbi_lines(ls, le, may_cut, arr[0].astype(np.int64),
+                                     arr[1].astype(np.int64), arr[2].astype(np.float64), -7.0, 1)
+    for li, (a, b) in enumerate(lines):
+        sub = [(s - a, e - a, p) for s, e, p in cands if a <= s < b and e <= b]
+        mc = may_cut[a:b + 1].copy()
+        mc[0] = mc[-1] = 1
+        one = KV.viterbi(mc, np.array([c[0] for c in sub], dtype=np.int64),
+                         np.array([c[1] for c in sub], dtype=np.int64),
+                         np.array([c[2] for c in sub], dtype=np.float64), -7.0, 1)
+        assert (ends[offsets[li]:offsets[li + 1]] - a).tolist() == one.tolist()
+
+
+def test_fused_kernel_constants_follow_the_trie():
+    assert (KV.TRIE_CP_BITS, KV.TRIE_EMPTY, KV.TRIE_HASH_MUL) == \
+        (KT.CP_BITS, KT.EMPTY, KT.HASH_MUL)
+
+
+@settings(max_examples=150, deadline=None)
+@given(words=st.lists(st.text("abc中国人民1.", min_size=1, max_size=4), max_size=12),
+       counts=st.lists(st.integers(0, 9), min_size=12, max_size=12),
+       texts=st.lists(st.text("abc中国人民1. ", max_size=12), min_size=1, max_size=4),
+       fallback=st.integers(0, 1))
+def test_fused_kernel_equals_match_then_viterbi(words, counts, texts, fallback):
+    seg = Segmenter(words, counts[:len(words)])
+    seg.fallback = fallback
+    joined = "|".join(texts)
+    lengths = np.array([len(t) for t in texts], dtype=np.int64)
+    ls = np.concatenate([[0], np.cumsum(lengths + 1)[:-1]]).astype(np.int64)
+    le = ls + lengths
+    found = atoms.atomize(joined)
+    may_cut = np.zeros(len(joined) + 1, dtype=np.uint8)
+    may_cut[found.starts] = 1
+    log_p, unk = seg._scores()
+    s, e, p = seg.trie.match(found.cps, may_cut, ls, le, log_p)
+    want = KV.viterbi_lines(ls, le, may_cut, s, e, p, unk, fallback)
+    t = seg.trie
+    got = KV.segment_lines(t.root, t.table, np.int64(t.bits), log_p, found.cps, may_cut, ls, le,
+                           unk, np.int64(fallback))
+    assert got[0].tolist() == want[0].tolist() and got[1].tolist() == want[1].tolist()
+
+
+def test_match_lists_every_occurrence(seg):
+    text = "中国人民"
+    found = atoms.atomize(text)
+    may_cut = np.ones(len(text) + 1, dtype=np.uint8)
+    log_p, _ = seg._scores()
+    s, e, _ = seg.trie.match(found.cps, may_cut, np.array([0]), np.array([4]), log_p)
+    got = {text[a:b] for a, b in zip(s.tolist(), e.tolist())}
+    assert got == {"中国", "中国人", "人", "人民", "民"}
+
+
+# --- segmentation ---------------------------------------------------------------------------
+
+def test_known_sentences(seg):
+    assert seg.lcut("他说的确实在理") == ["他", "说", "的", "确实", "在", "理"]
+    assert seg.lcut("我来到北京清华大学") == ["我", "来到", "北京", "清华大学"]
+    assert seg.lcut("研究生命起源") == ["研究", "生命", "起源"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(st.characters(codec=None, exclude_categories=()), max_size=60))
+def test_cut_is_lossless_on_any_string(seg, s):
+    words = seg.lcut(s)
+    assert "".join(words) == s
+    assert all(words)
+    assert "".join(seg.cut(s)) == s
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.text(st.characters(codec=None, exclude_categories=()), max_size=20),
+                max_size=8))
+def test_cut_many_equals_lcut_on_any_strings(seg, texts):
+    assert seg.cut_many(texts, chunksize=3) == [seg.lcut(t) for t in texts]
+
+
+@pytest.mark.parametrize("text", [
+    "", " ", "   ", "\t\n", "\u3000\u3000", "𠀀", "𠀀中国𠀁", "👩‍👩‍👧‍👦", "👍🏽👍🏿", "e\u0301\u0302",
+    "\u0301中国", "\ud800", "\udfff中\ud800国", "\x00\x07\x1b", "\ufdd0\ufffe\uffff",
+    "中国\r\n人民", "\u200b\u200d", "ｉＰｈｏｎｅ７", "——……", "!!!???",
+])
+def test_cut_is_lossless_on_edge_cases(seg, text):
+    words = seg.lcut(text)
+    assert "".join(words) == text
+    assert all(words)
+    assert seg.cut_many([text, text, ""]) == [words, words, []]
+
+
+def test_very_long_line(seg):
+    text = ("他说的确实在理。中国人民 iPhone7 3.14 ２０００年 " * 30000)[:1_000_000]
+    words = seg.lcut(text)
+    assert "".join(words) == text
+    assert words[:6] == ["他", "说", "的", "确实", "在", "理"]
+
+
+def test_tokenize_offsets_slice_back(seg):
+    text = "他说ｉＰｈｏｎｅ７很好，𠀀中国人民 3.14"
+    tokens = seg.tokenize(text)
+    assert [w for w, _, _ in tokens] == seg.lcut(text)
+    for word, start, end in tokens:
+        assert text[start:end] == word
+    assert tokens[0][1] == 0 and tokens[-1][2] == len(text)
+    assert all(a[2] == b[1] for a, b in zip(tokens, tokens[1:]))
+
+
+@pytest.mark.parametrize("atom", ["3.14", "iPhone7", "COVID-19", "２０００年", "40%", "1998年"])
+def test_atoms_are_never_split(seg, atom):
+    # the lexicon has pieces of each atom (3, 14, iPhone, COVID, 19, 2000, 年, 40)
+    for text in (atom, f"中国{atom}人民", f"在{atom}"):
+        assert atom in seg.lcut(text)
+
+
+def test_punctuation_and_spaces_are_tokens(seg):
+    assert seg.lcut("中国，人民！！  我") == ["中国", "，", "人民", "！！", "  ", "我"]
+
+
+def test_full_width_text_matches_half_width_words(seg):
+    assert seg.lcut("Ｂ超") == ["Ｂ超"]
+    assert seg.lcut("做Ｂ超") == ["做", "Ｂ超"]
+    assert seg.lcut("ｉＰｈｏｎｅ") == ["ｉＰｈｏｎｅ"]
+    assert seg.count("Ｂ超") == seg.count("B超") == 3
+
+
+def test_unknown_han_characters_are_single_words(seg):
+    assert seg.lcut("龘䶵中国") == ["龘", "䶵", "中国"]
+
+
+def test_zero_count_words_are_not_used(seg):
+    assert "新冠" not in seg
+    assert seg.lcut("新冠") == ["新", "冠"]
+
+
+def test_add_word_del_word_and_user_dictionary(tmp_path):
+    s = Segmenter(list(WORDS), list(WORDS.values()))
+    assert s.lcut("新冠疫苗") == ["新", "冠", "疫", "苗"]
+    freq = s.add_word("新冠疫苗")
+    assert freq > 0 and s.count("新冠疫苗") == freq
+    assert s.lcut("打新冠疫苗") == ["打", "新冠疫苗"]
+    s.del_word("新冠疫苗")
+    assert s.lcut("新冠疫苗") == ["新", "冠", "疫", "苗"]
+    # freq=None beats the current cut even when the pieces are words
+    assert s.lcut("大学生命") == ["大学", "生命"]
+    s.add_word("学生")
+    assert "学生" in s.lcut("学生")
+    s.del_word("确实")
+    assert s.lcut("确实") == ["确", "实"]
+    s.del_word("不存在的词")  # no error
+    user = tmp_path / "user.dict"
+    user.write_text("疫苗 50 n\n新冠\n\n确实 30\n", encoding="utf-8")
+    assert s.load_userdict(user) == 3
+    assert s.count("疫苗") == 50 and s.count("确实") == 30
+    assert s.lcut("新冠疫苗确实") == ["新冠", "疫苗", "确实"]
+    total = s.total
+    s.add_word("疫苗", 10)
+    assert s.total == total - 40
+
+
+def test_add_word_is_deterministic():
+    a = Segmenter(list(WORDS), list(WORDS.values()))
+    b = Segmenter(list(WORDS), list(WORDS.values()))
+    for s in (a, b):
+        s.add_word("新冠疫苗")
+        s.add_word("清华", 1)
+    assert a.count("新冠疫苗") == b.count("新冠疫苗")
+    assert a.entries()[0] == b.entries()[0]
+    assert a.entries()[1].tolist() == b.entries()[1].tolist()
+
+
+def test_bad_words_and_counts_raise():
+    s = Segmenter(["中国"], [3])
+    with pytest.raises(MentropyError):
+        s.add_word("")
+    with pytest.raises(MentropyError):
+        s.add_word("中国", -1)
+    with pytest.raises(MentropyError):
+        Segmenter(["a", "b"], [1])
+    with pytest.raises(MentropyError):
+        s.lcut(b"bytes")  # type: ignore[arg-type]
+
+
+def test_empty_lexicon_cuts_atoms():
+    s = Segmenter()
+    assert s.lcut("中国 3.14") == ["中", "国", " ", "3.14"]
+
+
+def test_from_lexicon_path_and_object(tmp_path):
+    path = tmp_path / "lex.dict"
+    path.write_text("中国 5 ns\n人民 3\n", encoding="utf-8")
+    a = Segmenter.from_lexicon(path)
+    b = Segmenter.from_lexicon(str(path))
+
+    class Lex:
+        words = ["中国", "人民"]
+        counts = np.array([5, 3])
+
+    c = Segmenter.from_lexicon(Lex())
+    for s in (a, b, c):
+        assert s.lcut("中国人民") == ["中国", "人民"]
+        assert len(s) == 2 and s.total == 8
+    with pytest.raises(MentropyError):
+        Segmenter.from_lexicon(42)
+    bad = tmp_path / "bad.dict"
+    bad.write_text("中国 5\n人民\n", encoding="utf-8")
+    with pytest.raises(FormatError, match="line 2"):
+        Segmenter.from_lexicon(bad)
+
+
+def test_cut_many_chunks_and_order(seg):
+    texts = ["他说的确实在理", "", "  ", "我来到北京清华大学", "𠀀", "3.14"] * 7
+    want = [seg.lcut(t) for t in texts]
+    for chunksize in (1, 2, 5, 1000):
+        assert seg.cut_many(texts, chunksize=chunksize) == want
+    assert seg.cut_many(iter(texts)) == want
+    assert seg.cut_many([]) == []
+    with pytest.raises(MentropyError):
+        seg.cut_many(["a", 3])  # type: ignore[list-item]
+
+
+def test_cut_many_with_every_separator_in_the_text(seg):
+    every = "".join(chr(c) for c in range(0xFDD0, 0xFDF0)) + "\ufffe\uffff"
+    texts = [every + "中国", "人民", every]
+    assert seg.cut_many(texts) == [seg.lcut(t) for t in texts]
+
+
+def test_cut_many_workers_equal_lcut(seg):
+    texts = ["他说的确实在理", "", "我来到北京清华大学 iPhone7", "𠀀\ud800"] * 50
+    assert seg.cut_many(texts, workers=2, chunksize=16) == [seg.lcut(t) for t in texts]
+
+
+def test_module_default(seg):
+    from mentropy import segment
+
+    segment.set_default(None)
+    with pytest.raises(MentropyError, match="build-lexicon"):
+        segment.lcut("中国")
+    with pytest.raises(MentropyError):
+        list(segment.cut("中国"))
+    segment.set_default(seg)
+    try:
+        assert segment.lcut("中国人民") == seg.lcut("中国人民")
+        assert list(segment.cut("中国")) == ["中国"]
+        assert segment.tokenize("中国") == [("中国", 0, 2)]
+    finally:
+        segment.set_default(None)
+    with pytest.raises(MentropyError):
+        segment.set_default("not a segmenter")  # type: ignore[arg-type]
+
+
+def test_entries_round_trip(seg):
+    words, counts = seg.entries()
+    assert len(words) == len(seg)
+    again = Segmenter(words, counts)
+    for text in ("他说的确实在理", "我来到北京清华大学"):
+        assert again.lcut(text) == seg.lcut(text)
+    assert counts.tolist() == sorted(counts.tolist(), reverse=True)
+
+
+def test_pickle_round_trip(seg):
+    import pickle
+
+    again = pickle.loads(pickle.dumps(seg))
+    assert again.lcut("他说的确实在理") == seg.lcut("他说的确实在理")
+
+
+# --- jieba's model on real text -------------------------------------------------------------
+
+def _shared_corpora() -> Path | None:
+    bases = [Path(os.environ["MENTROPY_SHARED"])] if os.environ.get("MENTROPY_SHARED") else []
+    bases.append(Path(__file__).resolve().parents[1].parent / "shared")
+    for base in bases:
+        for folder in (base / "corpora", base):
+            if (folder / "reviews_pos.txt").is_file():
+                return folder
+    return None
+
+
+@pytest.mark.slow
+def test_same_model_as_jieba_on_real_text():
+    """With jieba's dict.txt and only the basic atoms, the cuts agree with jieba.cut(HMM=False)
+    on >= 99% of lines, ignoring cuts jieba makes inside our atoms (it splits digit runs and
+    repeated punctuation into characters)."""
+    corpora = _shared_corpora()
+    if corpora is None:
+        pytest.skip("shared corpora not found (set MENTROPY_SHARED)")
+    jieba = pytest.importorskip("jieba")
+    import logging
+
+    jieba.setLogLevel(logging.WARNING)
+    dict_txt = Path(jieba.__file__).parent / "dict.txt"
+    s = Segmenter.from_lexicon(dict_txt, time_atoms=False, number_atoms=False)
+    lines = [ln for ln in (corpora / "reviews_pos.txt").read_text(encoding="utf-8")
+             .splitlines()[:1500] if ln]
+    mine = s.cut_many(lines)
+    agree = 0
+    for line, words in zip(lines, mine):
+        theirs = jieba.lcut(line, HMM=False)
+        bounds = set(atoms.atomize(line, time_atoms=False, number_atoms=False).starts.tolist())
+        cuts_theirs = set(itertools.accumulate(map(len, theirs))) & (bounds | {len(line)})
+        agree += set(itertools.accumulate(map(len, words))) == cuts_theirs
+    assert agree / len(lines) >= 0.99
+
+
+# --- the command line -----------------------------------------------------------------------
+
+@pytest.fixture()
+def lexicon_file(tmp_path) -> Path:
+    path = tmp_path / "words.dict"
+    path.write_text("".join(f"{w} {c}\n" for w, c in WORDS.items()), encoding="utf-8")
+    return path
+
+
+def _cli():
+    cli = pytest.importorskip("mentropy.cli")
+    if "segment" not in cli.main.commands:
+        pytest.skip("the segment command is not there")
+    from click.testing import CliRunner
+
+    return cli.main, CliRunner()
+
+
+def test_cli_segment_stdin_to_stdout(lexicon_file, seg):
+    main, runner = _cli()
+    text = "他说的确实在理\n\n我来到北京清华大学\n"
+    result = runner.invoke(main, ["segment", "--dict", str(lexicon_file), "--quiet"], input=text)
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "他 说 的 确实 在 理\n\n我 来到 北京 清华大学\n"
+
+
+def test_cli_segment_files_to_output_with_delimiter(lexicon_file, tmp_path):
+    main, runner = _cli()
+    a = tmp_path / "a.txt"
+    a.write_text("他说的确实在理\n中国人民", encoding="utf-8")
+    b = tmp_path / "b.txt"
+    b.write_text("研究生命起源\n", encoding="utf-8")
+    out = tmp_path / "out.txt"
+    result = runner.invoke(main, ["segment", "--lexicon", str(lexicon_file), str(a), str(b),
+                                  "-o", str(out), "--delimiter", "/", "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert out.read_text(encoding="utf-8") == "他/说/的/确实/在/理\n中国/人民\n研究/生命/起源\n"
+
+
+def test_cli_segment_workers_and_errors(lexicon_file, tmp_path):
+    main, runner = _cli()
+    src = tmp_path / "in.txt"
+    src.write_text("他说的确实在理\n" * 50, encoding="utf-8")
+    out = tmp_path / "out.txt"
+    result = runner.invoke(main, ["segment", "--dict", str(lexicon_file), str(src), "-o",
+                                  str(out), "--workers", "2", "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert out.read_text(encoding="utf-8") == "他 说 的 确实 在 理\n" * 50
+    bad = tmp_path / "bad.dict"
+    bad.write_text("中国 x\n", encoding="utf-8")
+    result = runner.invoke(main, ["segment", "--dict", str(bad), str(src), "-o",
+                                  str(tmp_path / "never.txt")])
+    assert result.exit_code == 1 and "line 1" in result.output
+    assert not (tmp_path / "never.txt").exists()
+    result = runner.invoke(main, ["segment", str(src)])
+    assert result.exit_code != 0
+
+
+def test_cli_segment_bad_bytes(lexicon_file, tmp_path):
+    main, runner = _cli()
+    src = tmp_path / "bad.txt"
+    src.write_bytes("中国\n".encode() + b"\xe4\xb8\xff\n")
+    result = runner.invoke(main, ["segment", "--dict", str(lexicon_file), str(src), "--quiet"])
+    assert result.exit_code == 1 and "bad.txt" in result.output
+    result = runner.invoke(main, ["segment", "--dict", str(lexicon_file), str(src), "--quiet",
+                                  "--errors", "replace"])
+    assert result.exit_code == 0 and result.stdout.startswith("中国\n")
+
+
+def test_python_m_mentropy_segment(lexicon_file, tmp_path):
+    main, _ = _cli()
+    proc = subprocess.run([sys.executable, "-m", "mentropy", "segment", "--dict",
+                           str(lexicon_file), "--quiet"], input="中国人民\n".encode(),
+                          capture_output=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.decode() == "中国 人民\n"
