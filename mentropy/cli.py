@@ -182,3 +182,51 @@ def corpora_get_cmd(name: str, dest_dir: str) -> None:
     with user_errors():
         path = fetch_pd1998(dest_dir)
     click.echo(str(path))
+
+
+@main.command("segment")
+@click.argument("inputs", metavar="[INPUT]...", nargs=-1)
+@click.option("--lexicon", "lexicon", type=click.Path(dir_okay=False), default=None,
+              help="a lexicon made by build-lexicon (jieba format or TSV)")
+@click.option("--dict", "dictionary", type=click.Path(dir_okay=False), default=None,
+              help="a jieba-format dictionary (`word freq [tag]` lines), e.g. jieba's dict.txt")
+@click.option("-o", "--output", default="-", show_default=True,
+              help="output file, one line of words per input line; '-' = stdout")
+@click.option("--delimiter", default=" ", show_default=True,
+              help="put between words ('\\t' for a tab)")
+@click.option("--workers", type=click.IntRange(1), default=1, show_default=True,
+              help="processes that cut in parallel (the output is the same)")
+@input_options
+@click.option("-q", "--quiet", is_flag=True, help="no progress bar")
+def segment_cmd(inputs: tuple[str, ...], lexicon: str | None, dictionary: str | None,
+                output: str, delimiter: str, workers: int, encoding: str, errors: str,
+                quiet: bool) -> None:
+    """Cut the lines of INPUT (files, folders, globs, .gz/.bz2; stdin when none or '-') into
+    words with a lexicon; writes the words of each line joined by the delimiter."""
+    if (lexicon is None) == (dictionary is None):
+        raise click.UsageError("give exactly one of --lexicon and --dict")
+    setup_logging(0, quiet)
+    delimiter = {"\\t": "\t", "\\n": "\n", "\\0": "\0"}.get(delimiter, delimiter)
+    with user_errors():
+        from mentropy.corpus import iter_lines
+        from mentropy.io import atomic_output
+        from mentropy.segment import Segmenter
+
+        if lexicon is not None:
+            from mentropy.lexicon import Lexicon
+
+            segmenter = Segmenter.from_lexicon(Lexicon.load(lexicon))
+        else:
+            segmenter = Segmenter.from_lexicon(dictionary)
+        lines = (text for _, text, _ in iter_lines(list(inputs) or ["-"], encoding=encoding,
+                                                   errors=errors,
+                                                   progress=False if quiet else None))
+        with atomic_output(output) as out:
+            batch: list[str] = []
+            for words in segmenter.cut_stream(lines, workers=workers, chunksize=2000):
+                batch.append(delimiter.join(words))
+                if len(batch) >= 2000:
+                    out.write("\n".join(batch) + "\n")
+                    batch = []
+            if batch:
+                out.write("\n".join(batch) + "\n")
