@@ -24,7 +24,10 @@ _LAZY = {
     "cut": "mentropy.segment",
     "lcut": "mentropy.segment",
     "tokenize": "mentropy.segment",
-    "evaluate": "mentropy.evaluate",
+    "score": "mentropy.evaluate",
+    "evaluate_files": "mentropy.evaluate",
+    "Scores": "mentropy.evaluate",
+    "LexiconOptions": "mentropy.lexicon",
 }
 
 __all__ = sorted(_LAZY) + ["__version__"]
