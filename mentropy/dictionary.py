@@ -16,11 +16,8 @@ import numpy as np
 
 from mentropy.errors import FormatError, MentropyError
 
-MAX_COUNT = 2**62  # counts are summed in int64: keep room
+MAX_COUNT = 10**18 - 1  # 18 digits: sums of many counts still fit int64
 
-# word, then count, then optionally anything (a tag); fields separated by spaces or tabs
-_LINE = re.compile(r"^[ \t]*([^ \t\r\n]+)[ \t]+([0-9]+)(?:[ \t]+[^\r\n]*)?[ \t\r]*$", re.M)
-_BLANK = re.compile(r"^[ \t\r]*$", re.M)
 # user dictionaries (jieba.load_userdict): word, optional count, optional tag
 _USER_LINE = re.compile(r"^(\S+?)(?:[ \t]+([0-9]+))?(?:[ \t]+([A-Za-z][\w-]*))?$")
 
@@ -43,12 +40,16 @@ def _read_text(path: str | os.PathLike) -> tuple[str, str]:
     return name, text
 
 
-def _bad_line(name: str, lineno: int, line: str) -> FormatError:
+def _bad_line(name: str, lineno: int, line: str, code: int) -> FormatError:
+    from mentropy._kernels import dictfile as K
+
     fields = line.split()
     shown = line if len(line) <= 60 else line[:57] + "..."
-    if "\r" in line.rstrip("\r"):
+    if code == K.ERR_CR:
         reason = "carriage return inside the line (expected one entry per line)"
-    elif len(fields) < 2:
+    elif code == K.ERR_TOO_LARGE:
+        reason = f"count {fields[1]!r} is too large"
+    elif code == K.ERR_NO_COUNT:
         reason = f"no count after the word in {shown!r} (expected 'word freq [tag]')"
     elif fields[1].startswith("-") and fields[1][1:].isdigit():
         reason = f"negative count {fields[1]!r}"
@@ -57,30 +58,41 @@ def _bad_line(name: str, lineno: int, line: str) -> FormatError:
     return FormatError(name, reason, line=lineno)
 
 
+def _parse(path: str | os.PathLike) -> tuple[str, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(text, code points, word starts, word ends, counts) of a dictionary file, one entry
+    per non-blank line, in file order (duplicates kept)."""
+    from mentropy._kernels import dictfile as K
+
+    name, text = _read_text(path)
+    cps = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    starts, ends, counts, error, line = K.parse_dictionary(cps)
+    if error != K.ERR_NONE:
+        raise _bad_line(name, int(line), text.split("\n")[int(line) - 1], int(error))
+    return text, cps, starts, ends, counts
+
+
 def read_dictionary(path: str | os.PathLike) -> tuple[list[str], np.ndarray]:
     """Read a jieba-format dictionary; returns (words, counts int64), one entry per distinct word.
 
     Words keep the order of their first line; a repeated word takes the count of its last line.
     """
-    name, text = _read_text(path)
-    matches = _LINE.findall(text)
-    n_nonblank = text.count("\n") + 1 - len(_BLANK.findall(text))
-    if len(matches) != n_nonblank:
-        # some line does not parse: find the first one and say why
-        for lineno, line in enumerate(text.split("\n"), 1):
-            if line.strip(" \t\r") and not _LINE.match(line):
-                raise _bad_line(name, lineno, line)
-    table = dict(matches)  # a later line for the same word wins
-    words = list(table)
-    digits = list(table.values())
-    if digits and max(map(len, digits)) > 18:
-        for lineno, line in enumerate(text.split("\n"), 1):
-            m = _LINE.match(line)
-            if m and int(m.group(2)) > MAX_COUNT:
-                raise FormatError(name, f"count {m.group(2)} is too large", line=lineno)
-    counts = np.array(list(map(int, digits)), dtype=np.int64) if digits else \
-        np.zeros(0, dtype=np.int64)
-    return words, counts
+    text, _, starts, ends, counts = _parse(path)
+    words = [text[a:b] for a, b in zip(starts.tolist(), ends.tolist())]
+    table = dict(zip(words, counts.tolist()))  # a later line for the same word wins
+    if len(table) == len(words):
+        return words, counts
+    return list(table), np.array(list(table.values()), dtype=np.int64)
+
+
+def read_dictionary_arrays(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A dictionary as arrays, without a Python string per word (fast, little memory):
+    (code points uint32 of the words concatenated, offsets int64[k + 1], counts int64[k]),
+    one entry per non-blank line in file order (a repeated word appears again)."""
+    from mentropy._kernels import dictfile as K
+
+    _, cps, starts, ends, counts = _parse(path)
+    word_cps, offsets = K.gather(cps, starts, ends)
+    return word_cps, offsets, counts
 
 
 def read_user_dictionary(path: str | os.PathLike) -> list[tuple[str, int | None]]:

@@ -37,6 +37,16 @@ def encode_words(words: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     return np.ascontiguousarray(norm, dtype=np.uint32), offsets
 
 
+def _logs(counts: np.ndarray) -> np.ndarray:
+    """ln of each count (-inf for 0) by math.log, not np.log: the same correctly rounded
+    values as jieba's scores. Computed once per distinct count."""
+    if counts.shape[0] == 0:
+        return np.zeros(0)
+    values, inverse = np.unique(counts, return_inverse=True)
+    logs = np.array([math.log(v) if v > 0 else -math.inf for v in values.tolist()])
+    return logs[inverse.reshape(-1)]
+
+
 class Trie:
     """Words (normalised) with counts in a code point trie; words equal after normalisation
     are one entry."""
@@ -62,27 +72,27 @@ class Trie:
 
     # -- building -------------------------------------------------------------------------
 
-    def _reserve(self, extra: int) -> None:
-        need = self.n_nodes + extra
-        if need > self.parent.shape[0]:
-            cap = max(need, 2 * self.parent.shape[0])
+    def _grow(self, nodes: int) -> None:
+        """Room for `nodes` nodes in the node arrays and in the table (load <= 1/2)."""
+        if nodes > self.parent.shape[0]:
+            cap = max(nodes, self.parent.shape[0] + self.parent.shape[0] // 2)
             for name, fill in (("parent", 0), ("cp", 0), ("count", 0), ("log_count", -np.inf)):
                 old = getattr(self, name)
                 new = np.full(cap, fill, dtype=old.dtype)
                 new[: self.n_nodes] = old[: self.n_nodes]
                 setattr(self, name, new)
         bits = self.bits
-        while (1 << bits) < 2 * need:
+        while (1 << bits) < 2 * nodes:
             bits += 1
         if bits != self.bits:
             self.table = K.rehash(self.table, np.int64(self.bits), np.int64(bits))
             self.bits = bits
 
-    def _shrink(self) -> None:
-        # _reserve sized for the worst case (every code point a new node): give back the rest
+    def _fit(self) -> None:
+        """Give back the room a bulk insertion did not use (arrays and table)."""
         n = self.n_nodes
-        if self.parent.shape[0] > n + n // 2 + 1024:
-            cap = n + n // 4 + 1024
+        if self.parent.shape[0] > n + n // 8 + 1024:
+            cap = n + n // 16 + 1024
             for name in ("parent", "cp", "count", "log_count"):
                 setattr(self, name, getattr(self, name)[:cap].copy())
         bits = _MIN_BITS
@@ -96,34 +106,57 @@ class Trie:
                *, combine: str = "last") -> np.ndarray:
         """Set the counts of `words` (adding them when new); returns their node ids."""
         words = list(words)
-        counts = np.asarray(counts if not isinstance(counts, np.ndarray) else counts,
-                            dtype=np.int64).reshape(-1)
+        counts = np.asarray(counts, dtype=np.int64).reshape(-1)
         if counts.shape[0] != len(words):
             raise MentropyError(f"{len(words)} words but {counts.shape[0]} counts")
-        if counts.shape[0] and counts.min() < 0:
-            raise MentropyError("word counts must not be negative")
-        if not words:
-            return np.zeros(0, dtype=np.int64)
         cps, offsets = encode_words(words)
-        self._reserve(int(cps.shape[0]))
-        old = self.count[: self.n_nodes].copy()
-        self.n_nodes, nodes = K.insert_words(
-            self.root, self.table, np.int64(self.bits), self.parent, self.cp, self.count,
-            np.int64(self.n_nodes), cps, offsets, counts, np.int64(0 if combine == "last" else 1))
-        self.n_nodes = int(self.n_nodes)
-        self._shrink()
-        touched = np.unique(nodes[nodes > 0])
-        before = np.zeros(touched.shape[0], dtype=np.int64)
-        inside = touched < old.shape[0]
-        before[inside] = old[touched[inside]]
-        after = self.count[touched]
-        self.total += int(after.sum() - before.sum())
-        self.n_words += int((after > 0).sum() - (before > 0).sum())
-        logs = np.full(touched.shape[0], -np.inf)
-        pos = after > 0
-        # math.log, not np.log: the same correctly rounded values as jieba's scores
-        logs[pos] = list(map(math.log, after[pos].tolist()))
-        self.log_count[touched] = logs
+        return self.update_encoded(cps, offsets, counts, combine=combine)
+
+    def update_encoded(self, cps: np.ndarray, offsets: np.ndarray, counts: np.ndarray,
+                       *, combine: str = "last") -> np.ndarray:
+        """:meth:`update` for words given as normalised code points (uint32, concatenated)
+        and offsets (int64[w + 1])."""
+        counts = np.ascontiguousarray(counts, dtype=np.int64)
+        w = counts.shape[0]
+        if offsets.shape[0] != w + 1:
+            raise MentropyError(f"{offsets.shape[0] - 1} words but {w} counts")
+        if w and counts.min() < 0:
+            raise MentropyError("word counts must not be negative")
+        nodes = np.zeros(w, dtype=np.int64)
+        if not w:
+            return nodes
+        bulk = w > 1000
+        old = None if bulk else self.count[: self.n_nodes].copy()
+        # a guess at the new nodes (shared prefixes: about 40% of the characters of a
+        # dictionary); insert_words stops when it runs out of room and is called again
+        self._grow(self.n_nodes + max(16, int(cps.shape[0]) * 2 // 5))
+        done = 0
+        while done < w:
+            n_nodes, done = K.insert_words(
+                self.root, self.table, np.int64(self.bits), self.parent, self.cp, self.count,
+                np.int64(self.n_nodes), cps, offsets, counts,
+                np.int64(0 if combine == "last" else 1), np.int64(done), nodes)
+            self.n_nodes = int(n_nodes)
+            done = int(done)
+            if done < w:
+                longest = int((offsets[done + 1] - offsets[done]))
+                self._grow(self.n_nodes + max(longest, (self.n_nodes + 1) // 2))
+        if bulk:
+            self._fit()
+        used = self.count[: self.n_nodes]
+        if bulk:
+            self.total = int(used.sum())
+            self.n_words = int((used > 0).sum())
+            touched = np.flatnonzero(used > 0)
+        else:
+            touched = np.unique(nodes[nodes > 0])
+            before = np.zeros(touched.shape[0], dtype=np.int64)
+            inside = touched < old.shape[0]
+            before[inside] = old[touched[inside]]
+            after = used[touched]
+            self.total += int(after.sum() - before.sum())
+            self.n_words += int((after > 0).sum() - (before > 0).sum())
+        self.log_count[touched] = _logs(used[touched])
         return nodes
 
     # -- queries --------------------------------------------------------------------------

@@ -71,10 +71,14 @@ class Segmenter:
         """A segmenter from a jieba-format dictionary path or any object with ``.words`` and
         ``.counts`` (such as :class:`mentropy.lexicon.Lexicon`)."""
         if isinstance(lexicon, (str, os.PathLike)):
-            from mentropy.dictionary import read_dictionary
+            from mentropy.dictionary import read_dictionary_arrays
 
-            words, counts = read_dictionary(lexicon)
-            return cls(words, counts, **options)
+            cps, offsets, counts = read_dictionary_arrays(lexicon)
+            seg = cls(**options)
+            if cps.shape[0]:
+                cps = np.ascontiguousarray(atoms.normalise(cps)[0], dtype=np.uint32)
+            seg.trie.update_encoded(cps, offsets, counts)
+            return seg
         if hasattr(lexicon, "words") and hasattr(lexicon, "counts"):
             return cls(list(lexicon.words), np.asarray(lexicon.counts, dtype=np.int64), **options)
         raise MentropyError(f"cannot make a segmenter from {type(lexicon).__name__}: give a "
@@ -228,21 +232,28 @@ class Segmenter:
         ``workers > 1`` the chunks go to a process pool whose workers receive the lexicon
         arrays once, at start-up (the kernels are compiled in this process first).
         """
-        return list(self.cut_stream(texts, workers=workers, chunksize=chunksize))
+        out: list[list[str]] = []
+        for part in self._cut_chunks(texts, workers, chunksize):
+            out.extend(part)
+        return out
 
     def cut_stream(self, texts: Iterable[str], workers: int = 1,
                    chunksize: int = 1000) -> Iterator[list[str]]:
         """Like :meth:`cut_many`, but lazy: yields the words of each text in order, holding
         only a few chunks in memory (for streams larger than memory)."""
+        for part in self._cut_chunks(texts, workers, chunksize):
+            yield from part
+
+    def _cut_chunks(self, texts: Iterable[str], workers: int,
+                    chunksize: int) -> Iterator[list[list[str]]]:
         if workers < 1 or chunksize < 1:
             raise MentropyError("workers and chunksize must be at least 1")
         chunks = _chunks(texts, chunksize)
         if workers == 1:
             for chunk in chunks:
-                yield from self._cut_batch(chunk)
+                yield self._cut_batch(chunk)
         else:
-            for part in _map_chunks(self, chunks, workers):
-                yield from part
+            yield from _map_chunks(self, chunks, workers)
 
     def warmup(self) -> None:
         """Compile or load every kernel the segmenter uses (before starting worker processes)."""
@@ -277,15 +288,15 @@ def _worker_positions(texts: list[str]) -> tuple:
 
 
 def _chunks(texts: Iterable[str], size: int) -> Iterator[list[str]]:
-    chunk: list[str] = []
-    for t in texts:
-        if not isinstance(t, str):
-            raise MentropyError(f"expected str items, not {type(t).__name__}")
-        chunk.append(t)
-        if len(chunk) == size:
-            yield chunk
-            chunk = []
-    if chunk:
+    it = iter(texts)
+    while True:
+        chunk = list(itertools.islice(it, size))
+        if not chunk:
+            return
+        if not all(type(t) is str for t in chunk):
+            bad = next(t for t in chunk if not isinstance(t, str))
+            if not isinstance(bad, str):
+                raise MentropyError(f"expected str items, not {type(bad).__name__}")
         yield chunk
 
 
@@ -342,14 +353,14 @@ def _split_words(joined: str, ends: np.ndarray, n_words: np.ndarray,
 
 def _split_words_no_gc(joined: str, ends: np.ndarray, n_words: np.ndarray,
                        sep: str) -> list[list[str]]:
-    m = ends.shape[0]
-    last = np.cumsum(n_words) - 1
-    keep = np.ones(m, dtype=bool)
-    keep[last[n_words > 0]] = False
-    inner = ends[keep]
-    out_cps = np.insert(atoms.codepoints(joined), inner, np.uint32(ord(sep)))
-    flat = out_cps.astype("<u4", copy=False).tobytes().decode("utf-32-le", "surrogatepass") \
-        .split(sep)
+    cps = atoms.codepoints(joined)
+    offsets = np.zeros(n_words.shape[0] + 1, dtype=np.int64)
+    np.cumsum(n_words, out=offsets[1:])
+    seps = np.flatnonzero(cps == ord(sep))
+    line_starts = np.zeros(n_words.shape[0], dtype=np.int64)
+    line_starts[1:] = seps + 1
+    out = KV.join_words(cps, ends, offsets, line_starts, np.uint32(ord(sep)))
+    flat = out.tobytes().decode("utf-32-le", "surrogatepass").split(sep)
     result: list[list[str]] = []
     pos = 0
     for k in n_words.tolist():

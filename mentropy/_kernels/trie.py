@@ -74,23 +74,30 @@ def rehash(table, bits, new_bits):
 
 
 @njit(cache=True)
-def insert_words(root, table, bits, parent, cp, count, n_nodes, cps, offsets, counts, mode):
-    """Insert words into the trie, in order.
+def insert_words(root, table, bits, parent, cp, count, n_nodes, cps, offsets, counts, mode,
+                 first, nodes):
+    """Insert words into the trie, in order, while there is room.
 
-    root, table, parent, cp, count : the trie (see the module docstring); parent, cp and count
-        must have room for every node that can be created (n_nodes + len(cps)); table must
-        have room too (load <= 1/2 after the insertion; the caller rehashes first)
+    root, table, parent, cp, count : the trie (see the module docstring)
     n_nodes : int        nodes in use
     cps : uint32[m]      code points of the words, concatenated (already normalised)
     offsets : int64[w+1] word i is cps[offsets[i]:offsets[i + 1]]; empty words are skipped
     counts : int64[w]    count of each word
     mode : int           0: set the count (a later word replaces an earlier equal one);
                          1: keep the larger of the old and new count
-    Returns (n_nodes, node int64[w]): nodes in use afterwards, and the node of each word.
+    first : int          index of the first word to insert
+    nodes : int64[w]     filled with the node of each inserted word
+    Returns (n_nodes, stop): nodes in use afterwards and the first word not inserted (w when
+    all were). A word is inserted only if its new nodes fit both the node arrays and the
+    table at load <= 1/2; the caller grows them and calls again from `stop`.
     """
     w = offsets.shape[0] - 1
-    nodes = np.empty(w, np.int64)
-    for i in range(w):
+    room = parent.shape[0]
+    slots = np.int64(1) << bits
+    for i in range(first, w):
+        length = offsets[i + 1] - offsets[i]
+        if n_nodes + length > room or 2 * (n_nodes + length) > slots:
+            return n_nodes, i
         node = np.int64(0)
         for k in range(offsets[i], offsets[i + 1]):
             c = np.int64(cps[k])
@@ -108,7 +115,7 @@ def insert_words(root, table, bits, parent, cp, count, n_nodes, cps, offsets, co
             continue
         if mode == 0 or counts[i] > count[node]:
             count[node] = counts[i]
-    return n_nodes, nodes
+    return n_nodes, w
 
 
 @njit(cache=True)

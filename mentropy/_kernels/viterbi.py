@@ -209,3 +209,45 @@ def segment_lines(root, table, bits, log_p, cps, may_cut, line_starts, line_ends
             m += 1
         word_offsets[line + 1] = m
     return word_ends[:m].copy(), word_offsets
+
+
+@njit(cache=True)
+def join_words(cps, word_ends, word_offsets, line_starts, sep):
+    """Code points of the lines with `sep` after every word that is not the last of its line.
+
+    cps : uint32[n]   original code points of separator-joined lines (a separator after each
+                      line but the last)
+    word_ends, word_offsets : int64  as returned by :func:`viterbi_lines`
+    line_starts : int64[L]  first position of each line
+    sep : int         the separator code point
+    Returns uint32[n + inner]: splitting it at `sep` gives every word, line after line, with one
+    empty string for each empty line.
+    """
+    n_lines = line_starts.shape[0]
+    inner = word_ends.shape[0] - n_lines
+    for line in range(n_lines):
+        if word_offsets[line + 1] == word_offsets[line]:
+            inner += 1
+    out = np.empty(cps.shape[0] + inner, np.uint32)
+    k = 0
+    p = 0
+    for line in range(n_lines):
+        for w in range(word_offsets[line], word_offsets[line + 1]):
+            e = word_ends[w]
+            while p < e:
+                out[k] = cps[p]
+                k += 1
+                p += 1
+            if w + 1 < word_offsets[line + 1]:
+                out[k] = sep
+                k += 1
+        if line + 1 < n_lines:
+            while p < line_starts[line + 1]:  # the separator after the line
+                out[k] = cps[p]
+                k += 1
+                p += 1
+    while p < cps.shape[0]:
+        out[k] = cps[p]
+        k += 1
+        p += 1
+    return out[:k].copy()
