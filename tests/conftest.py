@@ -1,0 +1,47 @@
+"""Shared fixtures: the repository's sample corpus and the shared reference corpora."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+SAMPLE = REPO / "corpora" / "sample.txt"
+
+
+@pytest.fixture(scope="session")
+def repo_root() -> Path:
+    """The repository's top folder."""
+    return REPO
+
+
+@pytest.fixture(scope="session")
+def sample_path() -> Path:
+    """corpora/sample.txt: 1,392 paragraphs of the People's Daily, January 1998."""
+    if not SAMPLE.is_file():
+        pytest.skip(f"{SAMPLE} is missing")
+    return SAMPLE
+
+
+@pytest.fixture(scope="session")
+def sample_lines(sample_path) -> list[str]:
+    """The lines of corpora/sample.txt, line ends kept."""
+    return sample_path.read_text(encoding="utf-8").splitlines(keepends=True)
+
+
+@pytest.fixture(scope="session")
+def shared_corpora() -> Path:
+    """The shared corpora folder: $MENTROPY_SHARED/corpora, else the repo's ../shared/corpora.
+
+    Skips the test when neither exists.
+    """
+    candidates = []
+    if os.environ.get("MENTROPY_SHARED"):
+        base = Path(os.environ["MENTROPY_SHARED"])
+        candidates += [base / "corpora", base]
+    candidates.append(REPO.parent / "shared" / "corpora")
+    for folder in candidates:
+        if folder.is_dir() and any(folder.glob("*.txt")):
+            return folder
+    pytest.skip("shared corpora not found (set MENTROPY_SHARED to the shared folder)")
