@@ -59,7 +59,8 @@ def _astral_classes(cps: np.ndarray) -> np.ndarray:
     out[han] = K.C_HAN
     for cp in np.unique(cps[~han]):
         cat = unicodedata.category(chr(int(cp)))
-        value = K.C_MARK if cat in ("Mn", "Mc", "Me") or 0xE0100 <= cp <= 0xE01EF else \
+        modifier = 0x1F3FB <= cp <= 0x1F3FF or 0xE0100 <= cp <= 0xE01EF or 0xE0020 <= cp <= 0xE007F
+        value = K.C_MARK if cat in ("Mn", "Mc", "Me") or modifier else \
             K.C_LETTER if cat[0] == "L" else K.C_DIGIT if cat == "Nd" else K.C_OTHER
         out[~han & (cps == cp)] = value
     return out

@@ -5,6 +5,8 @@ import json
 import logging
 import os
 import time
+import zipfile
+import zlib
 from collections import Counter
 from dataclasses import dataclass
 
@@ -181,7 +183,8 @@ class NgramCounts:
             with np.load(path, allow_pickle=False) as z:
                 meta = json.loads(str(z["meta"]))
                 arrays = {k: z[k] for k in ("keys", "counts", "vocab_cps", "vocab_counts")}
-        except (OSError, ValueError, KeyError, json.JSONDecodeError) as exc:
+        except (OSError, ValueError, KeyError, EOFError, SyntaxError, zipfile.BadZipFile,
+                zlib.error) as exc:
             raise FormatError(str(path), f"not a mentropy counts file ({exc})") from None
         if meta.get("kind") != "ngram-counts" or meta.get("format", 0) > FORMAT_VERSION:
             raise FormatError(str(path), f"unsupported counts format {meta.get('format')}")

@@ -36,6 +36,7 @@ from mentropy.io import atomic_output
 log = logging.getLogger(__name__)
 
 LN2 = math.log(2.0)
+COHESION_MARGIN = 1.0  # nats below the best cohesion an n-gram of its count can reach
 
 
 @dataclass(frozen=True)
@@ -130,7 +131,10 @@ def seed_by_cohesion(corpus: EncodedCorpus, opts: LexiconOptions, min_count: int
     for n, t in enumerate(opts.thresholds, start=2):
         if n < theta.shape[0]:
             theta[n] = t
-    kept = (lengths >= 2) & (coh >= theta[lengths])
+    # a perfectly cohesive n-gram (parts seen only inside it) scores ln T - ln N_w: cap theta
+    # there so that very frequent words of small corpora stay reachable
+    ceiling = math.log(total) - np.log(counts.counts.astype(np.float64)) - COHESION_MARGIN
+    kept = (lengths >= 2) & (coh >= np.minimum(theta[lengths], ceiling))
     kept_keys = np.sort(counts.keys[kept, 0])
     join = KL.cohesion_join(corpus.ids, corpus.offsets, kept_keys, opts.max_n)
     starts = KL.pieces(corpus.offsets, join, corpus.ids.shape[0])

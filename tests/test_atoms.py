@@ -93,8 +93,6 @@ def test_traditional_text_is_one_fragment_per_run():
     assert runs == ["學習中文", "這是繁體字"]
 
 
-@pytest.mark.xfail(strict=True, reason="an emoji skin-tone modifier (U+1F3FB..1F3FF, category "
-                   "Sk) is cut off from its emoji: '👍🏽' gives ['👍', '🏽']")
 def test_emoji_with_skin_tone_is_one_atom():
     assert atom_strings("👍🏽") == ["👍🏽"]
 

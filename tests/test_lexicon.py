@@ -141,10 +141,6 @@ def test_planted_counts_match_segmentation(planted):
         sum(len(w) for s in sentences for w in s)
 
 
-@pytest.mark.xfail(strict=True, reason="default cohesion thresholds (1.0, 4.5, 7.0) are fixed "
-                   "nats: a perfectly cohesive n-gram has cohesion ln T - ln N_w, so on ~19k Han "
-                   "chars every 4-char word used more than T/e^7 = 17 times and every 3-char word "
-                   "used more than T/e^4.5 = 209 times is rejected (15 of 30 planted words found)")
 def test_planted_words_are_recovered_with_defaults(planted):
     words, lines, _ = planted
     lex = build_lexicon(lines, progress=False)
