@@ -73,14 +73,11 @@ def codepoints(text: str) -> np.ndarray:
 
 def normalise(cps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Return (normalised code points, classes) for raw code points."""
-    bmp = cps < 0x10000
-    if bmp.all():
-        return NORM_TABLE[cps], CLASS_TABLE[cps]
-    norm = cps.copy()
-    cls = np.empty(cps.shape[0], dtype=np.uint8)
-    norm[bmp] = NORM_TABLE[cps[bmp]]
-    cls[bmp] = CLASS_TABLE[cps[bmp]]
-    cls[~bmp] = _astral_classes(cps[~bmp])
+    norm, cls, astral = K.normalise_bmp(np.ascontiguousarray(cps, dtype=np.uint32),
+                                        NORM_TABLE, CLASS_TABLE)
+    if astral:
+        beyond = cps >= 0x10000
+        cls[beyond] = _astral_classes(cps[beyond])
     return norm, cls
 
 
@@ -107,7 +104,13 @@ class Atoms:
 
 def atomize(text: str, *, time_atoms: bool = True, number_atoms: bool = True) -> Atoms:
     """Split `text` into atoms; ``''.join`` of the atom strings is `text`."""
-    cps = codepoints(text)
+    return atomize_codepoints(codepoints(text), time_atoms=time_atoms,
+                              number_atoms=number_atoms)
+
+
+def atomize_codepoints(cps: np.ndarray, *, time_atoms: bool = True,
+                       number_atoms: bool = True) -> Atoms:
+    """:func:`atomize` for a text given as its code points (uint32)."""
     norm, cls = normalise(cps)
     starts, kinds = K.atomize(norm, cls, bool(time_atoms), bool(number_atoms))
     return Atoms(norm, starts, kinds)

@@ -222,11 +222,5 @@ def segment_cmd(inputs: tuple[str, ...], lexicon: str | None, dictionary: str | 
                                                    errors=errors,
                                                    progress=False if quiet else None))
         with atomic_output(output) as out:
-            batch: list[str] = []
-            for words in segmenter.cut_stream(lines, workers=workers, chunksize=2000):
-                batch.append(delimiter.join(words))
-                if len(batch) >= 2000:
-                    out.write("\n".join(batch) + "\n")
-                    batch = []
-            if batch:
-                out.write("\n".join(batch) + "\n")
+            for block in segmenter.segmented_blocks(lines, delimiter, workers=workers):
+                out.write(block)

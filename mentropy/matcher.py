@@ -61,6 +61,7 @@ class Trie:
         self.root = np.full(0x10000, -1, dtype=np.int32)
         self.bits = _MIN_BITS
         self.table = np.full(2 << self.bits, K.EMPTY, dtype=np.int64)
+        self.filt = K.new_filter(self.bits)
         self.parent = np.zeros(1, dtype=np.int32)
         self.cp = np.zeros(1, dtype=np.uint32)
         self.count = np.zeros(1, dtype=np.int64)
@@ -87,6 +88,7 @@ class Trie:
         if bits != self.bits:
             self.table = K.rehash(self.table, np.int64(self.bits), np.int64(bits))
             self.bits = bits
+            self.filt = K.edge_filter(self.table, np.int64(bits))
 
     def _fit(self) -> None:
         """Give back the room a bulk insertion did not use (arrays and table)."""
@@ -101,6 +103,7 @@ class Trie:
         if bits < self.bits:
             self.table = K.rehash(self.table, np.int64(self.bits), np.int64(bits))
             self.bits = bits
+            self.filt = K.edge_filter(self.table, np.int64(bits))
 
     def update(self, words: Sequence[str], counts: Iterable[int] | np.ndarray,
                *, combine: str = "last") -> np.ndarray:
@@ -133,7 +136,8 @@ class Trie:
         done = 0
         while done < w:
             n_nodes, done = K.insert_words(
-                self.root, self.table, np.int64(self.bits), self.parent, self.cp, self.count,
+                self.root, self.table, self.filt, np.int64(self.bits), self.parent, self.cp,
+                self.count,
                 np.int64(self.n_nodes), cps, offsets, counts,
                 np.int64(0 if combine == "last" else 1), np.int64(done), nodes)
             self.n_nodes = int(n_nodes)
@@ -164,7 +168,7 @@ class Trie:
     def get(self, word: str) -> int:
         """Count of `word` (normalised), 0 when absent."""
         cps, offsets = encode_words([word])
-        node = int(K.find_words(self.root, self.table, np.int64(self.bits), cps, offsets)[0])
+        node = int(K.find_words(*self.kernel_args(), cps, offsets)[0])
         return int(self.count[node]) if node > 0 else 0
 
     def entries(self) -> tuple[list[str], np.ndarray]:
@@ -187,13 +191,16 @@ class Trie:
         """Candidate words of normalised code points: (starts, ends, scores), sorted by start
         then end. Only matches that start and end where ``may_cut`` is set (or at a line's
         start or end), inside one line; `log_p` comes from :meth:`log_p`."""
-        return K.match_lines(self.root, self.table, np.int64(self.bits), log_p, cps, may_cut,
-                             line_starts, line_ends)
+        return K.match_lines(*self.kernel_args(), log_p, cps, may_cut, line_starts, line_ends)
+
+    def kernel_args(self) -> tuple:
+        """(root, table, filt, bits): the trie as the matching kernels take it."""
+        return self.root, self.table, self.filt, np.int64(self.bits)
 
     def nbytes(self) -> int:
         """Memory held by the arrays."""
-        return sum(a.nbytes for a in (self.root, self.table, self.parent, self.cp, self.count,
-                                      self.log_count))
+        return sum(a.nbytes for a in (self.root, self.table, self.filt, self.parent, self.cp,
+                                      self.count, self.log_count))
 
 
 class KeywordMatcher:

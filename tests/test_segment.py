@@ -146,8 +146,9 @@ def test_viterbi_lines_equals_one_line_at_a_time():
 
 
 def test_fused_kernel_constants_follow_the_trie():
-    assert (KV.TRIE_CP_BITS, KV.TRIE_EMPTY, KV.TRIE_HASH_MUL) == \
-        (KT.CP_BITS, KT.EMPTY, KT.HASH_MUL)
+    assert (KV.TRIE_CP_BITS, KV.TRIE_EMPTY, KV.TRIE_HASH_MUL, KV.TRIE_FILTER_EXTRA_BITS,
+            KV.TRIE_FILTER_MUL) == (KT.CP_BITS, KT.EMPTY, KT.HASH_MUL, KT.FILTER_EXTRA_BITS,
+                                    KT.FILTER_MUL)
 
 
 @settings(max_examples=150, deadline=None)
@@ -168,8 +169,7 @@ def test_fused_kernel_equals_match_then_viterbi(words, counts, texts, fallback):
     log_p, unk = seg._scores()
     s, e, p = seg.trie.match(found.cps, may_cut, ls, le, log_p)
     want = KV.viterbi_lines(ls, le, may_cut, s, e, p, unk, fallback)
-    t = seg.trie
-    got = KV.segment_lines(t.root, t.table, np.int64(t.bits), log_p, found.cps, may_cut, ls, le,
+    got = KV.segment_lines(*seg.trie.kernel_args(), log_p, found.cps, may_cut, ls, le,
                            unk, np.int64(fallback))
     assert got[0].tolist() == want[0].tolist() and got[1].tolist() == want[1].tolist()
 
@@ -206,6 +206,20 @@ def test_cut_is_lossless_on_any_string(seg, s):
                 max_size=8))
 def test_cut_many_equals_lcut_on_any_strings(seg, texts):
     assert seg.cut_many(texts, chunksize=3) == [seg.lcut(t) for t in texts]
+
+
+def _blocks_reference(seg, texts, delimiter):
+    return "".join(delimiter.join(seg.lcut(t)) + "\n" for t in texts)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.text(st.characters(codec=None, exclude_categories=()), max_size=20),
+                max_size=8),
+       st.sampled_from([" ", "", " / ", "\t", "\ud800", "𠀀"]), st.integers(1, 4))
+def test_segmented_blocks_equal_joined_words(seg, texts, delimiter, chunksize):
+    blocks = list(seg.segmented_blocks(texts, delimiter, chunksize=chunksize))
+    assert len(blocks) == -(-len(texts) // chunksize)
+    assert "".join(blocks) == _blocks_reference(seg, texts, delimiter)
 
 
 @pytest.mark.parametrize("text", [
@@ -354,11 +368,14 @@ def test_cut_many_with_every_separator_in_the_text(seg):
     every = "".join(chr(c) for c in range(0xFDD0, 0xFDF0)) + "\ufffe\uffff"
     texts = [every + "中国", "人民", every]
     assert seg.cut_many(texts) == [seg.lcut(t) for t in texts]
+    assert "".join(seg.segmented_blocks(texts, "|")) == _blocks_reference(seg, texts, "|")
 
 
 def test_cut_many_workers_equal_lcut(seg):
     texts = ["他说的确实在理", "", "我来到北京清华大学 iPhone7", "𠀀\ud800"] * 50
     assert seg.cut_many(texts, workers=2, chunksize=16) == [seg.lcut(t) for t in texts]
+    blocks = seg.segmented_blocks(texts, " ", workers=2, chunksize=16)
+    assert "".join(blocks) == _blocks_reference(seg, texts, " ")
 
 
 def test_module_default(seg):

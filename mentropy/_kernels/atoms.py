@@ -35,6 +35,28 @@ CP_YI = 0x4EBF  # 亿
 
 
 @njit(cache=True)
+def normalise_bmp(cps, norm_table, class_table):
+    """Normalised code points (uint32) and classes (uint8) of `cps` from tables of the BMP.
+
+    Astral code points are kept as they are with class 0; returns (norm, cls, how many).
+    """
+    n = cps.shape[0]
+    norm = np.empty(n, np.uint32)
+    cls = np.empty(n, np.uint8)
+    astral = 0
+    for i in range(n):
+        c = cps[i]
+        if c < 65536:
+            norm[i] = norm_table[c]
+            cls[i] = class_table[c]
+        else:
+            norm[i] = c
+            cls[i] = 0
+            astral += 1
+    return norm, cls, astral
+
+
+@njit(cache=True)
 def _is_alnum(c):
     return c == C_DIGIT or c == C_LETTER
 

@@ -123,15 +123,24 @@ def viterbi(may_cut, starts, ends, log_p, unk_log_p, fallback):
 TRIE_CP_BITS = 21
 TRIE_EMPTY = -1
 TRIE_HASH_MUL = 0x9E3779B97F4A7C15
+TRIE_FILTER_EXTRA_BITS = 3
+TRIE_FILTER_MUL = 0xC2B2AE3D27D4EB4F
+
+
+_HASH_MUL_U64 = np.uint64(TRIE_HASH_MUL)
+_FILTER_MUL_U64 = np.uint64(TRIE_FILTER_MUL)
 
 
 @njit(cache=True)
-def _trie_child(root, table, bits, node, c):
-    if node == 0 and c < 65536:
-        return np.int64(root[c])
+def _trie_child(table, filt, bits, node, c):
+    # the child of `node` along code point `c` (not a root edge of a BMP character), or -1
     key = (np.int64(node) << TRIE_CP_BITS) | np.int64(c)
+    f = np.int64((np.uint64(key) * _FILTER_MUL_U64)
+                 >> np.uint64(64 - TRIE_FILTER_EXTRA_BITS - bits))
+    if (filt[f >> 6] >> np.uint64(f & 63)) & np.uint64(1) == np.uint64(0):
+        return np.int64(-1)
     mask = (np.int64(1) << bits) - 1
-    s = np.int64((np.uint64(key) * np.uint64(TRIE_HASH_MUL)) >> np.uint64(64 - bits))
+    s = np.int64((np.uint64(key) * _HASH_MUL_U64) >> np.uint64(64 - bits))
     while True:
         k = table[2 * s]
         if k == key:
@@ -142,11 +151,11 @@ def _trie_child(root, table, bits, node, c):
 
 
 @njit(cache=True)
-def segment_lines(root, table, bits, log_p, cps, may_cut, line_starts, line_ends, unk_log_p,
+def segment_lines(root, table, filt, bits, log_p, cps, may_cut, line_starts, line_ends, unk_log_p,
                   fallback):
     """Match a trie's words and run :func:`viterbi_lines` in one pass, without candidate arrays.
 
-    root, table, bits : the trie (mentropy/_kernels/trie.py)
+    root, table, filt, bits : the trie (mentropy/_kernels/trie.py)
     log_p : float64[n_nodes]  score of the word ending at each node (-inf: no word ends there)
     cps : uint32[n]           normalised code points of the concatenated lines
     may_cut, line_starts, line_ends, unk_log_p, fallback : as in :func:`viterbi_lines`
@@ -161,44 +170,42 @@ def segment_lines(root, table, bits, log_p, cps, may_cut, line_starts, line_ends
     word_offsets = np.zeros(n_lines + 1, np.int64)
     ninf = -np.inf
     pinf = np.inf
+    every = fallback != 0
     m = 0
     for line in range(n_lines):
         a = line_starts[line]
         b = line_ends[line]
         best[b] = 0.0
-        nxt = b
+        nxt = b  # the next atom boundary to the right of i
         for i in range(b - 1, a - 1, -1):
             if i != a and may_cut[i] == 0:
                 continue
-            score = ninf
-            end = np.int64(-1)
-            has_start = False
-            has_single = False
+            # start from the unknown atom [i, nxt); the first dictionary word found replaces
+            # it when it is the atom itself (every) or whatever it is (jieba's rule)
+            score = unk_log_p + best[nxt]
+            end = nxt
+            fresh = True
             c = np.int64(cps[i])
             if c < 65536:
                 node = np.int64(root[c])
             else:
-                node = _trie_child(root, table, bits, np.int64(0), c)
+                node = _trie_child(table, filt, bits, np.int64(0), c)
             j = i + 1
             while node > 0:
                 s_k = log_p[node]
-                if (j == b or may_cut[j] != 0) and s_k > ninf and s_k < pinf:
-                    has_start = True
-                    if j == nxt:
-                        has_single = True
+                if s_k > ninf and s_k < pinf and (j == b or may_cut[j] != 0):
                     s = s_k + best[j]
-                    if s > score or (s == score and j > end):
+                    if fresh and (j == nxt or not every):
                         score = s
                         end = j
+                    elif s > score or (s == score and j > end):
+                        score = s
+                        end = j
+                    fresh = False
                 if j >= b:
                     break
-                node = _trie_child(root, table, bits, node, np.int64(cps[j]))
+                node = _trie_child(table, filt, bits, node, np.int64(cps[j]))
                 j += 1
-            if (fallback == 0 and not has_start) or (fallback != 0 and not has_single):
-                s = unk_log_p + best[nxt]
-                if s > score or (s == score and nxt > end):
-                    score = s
-                    end = nxt
             best[i] = score
             route[i] = end
             nxt = i
@@ -250,4 +257,35 @@ def join_words(cps, word_ends, word_offsets, line_starts, sep):
         out[k] = cps[p]
         k += 1
         p += 1
+    return out[:k].copy()
+
+
+@njit(cache=True)
+def join_lines(cps, word_ends, word_offsets, line_starts, delimiter, newline):
+    """Code points of every line's words joined by `delimiter` (uint32[d]), `newline` after
+    every line.
+
+    cps, word_ends, word_offsets, line_starts : as in :func:`join_words` (the separators
+    between the lines of `cps` are dropped)
+    """
+    n_lines = line_starts.shape[0]
+    d = delimiter.shape[0]
+    n_words = word_ends.shape[0]
+    size = cps.shape[0] + n_lines + d * max(n_words - n_lines, 0)
+    out = np.empty(size, np.uint32)
+    k = 0
+    for line in range(n_lines):
+        p = line_starts[line]
+        for w in range(word_offsets[line], word_offsets[line + 1]):
+            if w > word_offsets[line]:
+                for t in range(d):
+                    out[k] = delimiter[t]
+                    k += 1
+            e = word_ends[w]
+            while p < e:
+                out[k] = cps[p]
+                k += 1
+                p += 1
+        out[k] = newline
+        k += 1
     return out[:k].copy()
