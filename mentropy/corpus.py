@@ -29,6 +29,7 @@ STDIN = "-"
 STDIN_NAME = "<stdin>"
 SNIFF_BYTES = 8192  # the head checked for binary content, independent of the block size
 ERRORS = ("strict", "replace", "ignore")
+ERRORS_HINT = " (use --errors replace to carry on)"  # stripped where there is no --errors
 COMPRESSED = {".gz": "gzip", ".bz2": "bz2"}
 
 _UTF8_BOM = codecs.BOM_UTF8
@@ -142,6 +143,21 @@ def resolve_sources(specs: SourceSpec | Sequence[SourceSpec]) -> list[Source]:
     return out
 
 
+def one_file(spec: PathSpec) -> Source:
+    """The source of exactly one file ("-" = stdin), for commands that read a file, not a corpus.
+
+    No folders or glob patterns: a folder or a missing file raises `InputError`.
+    """
+    spec = os.fspath(spec)
+    if spec == STDIN:
+        return Source(STDIN_NAME, None, stdin=True)
+    if os.path.isdir(spec):
+        raise InputError(spec, "is a folder, not a file")
+    if not os.path.exists(spec):
+        raise InputError(spec, "no such file")
+    return _file_source(spec)
+
+
 def _file_source(path: str) -> Source:
     try:
         st = os.stat(path)
@@ -186,6 +202,17 @@ def iter_lines(sources: SourceSpec | Sequence[SourceSpec], *, encoding: str = "u
     """
     blocks = _stream(sources, encoding, errors, block_bytes, progress, desc)
     return _split_lines(blocks)
+
+
+def file_lines(path: PathSpec) -> Iterator[tuple[int, str]]:
+    """(1-based line number, line) of one file ("-" = stdin), strictly UTF-8: for files in a
+    format (gold segmentations, word lists). Errors name the file, line and byte offset."""
+    try:
+        for _, text, line_no in iter_lines([one_file(path)], progress=False):
+            yield line_no, text
+    except InputError as exc:  # no --errors option to suggest here
+        raise InputError(exc.path, exc.reason.removesuffix(ERRORS_HINT), line=exc.line,
+                         byte_offset=exc.byte_offset) from None
 
 
 def read_texts(sources: SourceSpec | Sequence[SourceSpec], **options) -> list[str]:
@@ -333,7 +360,7 @@ def _sniff(source: Source, head: bytes, encoding: str, ascii_like: bool) -> int:
             raise InputError(source.path, f"looks like a binary file ({kind})")
     if ascii_like and (nul := head.find(b"\x00")) >= 0:
         raise InputError(source.path, "looks like a binary file (it contains NUL bytes)",
-                         byte_offset=nul)
+                         line=head.count(b"\n", 0, nul) + 1, byte_offset=nul)
     return len(_UTF8_BOM) if encoding == "utf-8" and head.startswith(_UTF8_BOM) else 0
 
 
@@ -390,7 +417,7 @@ def _decode_utf8(buf: bytes, cut: int, path: str, errors: str, line: int, offset
         at = exc.start
         what = "incomplete utf-8 character at end of file" if last and exc.end == cut \
             and exc.reason == "unexpected end of data" else f"invalid utf-8 byte 0x{buf[at]:02x}"
-        raise InputError(path, f"{what} (use --errors replace to carry on)",
+        raise InputError(path, what + ERRORS_HINT,
                          line=line + buf.count(b"\n", 0, at), byte_offset=offset + at) from None
 
 
@@ -410,8 +437,8 @@ def _codec_blocks(path: str, reader: _Reader, codec: codecs.CodecInfo, errors: s
             before = codec.incrementaldecoder("replace")
             before.setstate(state)
             lines = before.decode(data[:max(exc.start - pending, 0)]).count("\n")
-            raise InputError(path, f"invalid {codec.name} byte 0x{exc.object[exc.start]:02x} "
-                             "(use --errors replace to carry on)", line=line + lines,
+            raise InputError(path, f"invalid {codec.name} byte 0x{exc.object[exc.start]:02x}"
+                             + ERRORS_HINT, line=line + lines,
                              byte_offset=fed - pending + exc.start) from None
         fed += len(data)
         consumed = fed - len(decoder.getstate()[0])

@@ -19,7 +19,7 @@ import tempfile
 from pathlib import Path
 from typing import Iterator
 
-from mentropy.errors import FormatError, InputError, MentropyError
+from mentropy.errors import FormatError, MentropyError
 from mentropy.io import atomic_output
 
 log = logging.getLogger(__name__)
@@ -83,30 +83,19 @@ def _strip_brackets(token: str) -> str:
 
 def read_pd1998(path: str | os.PathLike) -> Iterator[list[str]]:
     """Yield the gold words of each non-empty line of a People's Daily PKU-tagged file."""
+    from mentropy.corpus import file_lines
+
     path = os.fspath(path)
-    with open(path, "rb") as f:
-        for line_no, raw in enumerate(f, 1):
-            line = _decode(raw, path, line_no)
-            if not line.strip():
-                continue
-            yield pd1998_words(line, path=path, line_no=line_no)
+    for line_no, line in file_lines(path):
+        if not line.strip():
+            continue
+        yield pd1998_words(line, path=path, line_no=line_no)
 
 
 def pd1998_raw_and_gold(path: str | os.PathLike) -> tuple[list[str], list[list[str]]]:
     """Raw text lines (gold words joined with nothing) and gold word lists of a PKU-tagged file."""
     gold = list(read_pd1998(path))
     return ["".join(words) for words in gold], gold
-
-
-def _decode(raw: bytes, path: str, line_no: int) -> str:
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise InputError(path, f"not UTF-8 ({exc.reason})", line=line_no,
-                         byte_offset=exc.start) from None
-    if line_no == 1 and text.startswith("\ufeff"):
-        text = text[1:]
-    return text
 
 
 def make_sample(source: str | os.PathLike, raw_out: str | os.PathLike,

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import os
 import re
-import sys
 from dataclasses import asdict, dataclass
 from itertools import accumulate, zip_longest
 from typing import Any, Iterable, Iterator
 
 from mentropy.datasets import is_pd1998_line, read_pd1998
-from mentropy.errors import InputError, MentropyError
+from mentropy.errors import MentropyError
 
 _SPACE = re.compile(r"\s")
 
@@ -125,21 +124,11 @@ def _mismatch(line_no: int, gold: str, pred: str) -> AlignmentError:
 
 
 def _lines(path: str) -> Iterator[tuple[int, str]]:
-    """(line number, decoded line without its end) of a UTF-8 file, or of stdin for ``-``."""
-    f = sys.stdin.buffer if path == "-" else open(path, "rb")
-    try:
-        for line_no, raw in enumerate(f, 1):
-            try:
-                text = raw.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                raise InputError(path, f"not UTF-8 ({exc.reason})", line=line_no,
-                                 byte_offset=exc.start) from None
-            if line_no == 1 and text.startswith("\ufeff"):
-                text = text[1:]
-            yield line_no, text.rstrip("\r\n")
-    finally:
-        if f is not sys.stdin.buffer:
-            f.close()
+    """(line number, line without its end) of one UTF-8 file (.gz/.bz2 too), or of stdin for
+    ``-``; a binary file, a NUL byte or invalid UTF-8 raise InputError with the line and byte."""
+    from mentropy.corpus import file_lines
+
+    return file_lines(path)
 
 
 def read_segmented(path: str | os.PathLike, delimiter: str | None = None) -> Iterator[list[str]]:

@@ -68,7 +68,7 @@ def test_token_without_tag_names_file_and_line(tmp_path):
 def test_invalid_utf8_names_line_and_byte(tmp_path):
     path = tmp_path / "bin.txt"
     path.write_bytes("中/n\n".encode() + b"\xff/n\n")
-    with pytest.raises(InputError, match=r"bin\.txt, line 2, byte 0: not UTF-8"):
+    with pytest.raises(InputError, match=r"bin\.txt, line 2, byte 6: invalid utf-8 byte 0xff$"):
         list(read_pd1998(path))
 
 

@@ -134,7 +134,7 @@ def test_read_segmented_and_words(files, tmp_path):
 def test_read_segmented_bad_utf8(tmp_path):
     path = tmp_path / "bad.txt"
     path.write_bytes(b"ok\n\xe4\xb8\n")
-    with pytest.raises(InputError, match=r"bad\.txt, line 2, byte 0: not UTF-8"):
+    with pytest.raises(InputError, match=r"bad\.txt, line 2, byte 3: invalid utf-8 byte 0xe4$"):
         list(read_segmented(path))
 
 
