@@ -36,6 +36,7 @@ from mentropy import atoms
 from mentropy._kernels import viterbi as KV
 from mentropy.errors import MentropyError
 from mentropy.matcher import Trie
+from mentropy.memory import release_free_memory
 
 # code points that separate lines inside a batch; one absent from the batch is used
 _SEPARATORS = [chr(c) for c in range(0xFDD0, 0xFDF0)] + ["\ufffe", "\uffff"]
@@ -78,6 +79,8 @@ class Segmenter:
             if cps.shape[0]:
                 cps = np.ascontiguousarray(atoms.normalise(cps)[0], dtype=np.uint32)
             seg.trie.update_encoded(cps, offsets, counts)
+            del cps, offsets, counts
+            release_free_memory()  # the parsing's temporaries were several times the trie
             return seg
         if hasattr(lexicon, "words") and hasattr(lexicon, "counts"):
             return cls(list(lexicon.words), np.asarray(lexicon.counts, dtype=np.int64), **options)
