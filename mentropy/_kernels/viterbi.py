@@ -270,9 +270,10 @@ def join_lines(cps, word_ends, word_offsets, line_starts, delimiter, newline):
     """
     n_lines = line_starts.shape[0]
     d = delimiter.shape[0]
-    n_words = word_ends.shape[0]
-    size = cps.shape[0] + n_lines + d * max(n_words - n_lines, 0)
-    out = np.empty(size, np.uint32)
+    inner = 0  # delimiters: one between two words of a line
+    for line in range(n_lines):
+        inner += max(word_offsets[line + 1] - word_offsets[line] - 1, 0)
+    out = np.empty(cps.shape[0] + n_lines + d * inner, np.uint32)
     k = 0
     for line in range(n_lines):
         p = line_starts[line]
