@@ -33,6 +33,7 @@ from typing import Any, Iterable, Iterator, Sequence
 import numpy as np
 
 from mentropy import atoms
+from mentropy._kernels import jieba_compat as KJ
 from mentropy._kernels import viterbi as KV
 from mentropy.errors import MentropyError
 from mentropy.matcher import Trie
@@ -49,20 +50,29 @@ class Segmenter:
 
     def __init__(self, words: Sequence[str] = (), counts: Iterable[int] | np.ndarray = (),
                  *, unknown_count: float = 1.0, jieba_unknown: bool = False,
-                 **atom_options: bool) -> None:
+                 jieba_compatible: bool = False, **atom_options: bool) -> None:
         """Build from `words` and their `counts` (a later duplicate replaces an earlier one).
 
         unknown_count: an atom that is no dictionary word scores ln(unknown_count / total).
         jieba_unknown: offer an unknown atom only where no dictionary word starts (jieba).
+        jieba_compatible: cut exactly as ``jieba.cut(text, HMM=False)`` would with the same
+            dictionary: jieba's blocks instead of mentropy's atoms (digits, latin letters and
+            repeated punctuation may be cut apart; runs of one-character [a-zA-Z0-9] tokens
+            are glued), the text matched as it is (not normalised), jieba's rule for unknown
+            characters. One known difference: dictionary words are stored normalised, so an
+            entry spelt with full-width letters matches the ASCII letters, as jieba's does not.
         atom_options: options of :func:`mentropy.atoms.atomize` (e.g. ``time_atoms=False``
-        to let 1998 and 年 be separate atoms); the defaults are mentropy's atoms.
+            to let 1998 and 年 be separate atoms); the defaults are mentropy's atoms.
         """
         if not unknown_count > 0 or not math.isfinite(unknown_count):
             raise MentropyError(f"unknown_count must be a positive number, not {unknown_count!r}")
         self.unknown_count = float(unknown_count)
         self.atom_options = {k: bool(v) for k, v in atom_options.items()}
         atoms.atomize("", **self.atom_options)  # unknown options fail here, not later
-        self.fallback = FALLBACK_JIEBA if jieba_unknown else FALLBACK_EVERY
+        self.jieba_compatible = bool(jieba_compatible)
+        if self.jieba_compatible and self.atom_options:
+            raise MentropyError("jieba_compatible uses jieba's blocks: atom options do not apply")
+        self.fallback = FALLBACK_JIEBA if jieba_unknown or jieba_compatible else FALLBACK_EVERY
         self.trie = Trie(words, counts)
         self._log_p: np.ndarray | None = None
         self._unk = 0.0
@@ -169,6 +179,8 @@ class Segmenter:
                        line_ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Word ends and per-line word offsets (CSR) for lines cps[line_starts:line_ends]
         of a text given as code points."""
+        if self.jieba_compatible:
+            return self._cut_positions_as_jieba(cps, line_starts, line_ends)
         found = atoms.atomize_codepoints(cps, **self.atom_options)
         norm, starts = found.cps, found.starts
         n = norm.shape[0]
@@ -180,6 +192,16 @@ class Segmenter:
         log_p, unk = self._scores()
         return KV.segment_lines(*self.trie.kernel_args(), log_p, norm, may_cut,
                                 line_starts, line_ends, unk, np.int64(self.fallback))
+
+    def _cut_positions_as_jieba(self, cps: np.ndarray, line_starts: np.ndarray,
+                                line_ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        cps = np.ascontiguousarray(cps, dtype=np.uint32)
+        span_starts, span_ends, span_kind, span_offsets, may_cut = KJ.jieba_spans(
+            cps, line_starts, line_ends)
+        log_p, unk = self._scores()
+        ends, offsets = KV.segment_lines(*self.trie.kernel_args(), log_p, cps, may_cut,
+                                         span_starts, span_ends, unk, np.int64(FALLBACK_JIEBA))
+        return KJ.glue_ascii(cps, ends, offsets, span_starts, span_kind, span_offsets)
 
     def word_ends(self, text: str) -> np.ndarray:
         """The end offset of every word of `text` (int64)."""

@@ -196,3 +196,60 @@ def unit_entropy_per_char(counts: dict[str, int]) -> float:
     h = -sum(c / total * math.log(c / total) for c in counts.values() if c)
     length = sum(c / total * len(w) for w, c in counts.items())
     return h / length / math.log(2)
+
+
+# -- jieba's cut with HMM off, from its published algorithm ----------------------------------
+
+def _jieba_block_char(ch: str) -> bool:
+    cp = ord(ch)
+    return 0x4E00 <= cp <= 0x9FD5 or (ch.isascii() and (ch.isalnum() or ch in "+#&._%-"))
+
+
+def jieba_cut_no_hmm(text: str, freq: dict[str, int]) -> list[str]:
+    """``jieba.cut(text, HMM=False)`` with dictionary `freq`, re-derived: blocks of
+    [\u4E00-\u9FD5a-zA-Z0-9+#&._%-]; in a block, the DAG of dictionary words (a character
+    with no word starting at it is a word of count 1), the best route right to left with ties to
+    the larger end, then runs of one-character [a-zA-Z0-9] words glued; outside blocks every
+    character is a word, "\\r\\n" one word."""
+    prefixes = {w[:k] for w in freq for k in range(1, len(w) + 1)}
+    log_total = math.log(sum(freq.values()))
+    out: list[str] = []
+    i = 0
+    while i < len(text):
+        if not _jieba_block_char(text[i]):
+            j = i + 2 if text[i:i + 2] == "\r\n" else i + 1
+            out.append(text[i:j])
+            i = j
+            continue
+        j = i
+        while j < len(text) and _jieba_block_char(text[j]):
+            j += 1
+        block = text[i:j]
+        n = len(block)
+        dag = {}
+        for k in range(n):
+            ends = [e for e in range(k + 1, n + 1)
+                    if block[k:e] in prefixes and all(block[k:m] in prefixes for m in range(k + 1, e))
+                    and freq.get(block[k:e], 0) > 0]
+            dag[k] = ends or [k + 1]
+        route = {n: (0.0, n)}
+        for k in range(n - 1, -1, -1):
+            route[k] = max((math.log(freq.get(block[k:e]) or 1) - log_total + route[e][0], e)
+                           for e in dag[k])
+        buf = ""
+        k = 0
+        while k < n:
+            e = route[k][1]
+            word = block[k:e]
+            if len(word) == 1 and word.isascii() and word.isalnum():
+                buf += word
+            else:
+                if buf:
+                    out.append(buf)
+                    buf = ""
+                out.append(word)
+            k = e
+        if buf:
+            out.append(buf)
+        i = j
+    return out

@@ -14,6 +14,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import naive
+
 from mentropy import atoms
 from mentropy._kernels import trie as KT
 from mentropy._kernels import viterbi as KV
@@ -527,3 +529,28 @@ def test_python_m_mentropy_segment(lexicon_file, tmp_path):
                           capture_output=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.decode() == "中国 人民\n"
+
+
+# --- jieba compatibility ----------------------------------------------------------------------
+
+JIEBA_ALPHABET = "中国人民大学生命起源研究在的他说aB1 9.+-%#&_\t\r\n，。——！?Ａ１　𠀀é"
+JIEBA_WORDS = st.dictionaries(
+    st.text(st.sampled_from("中国人民大学生命起源研究aB19.+-"), min_size=1, max_size=4),
+    st.integers(0, 60), max_size=25)
+
+
+@settings(max_examples=300, deadline=None)
+@given(JIEBA_WORDS, st.lists(st.text(st.sampled_from(JIEBA_ALPHABET), max_size=30), max_size=6))
+def test_jieba_compatible_equals_jiebas_algorithm(words, texts):
+    freq = dict(words)
+    freq.setdefault("的", 5)  # a total above zero
+    seg = Segmenter(list(freq), list(freq.values()), jieba_compatible=True)
+    want = [naive.jieba_cut_no_hmm(t, freq) for t in texts]
+    assert [seg.lcut(t) for t in texts] == want
+    assert seg.cut_many(texts, chunksize=2) == want
+    assert "".join(seg.segmented_blocks(texts, "/")) == "".join("/".join(w) + "\n" for w in want)
+
+
+def test_jieba_compatible_rejects_atom_options():
+    with pytest.raises(MentropyError):
+        Segmenter(["中国"], [3], jieba_compatible=True, time_atoms=False)
