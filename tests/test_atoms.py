@@ -199,10 +199,12 @@ def test_normalise_text_keeps_length(text):
 
 
 def is_mark(ch: str) -> bool:
-    """Combining marks, the zero-width joiner and variation selectors join the atom before."""
+    """Combining marks, the zero-width joiner, variation selectors, emoji skin-tone modifiers
+    and tag characters join the atom before."""
     cp = ord(ch)
     return unicodedata.category(ch) in ("Mn", "Mc", "Me") or cp == 0x200D \
-        or 0xFE00 <= cp <= 0xFE0F or 0xE0100 <= cp <= 0xE01EF
+        or 0xFE00 <= cp <= 0xFE0F or 0xE0100 <= cp <= 0xE01EF or 0x1F3FB <= cp <= 0x1F3FF \
+        or 0xE0020 <= cp <= 0xE007F
 
 
 @PROPS
