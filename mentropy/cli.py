@@ -11,9 +11,23 @@ import click
 from mentropy import __version__
 
 
+class Interrupted(click.ClickException):
+    """Ctrl-C (SIGINT, exit 130) or SIGTERM (exit 143): one line, no traceback, no output."""
+
+    def __init__(self, terminated: bool) -> None:
+        super().__init__(f"interrupted by {'SIGTERM' if terminated else 'SIGINT (Ctrl-C)'}; "
+                         "no output file written")
+        self.exit_code = 143 if terminated else 130
+
+
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, raised like Ctrl-C so that every clean-up on the way out runs."""
+
+
 @contextlib.contextmanager
 def user_errors() -> Iterator[None]:
-    """Turn library errors into one-line click errors (exit 1) and Ctrl-C into click's Abort."""
+    """Turn library errors into one-line click errors (exit 1) and Ctrl-C or SIGTERM into
+    `Interrupted` (exit 130 or 143)."""
     from mentropy.errors import MentropyError
 
     try:
@@ -25,11 +39,28 @@ def user_errors() -> Iterator[None]:
     except PermissionError as exc:
         raise click.ClickException(f"{exc.filename}: permission denied") from None
     except IsADirectoryError as exc:
-        raise click.ClickException(f"{exc.filename}: is a folder") from None
+        raise click.ClickException(f"{exc.filename}: is a folder, not a file") from None
     except MemoryError:
         raise click.ClickException("out of memory") from None
-    except KeyboardInterrupt:
-        raise click.Abort() from None
+    except KeyboardInterrupt as exc:
+        raise Interrupted(isinstance(exc, _Terminated)) from None
+
+
+def _raise_terminated(signum: int, frame: object) -> None:
+    raise _Terminated()
+
+
+def handle_sigterm(ctx: click.Context) -> None:
+    """Make SIGTERM unwind like Ctrl-C while the command runs (temporary files are removed);
+    the previous handler comes back when the command ends. Left alone if someone else set one."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread() or \
+            signal.getsignal(signal.SIGTERM) != signal.SIG_DFL:
+        return
+    signal.signal(signal.SIGTERM, _raise_terminated)
+    ctx.call_on_close(lambda: signal.signal(signal.SIGTERM, signal.SIG_DFL))
 
 
 def setup_logging(verbose: int, quiet: bool) -> None:
@@ -44,8 +75,10 @@ def setup_logging(verbose: int, quiet: bool) -> None:
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="mentropy")
-def main() -> None:
+@click.pass_context
+def main(ctx: click.Context) -> None:
     """Learn the words, phrasings and a segmenter of a Chinese corpus from raw text alone."""
+    handle_sigterm(ctx)
 
 
 def input_options(f):
@@ -101,9 +134,9 @@ def build_lexicon_cmd(corpus: tuple[str, ...], output: str, fmt: str, min_count:
 
 
 @main.command("evaluate")
-@click.argument("gold", type=click.Path(dir_okay=False))
-@click.argument("pred", type=click.Path(dir_okay=False, allow_dash=True))
-@click.option("--words", "words", type=click.Path(dir_okay=False), default=None,
+@click.argument("gold", type=click.Path())
+@click.argument("pred", type=click.Path(allow_dash=True))
+@click.option("--words", "words", type=click.Path(), default=None,
               help="training words (word list or jieba dictionary, first column) for OOV recall")
 @click.option("--json", "as_json", is_flag=True, help="print the scores as JSON")
 def evaluate_cmd(gold: str, pred: str, words: str | None, as_json: bool) -> None:
@@ -136,8 +169,8 @@ def evaluate_cmd(gold: str, pred: str, words: str | None, as_json: bool) -> None
 
 
 @main.command("new-words")
-@click.argument("lexicon", type=click.Path(dir_okay=False))
-@click.option("--base", "base", type=click.Path(dir_okay=False), required=True,
+@click.argument("lexicon", type=click.Path())
+@click.option("--base", "base", type=click.Path(), required=True,
               help="base dictionary in jieba format (e.g. jieba's dict.txt); first column")
 @click.option("-o", "--output", default="-", show_default=True,
               help="output file, `word freq` per line; '-' = stdout")
@@ -145,18 +178,21 @@ def evaluate_cmd(gold: str, pred: str, words: str | None, as_json: bool) -> None
               help="keep words counted at least this often")
 @click.option("--top", type=click.IntRange(1), default=None, help="keep at most N words")
 def new_words_cmd(lexicon: str, base: str, output: str, min_count: int, top: int | None) -> None:
-    """List the words of LEXICON (jieba format) that the --base dictionary does not have.
+    """List the words of LEXICON (jieba format or build-lexicon's TSV) that the --base
+    dictionary does not have.
 
     Written as `word freq` lines, by count descending, then word.
     """
-    from mentropy.dictionary import format_dictionary, read_dictionary
+    from mentropy.dictionary import format_dictionary
     from mentropy.evaluate import new_words
     from mentropy.io import atomic_output
+    from mentropy.lexicon import Lexicon
 
     with user_errors():
-        base_words, _ = read_dictionary(base)
-        words, counts = read_dictionary(lexicon)
-        found = new_words(base_words, words, counts, min_count=min_count, top=top)
+        base_words = Lexicon.load(base).words
+        found_in = Lexicon.load(lexicon)  # jieba format or build-lexicon's TSV
+        found = new_words(base_words, found_in.words, found_in.counts, min_count=min_count,
+                          top=top)
         text = format_dictionary([w for w, _ in found], [c for _, c in found])
         with atomic_output(output) as out:
             out.write(text)
@@ -186,9 +222,9 @@ def corpora_get_cmd(name: str, dest_dir: str) -> None:
 
 @main.command("segment")
 @click.argument("inputs", metavar="[INPUT]...", nargs=-1)
-@click.option("--lexicon", "lexicon", type=click.Path(dir_okay=False), default=None,
+@click.option("--lexicon", "lexicon", type=click.Path(), default=None,
               help="a lexicon made by build-lexicon (jieba format or TSV)")
-@click.option("--dict", "dictionary", type=click.Path(dir_okay=False), default=None,
+@click.option("--dict", "dictionary", type=click.Path(), default=None,
               help="a jieba-format dictionary (`word freq [tag]` lines), e.g. jieba's dict.txt")
 @click.option("-o", "--output", default="-", show_default=True,
               help="output file, one line of words per input line; '-' = stdout")
@@ -208,19 +244,57 @@ def segment_cmd(inputs: tuple[str, ...], lexicon: str | None, dictionary: str | 
     setup_logging(0, quiet)
     delimiter = {"\\t": "\t", "\\n": "\n", "\\0": "\0"}.get(delimiter, delimiter)
     with user_errors():
-        from mentropy.corpus import iter_lines
+        from mentropy.corpus import PIECE_CHARS, cut_marks, iter_line_pieces
         from mentropy.io import atomic_output
         from mentropy.segment import Segmenter
 
         if lexicon is not None:
             from mentropy.lexicon import Lexicon
 
-            segmenter = Segmenter.from_lexicon(Lexicon.load(lexicon))
+            lex = Lexicon.load(lexicon)
+            segmenter = Segmenter.from_lexicon(lex)
+            words = lambda: lex.words
         else:
             segmenter = Segmenter.from_lexicon(dictionary)
-        lines = (text for _, text, _ in iter_lines(list(inputs) or ["-"], encoding=encoding,
-                                                   errors=errors,
-                                                   progress=False if quiet else None))
+            words = lambda: _dictionary_words(dictionary)
+        # long lines are cut in pieces at points that do not change their segmentation; a
+        # delimiter holding a newline would hide where pieces end, so then lines stay whole
+        pieces = iter_line_pieces(list(inputs) or ["-"], encoding=encoding, errors=errors,
+                                  progress=False if quiet else None,
+                                  max_chars=PIECE_CHARS if "\n" not in delimiter else 1 << 62,
+                                  marks=lambda: cut_marks(words()))
         with atomic_output(output) as out:
-            for block in segmenter.segmented_blocks(lines, delimiter, workers=workers):
+            for block in _segment_pieces(segmenter, pieces, delimiter, workers):
                 out.write(block)
+
+
+SEGMENT_CHUNK = 512  # pieces per chunk: a chunk is at most SEGMENT_CHUNK * PIECE_CHARS chars
+
+
+def _segment_pieces(segmenter, pieces, delimiter: str, workers: int) -> Iterator[str]:
+    """Segmented text of (path, piece, line, last) items: the pieces of a line joined by the
+    delimiter, a newline after each line."""
+    from collections import deque
+
+    last_flags: deque[bool] = deque()
+
+    def texts() -> Iterator[str]:
+        for _, piece, _, last in pieces:
+            last_flags.append(last)
+            yield piece
+
+    for block in segmenter.segmented_blocks(texts(), delimiter, workers=workers,
+                                            chunksize=SEGMENT_CHUNK):
+        flags = [last_flags.popleft() for _ in range(block.count("\n"))]
+        if all(flags):
+            yield block
+        else:  # one text per line of the block: a piece that does not end its line
+            parts = block.split("\n")
+            yield "".join(part + ("\n" if last else delimiter)
+                          for part, last in zip(parts, flags))
+
+
+def _dictionary_words(path: str) -> list[str]:
+    from mentropy.dictionary import read_dictionary
+
+    return read_dictionary(path)[0]

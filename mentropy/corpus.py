@@ -12,15 +12,19 @@ import codecs
 import glob
 import gzip
 import io
+import logging
 import os
+import re
 import sys
 import zlib
 from dataclasses import dataclass
-from typing import IO, Iterator, Sequence, Union
+from typing import IO, Callable, Iterable, Iterator, Sequence, Union
 
 from tqdm import tqdm
 
 from mentropy.errors import InputError, MentropyError
+
+log = logging.getLogger(__name__)
 
 PathSpec = Union[str, "os.PathLike[str]"]
 SourceSpec = Union["Source", PathSpec]
@@ -210,9 +214,11 @@ def file_lines(path: PathSpec) -> Iterator[tuple[int, str]]:
     try:
         for _, text, line_no in iter_lines([one_file(path)], progress=False):
             yield line_no, text
-    except InputError as exc:  # no --errors option to suggest here
-        raise InputError(exc.path, exc.reason.removesuffix(ERRORS_HINT), line=exc.line,
-                         byte_offset=exc.byte_offset) from None
+    except InputError as exc:  # no --errors or --encoding option to suggest here
+        reason = exc.reason.removesuffix(ERRORS_HINT).split("; pass --encoding")[0]
+        if reason != exc.reason and "byte order mark" in reason:
+            reason += "; save it as UTF-8"
+        raise InputError(exc.path, reason, line=exc.line, byte_offset=exc.byte_offset) from None
 
 
 def read_texts(sources: SourceSpec | Sequence[SourceSpec], **options) -> list[str]:
@@ -221,25 +227,167 @@ def read_texts(sources: SourceSpec | Sequence[SourceSpec], **options) -> list[st
 
 
 def _split_lines(blocks: Iterator[tuple[int, TextBlock]]) -> Iterator[tuple[str, str, int]]:
+    # the pieces of a long line are let go before it is yielded: one copy of it in memory
     current, path, line_no, pending = -1, "", 1, []
     for index, block in blocks:
         if index != current:
-            if pending and (rest := "".join(pending)):
+            if pending and (rest := _take(pending)):
                 yield path, _chomp(rest), line_no
             current, path, line_no, pending = index, block.path, 1, []
         parts = block.text.split("\n")
+        del block
         if len(parts) > 1:
             pending.append(parts[0])
-            yield path, _chomp("".join(pending)), line_no
+            parts[0] = ""
+            yield path, _chomp(_take(pending)), line_no
             line_no += 1
             for part in parts[1:-1]:
                 yield path, _chomp(part), line_no
                 line_no += 1
-            pending = []
         if parts[-1]:
             pending.append(parts[-1])
-    if pending and (rest := "".join(pending)):
+        del parts
+    if pending and (rest := _take(pending)):
         yield path, _chomp(rest), line_no
+
+
+def _take(pending: list[str]) -> str:
+    """The pieces joined; the list is emptied."""
+    text = "".join(pending)
+    pending.clear()
+    return text
+
+
+# Long lines are cut into pieces for segmentation, so that memory is bounded by the piece, not
+# the line (DESIGN §7). A piece ends after one of CUT_MARKS when a letter, digit or Han character
+# follows (not a digit after a comma, which may be inside a number): no atom spans such a point
+# (DESIGN §2), so unless a lexicon word holds the mark followed by more of the word, a unigram
+# segmentation of the line is the segmentations of its pieces, joined.
+CUT_MARKS = "。，、！？； \t"
+_MARK_FORMS = {"，": "，,", "！": "！!", "？": "？?", "；": "；;", " ": " \u3000"}  # normalised too
+PIECE_CHARS = 2048
+FORCED_CUT_CHARS = 1 << 16
+
+
+def cut_marks(words: Iterable[str], marks: str = CUT_MARKS) -> str:
+    """The marks of `marks` after which a line may be cut without changing its segmentation
+    by a lexicon of `words`: those no word holds followed by more of the word."""
+    text = "\n".join(words)
+    safe = []
+    for mark in marks:
+        forms = re.escape(_MARK_FORMS.get(mark, mark))
+        if re.search(f"[{forms}][^\n]", text) is None:
+            safe.append(mark)
+    return "".join(safe)
+
+
+def iter_line_pieces(sources: SourceSpec | Sequence[SourceSpec], *,
+                     max_chars: int = PIECE_CHARS, marks: str | Callable[[], str] = CUT_MARKS,
+                     encoding: str = "utf-8", errors: str = "strict",
+                     block_bytes: int = 4 << 20, progress: bool | None = None,
+                     desc: str = "reading") -> Iterator[tuple[str, str, int, bool]]:
+    """(path, piece, 1-based line number, last piece of its line?) for every line of every
+    source: like `iter_lines`, but a line longer than `max_chars` comes in pieces that join to it.
+
+    A piece ends after a mark of `marks` (a str, or a function giving it, called at the first
+    long line) followed by a letter, digit or Han character, and is at most `max_chars` long
+    where the text has such a point. A line without one in FORCED_CUT_CHARS characters is cut
+    there anyway, with a warning. Memory is bounded by a block and FORCED_CUT_CHARS, not by the
+    longest line.
+    """
+    if not isinstance(max_chars, int) or max_chars < 1:
+        raise MentropyError(f"max_chars must be a positive integer, not {max_chars!r}")
+    blocks = _stream(sources, encoding, errors, block_bytes, progress, desc)
+    return _split_pieces(blocks, _Cutter(marks, max_chars, max(max_chars, FORCED_CUT_CHARS)))
+
+
+class _Cutter:
+    """Finds the cut points of a long line (see `iter_line_pieces`)."""
+
+    def __init__(self, marks: str | Callable[[], str], max_chars: int, hard: int) -> None:
+        self.marks, self.max_chars, self.hard = marks, max_chars, hard
+        self.pattern: re.Pattern | None = None
+        self.warned: tuple[str, int] | None = None
+
+    def _compile(self) -> re.Pattern:
+        marks = self.marks() if callable(self.marks) else self.marks
+        other = re.escape("".join(m for m in marks if m not in "，,"))
+        parts = [f"(?<=[{other}])(?=\\w)"] if other else []
+        if any(m in "，," for m in marks):
+            parts.append("(?<=[，,])(?=[^\\W\\d])")
+        return re.compile("|".join(parts) or "(?!)")
+
+    def cut(self, text: str, path: str, line: int) -> tuple[list[str], str]:
+        """(pieces to emit, the rest of `text` to keep); the rest is at most `hard` long."""
+        if self.pattern is None:
+            self.pattern = self._compile()
+        pieces: list[str] = []
+        start = best = 0  # best: the last cut point after start seen so far
+        for m in self.pattern.finditer(text):
+            p = m.start()
+            if p - start > self.max_chars:
+                if best > start:
+                    pieces.append(text[start:best])
+                    start = best
+                if p - start > self.max_chars:  # no point in between: cut at p (or before)
+                    start = self._force(text, start, p, pieces, path, line)
+                    pieces.append(text[start:p])
+                    start = p
+            best = p
+        if len(text) - start > self.max_chars and best > start:
+            pieces.append(text[start:best])
+            start = best
+        start = self._force(text, start, len(text), pieces, path, line)
+        return pieces, text[start:]
+
+    def _force(self, text: str, start: int, stop: int, pieces: list[str], path: str,
+               line: int) -> int:
+        """Cut text[start:stop] every `hard` characters (no cut point there); new start."""
+        while stop - start > self.hard:
+            at = start + self.hard
+            while at < stop and _joins_previous(text[at]):
+                at += 1
+            if self.warned != (path, line):
+                log.warning("%s, line %d: no 。，、！？； or space to cut this long line at in "
+                            "%d characters; cut anyway (a word may be split there)", path, line,
+                            self.hard)
+                self.warned = (path, line)
+            pieces.append(text[start:at])
+            start = at
+        return start
+
+
+def _joins_previous(ch: str) -> bool:
+    """True for a combining mark, a joiner or a variation selector (part of the atom before)."""
+    import unicodedata
+
+    return unicodedata.category(ch)[0] == "M" or ch == "\u200d" or "\ufe00" <= ch <= "\ufe0f"
+
+
+def _split_pieces(blocks: Iterator[tuple[int, TextBlock]],
+                  cutter: _Cutter) -> Iterator[tuple[str, str, int, bool]]:
+    current, path, line_no, pending, size = -1, "", 1, [], 0
+    for index, block in blocks:
+        if index != current:
+            if pending and (rest := "".join(pending)):
+                yield path, _chomp(rest), line_no, True
+            current, path, line_no, pending, size = index, block.path, 1, [], 0
+        parts = block.text.split("\n")
+        for k, part in enumerate(parts):
+            if part:
+                pending.append(part)
+                size += len(part)
+            if size > cutter.max_chars:
+                pieces, rest = cutter.cut("".join(pending), path, line_no)
+                for piece in pieces:
+                    yield path, piece, line_no, False
+                pending, size = ([rest] if rest else []), len(rest)
+            if k < len(parts) - 1:  # the part ends its line
+                yield path, _chomp("".join(pending)), line_no, True
+                line_no += 1
+                pending, size = [], 0
+    if pending and (rest := "".join(pending)):
+        yield path, _chomp(rest), line_no, True
 
 
 def _chomp(line: str) -> str:
@@ -341,6 +489,18 @@ def _ascii_like(encoding: str) -> bool:
         return "a\x00".encode(encoding).endswith(b"a\x00")
     except UnicodeError:
         return False
+
+
+def binary_kind(head: bytes) -> str | None:
+    """What a file starting with `head` is when it is not UTF-8 text ("UTF-16 text",
+    "gzip data", "PNG image", ...), from its byte-order mark or magic number; else None."""
+    for bom, name, _ in _UNICODE_BOMS:
+        if head.startswith(bom):
+            return f"{name} text"
+    for magic, kind in _MAGIC:
+        if head.startswith(magic) and (magic != b"BZh" or head[4:10] == b"1AY&SY"):
+            return kind
+    return None
 
 
 def _sniff(source: Source, head: bytes, encoding: str, ascii_like: bool) -> int:

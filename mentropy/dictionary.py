@@ -27,6 +27,7 @@ def _read_text(path: str | os.PathLike) -> tuple[str, str]:
     name = os.fspath(path)
     with open(name, "rb") as f:
         data = f.read()
+    _check_text(name, data)
     if data.startswith(b"\xef\xbb\xbf"):
         raise FormatError(name, "starts with a UTF-8 byte-order mark (BOM); save the file "
                           "as UTF-8 without BOM", line=1)
@@ -38,6 +39,20 @@ def _read_text(path: str | os.PathLike) -> tuple[str, str]:
         raise FormatError(name, f"invalid UTF-8 at byte {exc.start} (column {col}): "
                           f"{exc.reason}", line=line) from None
     return name, text
+
+
+def _check_text(name: str, data: bytes) -> None:
+    """Raise FormatError for a binary file (compressed, an image, UTF-16, NUL bytes)."""
+    from mentropy.corpus import SNIFF_BYTES, binary_kind
+
+    kind = binary_kind(data[:SNIFF_BYTES])
+    if kind is not None:
+        hint = "; save it as UTF-8" if kind.endswith("text") else ""
+        raise FormatError(name, f"looks like {kind}, not a UTF-8 dictionary{hint}", line=1)
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        raise FormatError(name, f"NUL byte at byte {nul}: not a text file",
+                          line=data.count(b"\n", 0, nul) + 1)
 
 
 def _bad_line(name: str, lineno: int, line: str, code: int) -> FormatError:

@@ -7,11 +7,14 @@ read directly; :func:`new_words` lists the lexicon entries a base dictionary doe
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 from dataclasses import asdict, dataclass
-from itertools import accumulate, zip_longest
+from itertools import zip_longest
 from typing import Any, Iterable, Iterator
+
+import numpy as np
 
 from mentropy.datasets import is_pd1998_line, read_pd1998
 from mentropy.errors import MentropyError
@@ -52,13 +55,15 @@ class AlignmentError(MentropyError):
         super().__init__(message)
 
 
-def score(gold: Iterable[list[str]], pred: Iterable[list[str]],
+def score(gold: Iterable[list[str] | str], pred: Iterable[list[str] | str],
           train_words: set[str] | None = None) -> Scores:
-    """Score `pred` against `gold`, two aligned sequences of lines given as lists of words.
+    """Score `pred` against `gold`, two aligned sequences of lines, each given as a list of
+    words or as a string of words separated by whitespace.
 
     Whitespace is not text: whitespace-only tokens are ignored and whitespace inside tokens is
     removed. Each pair of lines must join to the same text, else AlignmentError names the line
-    (1-based) and the first differing character.
+    (1-based) and the first differing character. Memory is linear in the words of one line,
+    with no string per word unless `train_words` is given.
     """
     n_gold = n_pred = n_correct = n_lines = 0
     n_oov = n_oov_correct = 0
@@ -68,32 +73,22 @@ def score(gold: Iterable[list[str]], pred: Iterable[list[str]],
             longer, shorter = ("prediction", "gold") if g is missing else ("gold", "prediction")
             raise AlignmentError(f"{longer} has more lines than {shorter} "
                                  f"({shorter} ends after line {line_no - 1})", line=line_no)
-        g_text, p_text = "".join(g), "".join(p)
-        if _SPACE.search(g_text):
-            g = _no_space(g)
-            g_text = "".join(g)
-        if _SPACE.search(p_text):
-            p = _no_space(p)
-            p_text = "".join(p)
-        if g_text != p_text:
-            raise _mismatch(line_no, g_text, p_text)
+        g_key, g_ends = _line_spans(g)
+        p_key, p_ends = _line_spans(p)
+        if g_key != p_key:
+            raise _mismatch(line_no, _line_text(g), _line_text(p))
         n_lines += 1
-        if "" in g:
-            g = [w for w in g if w]
-        if "" in p:
-            p = [w for w in p if w]
-        g_ends = list(accumulate(map(len, g)))
-        p_ends = list(accumulate(map(len, p)))
-        g_spans = list(zip([0] + g_ends[:-1], g_ends))
-        p_spans = set(zip([0] + p_ends[:-1], p_ends))
-        n_gold += len(g_spans)
-        n_pred += len(p_spans)
-        n_correct += len(p_spans.intersection(g_spans))
+        hit = _matched(g_ends, p_ends)
+        n_gold += int(g_ends.shape[0])
+        n_pred += int(p_ends.shape[0])
+        n_correct += int(np.count_nonzero(hit))
         if train_words is not None:
-            for word, span in zip(g, g_spans):
-                if word not in train_words:
+            g_text = _line_text(g)
+            ends = g_ends.tolist()
+            for k, (a, b) in enumerate(zip([0] + ends[:-1], ends)):
+                if g_text[a:b] not in train_words:
                     n_oov += 1
-                    n_oov_correct += span in p_spans
+                    n_oov_correct += bool(hit[k])
     precision = n_correct / n_pred if n_pred else 0.0
     recall = n_correct / n_gold if n_gold else 0.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
@@ -101,6 +96,90 @@ def score(gold: Iterable[list[str]], pred: Iterable[list[str]],
     return Scores(precision=precision, recall=recall, f1=f1, n_gold=n_gold, n_pred=n_pred,
                   n_correct=n_correct, oov_recall=oov_recall, n_lines=n_lines,
                   n_oov=n_oov if train_words is not None else None)
+
+
+def _line_spans(line: list[str] | str) -> tuple[bytes, np.ndarray]:
+    """(digest of the line's text without whitespace, end offset of every word in that text),
+    without a copy of the text or a string per word when the line is a string."""
+    if isinstance(line, str):
+        return _text_spans(line)
+    words = _words(line)
+    lengths = np.fromiter(map(len, words), dtype=np.int64, count=len(words))
+    text = "".join(words).encode("utf-32-le", "surrogatepass")
+    return hashlib.sha256(text).digest(), np.cumsum(lengths)
+
+
+def _words(line: list[str]) -> list[str]:
+    if _SPACE.search("".join(line)):
+        line = _no_space(line)
+    return [w for w in line if w] if "" in line else line
+
+
+def _line_text(line: list[str] | str) -> str:
+    """The text of a line without whitespace."""
+    return "".join(line.split() if isinstance(line, str) else _words(line))
+
+
+_WINDOW = 1 << 20  # characters looked at at once: bounds the per-character arrays
+
+
+def _text_spans(text: str) -> tuple[bytes, np.ndarray]:
+    """_line_spans of a string of words separated by whitespace, window by window."""
+    is_space = _space_table()
+    digest = hashlib.sha256()
+    dtype = np.int32 if len(text) < 1 << 31 else np.int64  # word ends: 4 bytes a word
+    parts: list[np.ndarray] = []
+    base, word_open = 0, False  # non-space characters before the window; last one non-space?
+    for lo in range(0, len(text), _WINDOW):
+        cps = np.frombuffer(text[lo:lo + _WINDOW].encode("utf-32-le", "surrogatepass"),
+                            dtype=np.uint32)
+        space = np.zeros(cps.shape[0], dtype=bool)
+        bmp = cps < 0x10000
+        space[bmp] = is_space[cps[bmp]]
+        digest.update(cps[~space].tobytes())
+        count = np.cumsum(~space, dtype=np.int64)
+        if word_open and space[0]:
+            parts.append(np.array([base], dtype=dtype))
+        ends = ~space
+        ends[:-1] &= space[1:]
+        ends[-1] = False  # decided by the next window
+        parts.append((count[ends] + base).astype(dtype))
+        base += int(count[-1])
+        word_open = not space[-1]
+    if word_open:
+        parts.append(np.array([base], dtype=dtype))
+    ends = np.concatenate(parts) if parts else np.zeros(0, dtype=dtype)
+    return digest.digest(), ends
+
+
+_SPACE_TABLE: np.ndarray | None = None
+
+
+def _space_table() -> np.ndarray:
+    """bool[65536]: str.isspace of every BMP code point (no astral character is a space)."""
+    global _SPACE_TABLE
+    if _SPACE_TABLE is None:
+        _SPACE_TABLE = np.array([chr(c).isspace() for c in range(0x10000)], dtype=bool)
+    return _SPACE_TABLE
+
+
+def _matched(gold_ends: np.ndarray, pred_ends: np.ndarray,
+             step: int = 1 << 20) -> np.ndarray:
+    """For each gold word (given by the word ends of one line), whether a predicted word has
+    exactly its span: both its ends are predicted boundaries, with none in between. Works
+    `step` gold words at a time, to bound the temporary arrays."""
+    bounds = np.concatenate([np.zeros(1, dtype=pred_ends.dtype), pred_ends])
+    hit = np.empty(gold_ends.shape[0], dtype=bool)
+    prev_at, prev_ok = 0, True  # the start of the first word: offset 0, a boundary
+    for lo in range(0, gold_ends.shape[0], step):
+        ends = gold_ends[lo:lo + step]
+        at = np.searchsorted(bounds, ends)
+        end_ok = bounds[np.minimum(at, bounds.shape[0] - 1)] == ends
+        start_ok = np.concatenate([[prev_ok], end_ok[:-1]])
+        start_at = np.concatenate([[prev_at], at[:-1]])
+        hit[lo:lo + ends.shape[0]] = end_ok & start_ok & (at - start_at == 1)
+        prev_at, prev_ok = int(at[-1]), bool(end_ok[-1])
+    return hit
 
 
 def _no_space(words: list[str]) -> list[str]:
@@ -145,6 +224,14 @@ def read_segmented(path: str | os.PathLike, delimiter: str | None = None) -> Ite
             yield [w for w in text.split(delimiter) if w and not w.isspace()]
 
 
+def _segmented_lines(path: str, delimiter: str | None) -> Iterator[list[str] | str]:
+    """The lines of a segmented file as `score` takes them: whole strings when words are
+    separated by whitespace (no string per word), else lists of words."""
+    if delimiter is not None:
+        return read_segmented(path, delimiter)
+    return (text for _, text in _lines(path))
+
+
 def read_words(path: str | os.PathLike) -> set[str]:
     """The set of first columns of a word list or jieba-format dictionary (blank lines skipped)."""
     words = set()
@@ -155,10 +242,15 @@ def read_words(path: str | os.PathLike) -> set[str]:
     return words
 
 
+_HEAD_CHARS = 4096
+
+
 def detect_format(path: str | os.PathLike, n_lines: int = 5) -> str:
     """``"pd1998"`` if the first non-blank lines are ``word/TAG`` tokens, else ``"segmented"``."""
     seen = 0
     for _, text in _lines(os.fspath(path)):
+        if len(text) > _HEAD_CHARS:  # the tokens of the head tell (no string per word of it all)
+            text = text[:_HEAD_CHARS].rsplit(None, 1)[0]
         if not text.strip():
             continue
         if not is_pd1998_line(text):
@@ -185,12 +277,12 @@ def evaluate_files(gold_path: str | os.PathLike, pred_path: str | os.PathLike,
     if gold_format == "pd1998":
         gold = read_pd1998(gold_path)
     elif gold_format == "segmented":
-        gold = read_segmented(gold_path, delimiter)
+        gold = _segmented_lines(gold_path, delimiter)
     else:
         raise MentropyError(f"unknown gold format {gold_format!r} (auto, pd1998 or segmented)")
     train_words = read_words(words_path) if words_path is not None else None
     try:
-        return score(gold, read_segmented(pred_path, delimiter), train_words)
+        return score(gold, _segmented_lines(pred_path, delimiter), train_words)
     except AlignmentError as exc:
         raise AlignmentError(f"{pred_path} vs {gold_path}: {exc}", line=exc.line,
                              position=exc.position) from None
