@@ -16,6 +16,16 @@ size of the process (``ru_maxrss``), prints a one-line summary and, with ``--jso
 numbers to a JSON file.  Segmentation output, when asked for, has one line per input line with
 the words joined by one space; it is streamed outside the timed calls.
 
+``jieba-cut`` and ``rjieba-cut`` with ``--keep`` time the peer the way ``bench_segment.py`` times
+mentropy's ``Segmenter.cut_many``: the same lines already in memory, one call per line
+(``list(jieba.cut(line, HMM=False))`` / ``seg.cut(line, hmm=False)``), every line's word list
+kept in one list that lives until the run ends (``cut_many`` returns such a list), Python's
+cyclic garbage collector paused during the loop exactly as ``cut_many`` pauses it, and the wall
+time of the whole loop measured (not a sum of per-call times).  ``--runs N`` repeats that loop N
+times in the same process (the previous run's list freed first) and reports every time and the
+median.  ``--jsonl FILE`` writes the kept words of the last run, one JSON list per line (for the
+agreement check), after the timing.
+
 Dictionaries (``--dict`` / ``--lexicon``) are text files of ``word freq`` lines (jieba's
 format: one space between the fields, an optional third field is ignored by us).
 """
@@ -23,7 +33,9 @@ format: one space between the fields, an optional third field is ignored by us).
 from __future__ import annotations
 
 import argparse
+import gc
 import json
+import statistics
 import logging
 import os
 import platform
@@ -150,6 +162,73 @@ def timed_cut(lines: List[str], cut: Callable[[str], List[str]], output: Optiona
     if output:
         os.replace(output + ".tmp", output)
     return inside, wall, n_words
+
+
+def timed_keep(lines: List[str], cut: Callable[[str], List[str]], runs: int
+               ) -> Tuple[List[float], List[List[str]]]:
+    """Cut every line, keeping all the word lists in one list, `runs` times.
+
+    The conditions of mentropy's ``Segmenter.cut_many``: lines in memory, one list per line
+    kept until the end, the cyclic garbage collector paused for the loop (``cut_many`` does the
+    same, so that the growing result is not traversed again and again).  Returns the wall
+    seconds of each loop and the result of the last one.
+    """
+    clock = time.perf_counter
+    times: List[float] = []
+    result: List[List[str]] = []
+    for _ in range(max(1, runs)):
+        result = []  # free the previous run's result before timing again
+        gc.collect()
+        was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            t0 = clock()
+            result = [cut(line) for line in lines]
+            times.append(clock() - t0)
+        finally:
+            if was_enabled:
+                gc.enable()
+    return times, result
+
+
+def write_jsonl(result: List[List[str]], path: str) -> None:
+    """One JSON list of words per line (exact words, whatever characters they hold)."""
+    tmp = path + ".tmp"
+    with open(tmp, "w", encoding="utf-8") as f:
+        for words in result:
+            f.write(json.dumps(words, ensure_ascii=False))
+            f.write("\n")
+    os.replace(tmp, path)
+
+
+def run_cut(name: str, lines: List[str], cut: Callable[[str], List[str]], init_s: float,
+            args: argparse.Namespace, extra: Dict[str, object]) -> Dict[str, object]:
+    """Time `cut` over `lines`: kept results (--keep) or streamed output; the JSON record."""
+    if args.keep:
+        times, result = timed_keep(lines, cut, args.runs)
+        n_words = sum(map(len, result))
+        med = float(statistics.median(times))
+        if args.jsonl:
+            write_jsonl(result, args.jsonl)
+        if args.output:
+            tmp = args.output + ".tmp"
+            with open(tmp, "w", encoding="utf-8") as f:
+                for words in result:
+                    f.write(" ".join(words))
+                    f.write("\n")
+            os.replace(tmp, args.output)
+        record = cut_result(name, lines, init_s, med, med, n_words, extra)
+        record.update({"mode": "keep: per-line calls, results kept in a list, gc paused, "
+                               "wall time of the loop",
+                       "runs_s": times, "median_s": med})
+        return record
+    inside = wall = 0.0
+    n_words = 0
+    for _ in range(max(1, args.runs)):
+        inside, wall, n_words = timed_cut(lines, cut, args.output)
+    record = cut_result(name, lines, init_s, inside, wall, n_words, extra)
+    record["mode"] = "stream: sum of the per-line call times, output streamed"
+    return record
 
 
 def cut_result(name: str, lines: List[str], init_s: float, inside: float, wall: float,
@@ -280,9 +359,9 @@ def cmd_jieba_cut(args: argparse.Namespace) -> int:
     def cut(line: str) -> List[str]:
         return list(jieba.cut(line, HMM=False))
 
-    inside, wall, n_words = timed_cut(lines, cut, args.output)
-    emit(cut_result("jieba", lines, init_s, inside, wall, n_words, {
+    emit(run_cut("jieba", lines, cut, init_s, args, {
         "version": package_version("jieba"),
+        "call": "list(jieba.cut(line, HMM=False))",
         "dict": dict_path,
         "cold_init": bool(args.cold),
         "output": args.output,
@@ -325,9 +404,10 @@ def cmd_rjieba_cut(args: argparse.Namespace) -> int:
     def cut(line: str) -> List[str]:
         return seg.cut(line, hmm=False)
 
-    inside, wall, n_words = timed_cut(lines, cut, args.output)
-    emit(cut_result("rjieba", lines, init_s, inside, wall, n_words, {
+    emit(run_cut("rjieba", lines, cut, init_s, args, {
         "version": package_version("rjieba"),
+        "call": "seg.cut(line, hmm=False)",
+        "dict_entries": None if entries is None else len(entries),
         "dict": os.path.abspath(args.dict) if args.dict else "built-in (jieba dict.txt)",
         "import_s": t_import,
         "output": args.output,
@@ -343,6 +423,14 @@ def cmd_jieba_dict(args: argparse.Namespace) -> int:
 
 # --------------------------------------------------------------------------------------------
 # command line
+
+
+def add_cut_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--keep", action="store_true",
+                   help="keep every line's words in one list, gc paused, time the whole loop "
+                        "(as mentropy's cut_many); default: sum of per-line call times")
+    p.add_argument("--runs", type=int, default=1, help="timed loops in this process (median)")
+    p.add_argument("--jsonl", help="with --keep: write the words of the last run as JSON lines")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -372,6 +460,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--input", required=True)
     p.add_argument("--output", help="segmentation to write (words joined by one space)")
     p.add_argument("--json", help="write the measurements here")
+    add_cut_options(p)
     p.add_argument("--cold", action="store_true",
                    help="use a fresh cache folder so that the init builds the prefix dict")
     p.set_defaults(func=cmd_jieba_cut)
@@ -382,6 +471,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--input", required=True)
     p.add_argument("--output", help="segmentation to write (words joined by one space)")
     p.add_argument("--json", help="write the measurements here")
+    add_cut_options(p)
     p.set_defaults(func=cmd_rjieba_cut)
 
     p = sub.add_parser("jieba-dict", help="print the path of jieba's bundled dict.txt")
