@@ -450,7 +450,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     # quality, full corpus
     print("quality ...", file=sys.stderr)
     quality: Dict[str, Dict[str, object]] = {"full": {
-        "chars": ip["lexicon"]["n_chars"], "lexicon_command": show(cli_cmd(args.input, dict_path,
+        "chars": ip["lexicon"]["n_chars"],
+        "input_chars": sum(map(len, read_lines(args.input))),  # line ends excluded
+        "lexicon_command": show(cli_cmd(args.input, dict_path,
                                                                             quiet=False)),
         "mentropy": quality_mentropy(args.input, args.gold, dict_path, "full")}}
     if peer:
