@@ -44,23 +44,72 @@ def user_errors() -> Iterator[None]:
         raise click.ClickException("out of memory") from None
     except KeyboardInterrupt as exc:
         raise Interrupted(isinstance(exc, _Terminated)) from None
+    except Exception as exc:
+        # a signal that lands while numba's runtime calls back into Python comes out as a
+        # SystemError caused by the KeyboardInterrupt
+        cause = _interruption(exc)
+        if cause is None:
+            raise
+        raise Interrupted(isinstance(cause, _Terminated)) from None
 
 
-def _raise_terminated(signum: int, frame: object) -> None:
-    raise _Terminated()
+def _interruption(exc: BaseException) -> KeyboardInterrupt | None:
+    """The KeyboardInterrupt among the causes of `exc`, if any."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, KeyboardInterrupt):
+            return exc
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return None
 
 
-def handle_sigterm(ctx: click.Context) -> None:
-    """Make SIGTERM unwind like Ctrl-C while the command runs (temporary files are removed);
-    the previous handler comes back when the command ends. Left alone if someone else set one."""
+_pending: list[int] = []  # the signal waiting to be raised (see _interrupt)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    """SIGINT / SIGTERM handler: raise KeyboardInterrupt / _Terminated, but not inside numba's
+    or llvmlite's own Python code (a compiler callback would swallow or mangle it): there a
+    SIGALRM 50 ms later tries again."""
+    import signal
+
+    if signum != signal.SIGALRM:
+        _pending[:] = [signum]
+    elif not _pending:
+        return
+    f = frame
+    while f is not None:
+        if f.f_globals.get("__name__", "").startswith(("numba.", "llvmlite.")):
+            signal.setitimer(signal.ITIMER_REAL, 0.05)
+            return
+        f = f.f_back
+    signum = _pending.pop()
+    raise _Terminated() if signum == signal.SIGTERM else KeyboardInterrupt()
+
+
+def handle_signals(ctx: click.Context) -> None:
+    """While the command runs, SIGTERM unwinds like Ctrl-C (temporary files are removed) and
+    neither lands inside the JIT compiler; the previous handlers come back when it ends. A
+    handler someone else set is left alone."""
     import signal
     import threading
 
-    if threading.current_thread() is not threading.main_thread() or \
-            signal.getsignal(signal.SIGTERM) != signal.SIG_DFL:
+    if threading.current_thread() is not threading.main_thread():
         return
-    signal.signal(signal.SIGTERM, _raise_terminated)
-    ctx.call_on_close(lambda: signal.signal(signal.SIGTERM, signal.SIG_DFL))
+    defaults = ((signal.SIGTERM, signal.SIG_DFL), (signal.SIGINT, signal.default_int_handler),
+                (signal.SIGALRM, signal.SIG_DFL))
+    if any(signal.getsignal(signum) != default for signum, default in defaults):
+        return
+
+    def restore() -> None:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        for signum, default in defaults:
+            signal.signal(signum, default)
+        _pending.clear()
+
+    for signum, _ in defaults:
+        signal.signal(signum, _interrupt)
+    ctx.call_on_close(restore)
 
 
 def setup_logging(verbose: int, quiet: bool) -> None:
@@ -78,7 +127,7 @@ def setup_logging(verbose: int, quiet: bool) -> None:
 @click.pass_context
 def main(ctx: click.Context) -> None:
     """Learn the words, phrasings and a segmenter of a Chinese corpus from raw text alone."""
-    handle_sigterm(ctx)
+    handle_signals(ctx)
 
 
 def input_options(f):
