@@ -1,0 +1,27 @@
+"""`mentropy evaluate` on bad input (issue 4): each case of badinput.evaluate_cases() fails with
+one line naming the file (and line or byte), no traceback and no file left behind, or, where the
+input is legitimately fine, succeeds as documented. The large cases run as real processes with
+their peak memory measured; the others in-process."""
+from __future__ import annotations
+
+import pytest
+
+import badinput as B
+
+
+@pytest.fixture(scope="session")
+def big(tmp_path_factory) -> B.BigFiles:
+    """The large inputs, written once per session (shared by the test_badinput_* modules)."""
+    return B.BigFiles(tmp_path_factory.getbasetemp() / "badinput-big")
+
+
+def params(cases: list[B.Case]) -> list:
+    return [pytest.param(c, id=c.id, marks=[pytest.mark.slow] if c.big else []) for c in cases]
+
+
+@pytest.mark.parametrize("case", params(B.evaluate_cases()))
+def test_bad_input(case: B.Case, tmp_path, big):
+    try:
+        B.run_case(case, tmp_path / "case", big)
+    finally:
+        B.reset_permissions(tmp_path)
