@@ -1,0 +1,59 @@
+"""Ctrl-C (SIGINT) and SIGTERM during a long run (issue 4): a non-zero exit (130 / 143), one
+short line on stderr and no traceback, no output file and no temporary file left; the next run
+into the same folder completes cleanly."""
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+import badinput as B
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="session")
+def big(tmp_path_factory) -> B.BigFiles:
+    return B.BigFiles(tmp_path_factory.getbasetemp() / "badinput-big")
+
+
+@pytest.fixture(scope="module")
+def lexicon(tmp_path_factory):
+    return B.write(tmp_path_factory.mktemp("lex") / "lex.dict", B.LEXICON)
+
+
+def interrupt(argv: list[str], sig: int, after: float) -> tuple[int, str]:
+    """Start ``python -m mentropy ARGV``, send `sig` after `after` seconds; (exit, stderr)."""
+    proc = subprocess.Popen([sys.executable, "-m", "mentropy", *argv],
+                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE)
+    time.sleep(after)
+    assert proc.poll() is None, "finished before the signal: make the input larger"
+    proc.send_signal(sig)
+    _, err = proc.communicate(timeout=120)
+    return proc.returncode, err.decode("utf-8", "replace")
+
+
+@pytest.mark.parametrize("command", ["build-lexicon", "segment"])
+@pytest.mark.parametrize("sig,code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)],
+                         ids=["SIGINT", "SIGTERM"])
+def test_interrupted_run_leaves_nothing(big, lexicon, tmp_path, command, sig, code):
+    folder = tmp_path / "out"
+    folder.mkdir()
+    out = folder / "result.txt"
+    source = big.long_lines_reference()
+    head = ["segment", "--lexicon", str(lexicon)] if command == "segment" else [command]
+    # build-lexicon is busy reading and counting by then; segment is writing its output
+    exit_code, stderr = interrupt([*head, str(source), "-o", str(out), "-q"], sig, 1.5)
+    assert exit_code == code, stderr
+    assert "Traceback" not in stderr
+    line = B.one_line(B.Outcome(exit_code, b"", stderr))
+    assert "interrupted" in line and len(line) < 120
+    assert list(folder.iterdir()) == []
+    small = B.write(tmp_path / "small.txt", B.CORPUS)
+    again = B.run_in_process([*head, str(small), "-o", str(out), "-q"])
+    assert again.code == 0, again.stderr
+    assert [p.name for p in folder.iterdir()] == ["result.txt"] and out.stat().st_size > 0
