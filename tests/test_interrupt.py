@@ -25,15 +25,22 @@ def lexicon(tmp_path_factory):
     return B.write(tmp_path_factory.mktemp("lex") / "lex.dict", B.LEXICON)
 
 
-def interrupt(argv: list[str], sig: int, after: float) -> tuple[int, str]:
-    """Start ``python -m mentropy ARGV``, send `sig` after `after` seconds; (exit, stderr)."""
+def interrupt(argv: list[str], sig: int, ready) -> tuple[int, str]:
+    """Start ``python -m mentropy ARGV``, send `sig` once ready() is true; (exit, stderr)."""
     proc = subprocess.Popen([sys.executable, "-m", "mentropy", *argv],
                             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE)
-    time.sleep(after)
-    assert proc.poll() is None, "finished before the signal: make the input larger"
-    proc.send_signal(sig)
-    _, err = proc.communicate(timeout=120)
+    try:
+        deadline = time.monotonic() + 60
+        while not ready() and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert proc.poll() is None, "finished before the signal: make the input larger"
+        proc.send_signal(sig)
+        _, err = proc.communicate(timeout=120)
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            proc.communicate()
     return proc.returncode, err.decode("utf-8", "replace")
 
 
@@ -44,10 +51,15 @@ def test_interrupted_run_leaves_nothing(big, lexicon, tmp_path, command, sig, co
     folder = tmp_path / "out"
     folder.mkdir()
     out = folder / "result.txt"
-    source = big.long_lines_reference()
-    head = ["segment", "--lexicon", str(lexicon)] if command == "segment" else [command]
-    # build-lexicon is busy reading and counting by then; segment is writing its output
-    exit_code, stderr = interrupt([*head, str(source), "-o", str(out), "-q"], sig, 1.5)
+    source = str(big.long_lines_reference())
+    if command == "segment":  # interrupted while it writes its (temporary) output file
+        head, sources = ["segment", "--lexicon", str(lexicon)], [source, source]
+        ready = lambda: any(folder.iterdir())
+    else:  # interrupted while it reads and counts
+        head, sources = [command], [source]
+        t0 = time.monotonic()
+        ready = lambda: time.monotonic() - t0 > 1.5
+    exit_code, stderr = interrupt([*head, *sources, "-o", str(out), "-q"], sig, ready)
     assert exit_code == code, stderr
     assert "Traceback" not in stderr
     line = B.one_line(B.Outcome(exit_code, b"", stderr))
