@@ -88,10 +88,14 @@ TARGET_RSS_MIB = 150.0 * 1e6 / 2 ** 20  # "150 MB"
 
 # run in a fresh process of the project venv: load time and memory of a loaded segmenter
 LOAD_PROBE = r"""
-import json, resource, sys, time
+import json, sys, time
 def rss():
     with open("/proc/self/statm") as f:
         return int(f.read().split()[1]) * 4096 / 2**20
+def hwm():
+    # VmHWM, not ru_maxrss: after fork + exec, ru_maxrss also counts the parent's peak
+    with open("/proc/self/status") as f:
+        return next(int(l.split()[1]) for l in f if l.startswith("VmHWM:")) / 1024
 t0 = time.perf_counter()
 from mentropy.segment import Segmenter
 Segmenter(["预热"], [1]).warmup()          # numba runtime and the kernels, from the cache
@@ -105,7 +109,7 @@ t3 = time.perf_counter()
 print(json.dumps({"import_and_kernels_s": t1 - t0, "load_s": t2 - t1, "first_cut_s": t3 - t2,
                   "words": len(seg), "rss_before_load_mib": base, "rss_loaded_mib": loaded,
                   "rss_after_first_cut_mib": rss(),
-                  "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+                  "peak_rss_mib": hwm()}))
 """
 
 
@@ -214,8 +218,9 @@ def _region_kind(region: str) -> str:
         return "digits_latin"
     han = [_is_han(c) for c in region]
     if all(han):
-        if any(c in _NUMERALS for c in region) and any(c in _TIME_UNITS for c in region):
-            return "han_time_word"
+        numerals = sum(c in _NUMERALS for c in region)
+        if numerals >= 2 or (numerals and any(c in _TIME_UNITS for c in region)):
+            return "han_numeral"
         return "han"
     if any(han):
         return "han_next_to_other"
@@ -237,11 +242,12 @@ def _window(words: List[str], lo: int, hi: int) -> str:
 
 
 LINE_CAUSES = {
-    "han": "a stretch of Han characters only is cut differently, not a numeral time word "
-           "(same model: a tie or the unknown-character rule)",
-    "han_time_word": "a stretch of Han characters holding a numeral and a time unit is cut "
-                     "differently (mentropy's time atoms keep 五十日, 两月 whole; jieba "
-                     "cuts them by the dictionary: 五十 / 日)",
+    "han": "a stretch of Han characters with at most one numeral and no time unit is cut "
+           "differently (same model: a tie or the unknown-character rule)",
+    "han_numeral": "a stretch of Han characters holding Chinese numerals (two or more, or one "
+                   "and a time unit) is cut differently: mentropy's number and time atoms keep "
+                   "五十日, 两月, 第一百一 whole, jieba cuts them by its dictionary "
+                   "(五十 / 日, 第一百 / 一回)",
     "han_next_to_other": "a stretch of Han characters mixed with punctuation or symbols (no "
                          "digits or latin) is cut differently",
     "digits_latin": "no Han-only stretch differs, and one holds digits or latin letters (mentropy keeps "
@@ -251,7 +257,7 @@ LINE_CAUSES = {
     "punct_space_other": "only stretches of punctuation, symbols or spaces differ (mentropy "
                          "keeps a run of the same mark or space, such as ——, whole)",
 }
-_PRIORITY = ["han", "han_time_word", "han_next_to_other", "digits_latin",
+_PRIORITY = ["han", "han_numeral", "han_next_to_other", "digits_latin",
              "punct_space_other"]
 
 
