@@ -281,11 +281,14 @@ def corpora_get_cmd(name: str, dest_dir: str) -> None:
               help="put between words ('\\t' for a tab)")
 @click.option("--workers", type=click.IntRange(1), default=1, show_default=True,
               help="processes that cut in parallel (the output is the same)")
+@click.option("--jieba-compatible", is_flag=True,
+              help="cut as jieba.cut(HMM=False) does with the same dictionary (jieba's "
+                   "pre-splitting instead of mentropy's atoms)")
 @input_options
 @click.option("-q", "--quiet", is_flag=True, help="no progress bar")
 def segment_cmd(inputs: tuple[str, ...], lexicon: str | None, dictionary: str | None,
-                output: str, delimiter: str, workers: int, encoding: str, errors: str,
-                quiet: bool) -> None:
+                output: str, delimiter: str, workers: int, jieba_compatible: bool,
+                encoding: str, errors: str, quiet: bool) -> None:
     """Cut the lines of INPUT (files, folders, globs, .gz/.bz2; stdin when none or '-') into
     words with a lexicon; writes the words of each line joined by the delimiter."""
     if (lexicon is None) == (dictionary is None):
@@ -301,10 +304,10 @@ def segment_cmd(inputs: tuple[str, ...], lexicon: str | None, dictionary: str | 
             from mentropy.lexicon import Lexicon
 
             lex = Lexicon.load(lexicon)
-            segmenter = Segmenter.from_lexicon(lex)
+            segmenter = Segmenter.from_lexicon(lex, jieba_compatible=jieba_compatible)
             words = lambda: lex.words
         else:
-            segmenter = Segmenter.from_lexicon(dictionary)
+            segmenter = Segmenter.from_lexicon(dictionary, jieba_compatible=jieba_compatible)
             words = lambda: _dictionary_words(dictionary)
         # long lines are cut in pieces at points that do not change their segmentation; a
         # delimiter holding a newline would hide where pieces end, so then lines stay whole
@@ -334,7 +337,8 @@ def _segment_pieces(segmenter, pieces, delimiter: str, workers: int) -> Iterator
 
     for block in segmenter.segmented_blocks(texts(), delimiter, workers=workers,
                                             chunksize=SEGMENT_CHUNK):
-        flags = [last_flags.popleft() for _ in range(block.count("\n"))]
+        # every block but the last holds SEGMENT_CHUNK texts (the delimiter may hold newlines)
+        flags = [last_flags.popleft() for _ in range(min(SEGMENT_CHUNK, len(last_flags)))]
         if all(flags):
             yield block
         else:  # one text per line of the block: a piece that does not end its line

@@ -554,3 +554,28 @@ def test_jieba_compatible_equals_jiebas_algorithm(words, texts):
 def test_jieba_compatible_rejects_atom_options():
     with pytest.raises(MentropyError):
         Segmenter(["中国"], [3], jieba_compatible=True, time_atoms=False)
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_cli_segment_newline_delimiter_many_lines(lexicon_file, workers, monkeypatch):
+    main, runner = _cli()
+    from mentropy import cli
+
+    monkeypatch.setattr(cli, "SEGMENT_CHUNK", 3)  # several blocks, the last one short
+    lines = ["他说的确实在理", "", "我来到北京清华大学"] * 4 + ["中国人民"]
+    result = runner.invoke(main, ["segment", "--dict", str(lexicon_file), "--quiet",
+                                  "--delimiter", "\\n", "--workers", workers],
+                           input="\n".join(lines) + "\n")
+    assert result.exit_code == 0, result.output
+    seg = Segmenter.from_lexicon(lexicon_file)
+    assert result.stdout == "".join("\n".join(seg.lcut(x)) + "\n" for x in lines)
+
+
+def test_cli_segment_jieba_compatible(lexicon_file):
+    main, runner = _cli()
+    text = "他说——  iPhone7 3.14\r\n"
+    result = runner.invoke(main, ["segment", "--dict", str(lexicon_file), "--quiet",
+                                  "--jieba-compatible", "--delimiter", "|"], input=text)
+    assert result.exit_code == 0, result.output
+    freq = {w: c for w, c in WORDS.items()}
+    assert result.stdout == "|".join(naive.jieba_cut_no_hmm("他说——  iPhone7 3.14", freq)) + "\n"
