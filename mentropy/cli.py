@@ -296,7 +296,7 @@ def segment_cmd(inputs: tuple[str, ...], lexicon: str | None, dictionary: str | 
     setup_logging(0, quiet)
     delimiter = {"\\t": "\t", "\\n": "\n", "\\0": "\0"}.get(delimiter, delimiter)
     with user_errors():
-        from mentropy.corpus import PIECE_CHARS, cut_marks, iter_line_pieces
+        from mentropy.corpus import CUT_MARKS, PIECE_CHARS, iter_line_pieces
         from mentropy.io import atomic_output
         from mentropy.segment import Segmenter
 
@@ -305,16 +305,14 @@ def segment_cmd(inputs: tuple[str, ...], lexicon: str | None, dictionary: str | 
 
             lex = Lexicon.load(lexicon)
             segmenter = Segmenter.from_lexicon(lex, jieba_compatible=jieba_compatible)
-            words = lambda: lex.words
         else:
             segmenter = Segmenter.from_lexicon(dictionary, jieba_compatible=jieba_compatible)
-            words = lambda: _dictionary_words(dictionary)
         # long lines are cut in pieces at points that do not change their segmentation; a
         # delimiter holding a newline would hide where pieces end, so then lines stay whole
         pieces = iter_line_pieces(list(inputs) or ["-"], encoding=encoding, errors=errors,
                                   progress=False if quiet else None,
                                   max_chars=PIECE_CHARS if "\n" not in delimiter else 1 << 62,
-                                  marks=lambda: cut_marks(words()))
+                                  marks=lambda: segmenter.safe_cut_marks(CUT_MARKS))
         with atomic_output(output) as out:
             for block in _segment_pieces(segmenter, pieces, delimiter, workers):
                 out.write(block)
@@ -345,9 +343,3 @@ def _segment_pieces(segmenter, pieces, delimiter: str, workers: int) -> Iterator
             parts = block.split("\n")
             yield "".join(part + ("\n" if last else delimiter)
                           for part, last in zip(parts, flags))
-
-
-def _dictionary_words(path: str) -> list[str]:
-    from mentropy.dictionary import read_dictionary
-
-    return read_dictionary(path)[0]

@@ -373,7 +373,14 @@ def _split_pieces(blocks: Iterator[tuple[int, TextBlock]],
                 yield path, _chomp(rest), line_no, True
             current, path, line_no, pending, size = index, block.path, 1, [], 0
         parts = block.text.split("\n")
+        last = len(parts) - 1
+        short = cutter.max_chars
         for k, part in enumerate(parts):
+            if k < last and not pending and len(part) <= short:
+                # the common case: a whole line inside the block
+                yield path, (part[:-1] if part.endswith("\r") else part), line_no, True
+                line_no += 1
+                continue
             if part:
                 pending.append(part)
                 size += len(part)

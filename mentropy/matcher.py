@@ -180,6 +180,13 @@ class Trie:
         return [text[bounds[i]:bounds[i + 1]] for i in range(nodes.shape[0])], \
             self.count[nodes].copy()
 
+    def continued_chars(self) -> set[int]:
+        """Normalised code points that some entry has followed by more characters (a word
+        may run on after them)."""
+        parents = self.parent[1:self.n_nodes]
+        inner = parents[parents > 0]
+        return set(np.unique(self.cp[inner]).tolist())
+
     def log_p(self, log_total: float) -> np.ndarray:
         """ln(count) - log_total per node (-inf where no word ends), the same arithmetic as
         jieba's scores."""

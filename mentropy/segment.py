@@ -304,6 +304,13 @@ class Segmenter:
         else:
             yield from _map_chunks(self, chunks, workers, delimiter)
 
+    def safe_cut_marks(self, marks: str) -> str:
+        """The marks of `marks` after which a text may be cut into pieces without changing its
+        segmentation: those that no entry holds followed by more of the entry (matching is on
+        normalised text, so "，" and "," are one mark)."""
+        continued = self.trie.continued_chars()
+        return "".join(m for m in marks if ord(atoms.normalise_text(m)) not in continued)
+
     def warmup(self) -> None:
         """Compile or load every kernel the segmenter uses (before starting worker processes)."""
         self._cut_batch(["预热 warm-up 1.5", "", "１２"])

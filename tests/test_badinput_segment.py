@@ -92,6 +92,17 @@ def test_marks_inside_lexicon_words_are_not_cut_points():
     assert "。" in cut_marks(["句号。"])  # at the end of a word it cuts nothing
 
 
+@pytest.mark.parametrize("words", [["中国", "人民"], ["你好，世界", "中国"], ["a,b"],
+                                   ["New York"], ["句号。"], ["全角　空格", "！？x", "；、。"],
+                                   ["a\tb", "x!y", "1;2"]])
+def test_segmenter_safe_marks_equal_cut_marks(words):
+    from mentropy.corpus import CUT_MARKS, cut_marks
+    from mentropy.segment import Segmenter
+
+    seg = Segmenter(words, [5] * len(words))
+    assert seg.safe_cut_marks(CUT_MARKS) == cut_marks(words)
+
+
 def test_line_without_cut_points_is_cut_with_a_warning(tmp_path, caplog):
     from mentropy.corpus import FORCED_CUT_CHARS, iter_line_pieces
 
