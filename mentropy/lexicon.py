@@ -19,12 +19,11 @@ import logging
 import math
 import os
 import time
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from typing import IO, Iterable, Iterator, Sequence
 
 import numpy as np
 
-from mentropy import __version__
 from mentropy._kernels import idtrie as KT
 from mentropy._kernels import lexicon as KL
 from mentropy._kernels import ngrams as KN

@@ -130,9 +130,9 @@ class Trie:
             return nodes
         bulk = w > 1000
         old = None if bulk else self.count[: self.n_nodes].copy()
-        # a guess at the new nodes (shared prefixes: about 40% of the characters of a
+        # a guess at the new nodes (shared prefixes: under half of the characters of a
         # dictionary); insert_words stops when it runs out of room and is called again
-        self._grow(self.n_nodes + max(16, int(cps.shape[0]) * 2 // 5))
+        self._grow(self.n_nodes + max(16, int(cps.shape[0]) // 2))
         done = 0
         while done < w:
             n_nodes, done = K.insert_words(

@@ -3,8 +3,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import zipfile
-import zlib
 from collections import Counter
 
 import numpy as np

@@ -7,7 +7,7 @@ import time
 import pytest
 
 from mentropy.errors import InputError, MentropyError
-from mentropy.evaluate import (AlignmentError, Scores, detect_format, evaluate_files, new_words,
+from mentropy.evaluate import (AlignmentError, detect_format, evaluate_files, new_words,
                                read_segmented, read_words, score)
 
 # the classic ambiguity: 结婚的和尚未结婚的
