@@ -26,17 +26,19 @@ def _build_tables() -> tuple[np.ndarray, np.ndarray]:
     norm = np.arange(0x10000, dtype=np.uint32)
     norm[0xFF01:0xFF5F] -= 0xFEE0  # full-width ASCII -> ASCII
     norm[0x3000] = 0x20  # ideographic space
-    cls = np.zeros(0x10000, dtype=np.uint8)
-    for cp in range(0x10000):
-        cat = unicodedata.category(chr(cp))
-        if cat == "Nd":
-            cls[cp] = K.C_DIGIT
-        elif cat[0] == "L":
-            cls[cp] = K.C_LETTER
-        elif cat[0] == "Z" or chr(cp).isspace():
-            cls[cp] = K.C_SPACE
-        elif cat in ("Mn", "Mc", "Me") or cp == 0x200D or 0xFE00 <= cp <= 0xFE0F:
-            cls[cp] = K.C_MARK
+    # the class of each general category, looked up once per BMP code point
+    by_category = {"Nd": K.C_DIGIT, "Mn": K.C_MARK, "Mc": K.C_MARK, "Me": K.C_MARK}
+    by_category.update({c: K.C_LETTER for c in ("Lu", "Ll", "Lt", "Lm", "Lo")})
+    by_category.update({c: K.C_SPACE for c in ("Zs", "Zl", "Zp")})
+    category = unicodedata.category
+    bmp = "".join(map(chr, range(0x10000)))
+    cls = np.fromiter((by_category.get(category(ch), 0) for ch in bmp), dtype=np.uint8,
+                      count=0x10000)
+    spaces = [cp for cp in range(0x10000) if bmp[cp].isspace() and cls[cp] != K.C_DIGIT
+              and cls[cp] != K.C_LETTER]
+    cls[spaces] = K.C_SPACE
+    cls[0x200D] = K.C_MARK
+    cls[0xFE00:0xFE10] = K.C_MARK
     for lo, hi in HAN_RANGES:
         if hi < 0x10000:
             cls[lo:hi + 1] = K.C_HAN

@@ -35,7 +35,19 @@ def sort_rows(keys: np.ndarray) -> np.ndarray:
     """Rows of a uint64[m, width] array in ascending lexicographic order."""
     if keys.shape[1] == 1:
         return np.sort(keys[:, 0]).reshape(-1, 1)
-    order = np.lexsort(keys.T[::-1])
+    if keys.shape[0] < 2:
+        return np.ascontiguousarray(keys)
+    # sort by the first word (fast), then order by the other words only the runs of equal
+    # first words in which some row has more words (n-grams longer than one word: few)
+    order = np.argsort(keys[:, 0])
+    first = keys[order, 0]
+    run = np.concatenate([[0], np.cumsum(first[1:] != first[:-1])])
+    longer = (keys[order, 1:] != 0).any(axis=1)
+    runs_to_sort = np.bincount(run, weights=longer, minlength=run[-1] + 1) > 0
+    pos = np.flatnonzero(runs_to_sort[run])
+    if pos.shape[0]:
+        sub = order[pos]
+        order[pos] = sub[np.lexsort(keys[sub].T[::-1])]
     return np.ascontiguousarray(keys[order])
 
 

@@ -173,3 +173,15 @@ def test_seeded_random_fragments(max_n):
 def test_key_lengths_of_full_rows():
     keys = pack([[7] * 8, [7] * 4, [7] * 5, [65535]], 2)
     assert K.key_lengths(keys).tolist() == [8, 4, 5, 1]
+
+
+@PROPS
+@given(st.lists(st.tuples(st.sampled_from([0, 1, 5, 2**63, 2**64 - 1]),
+                          st.integers(0, 3), st.integers(0, 2**64 - 1)), max_size=60),
+       st.integers(2, 3))
+def test_sort_rows_is_lexicographic_on_raw_words(rows, width):
+    """Many repeated first words, few rows with later words: the fast path of sort_rows."""
+    keys = np.array([[a, b, c][:width] for a, b, c in rows] or np.zeros((0, width)),
+                    dtype=np.uint64).reshape(-1, width)
+    got = [tuple(int(v) for v in r) for r in sort_rows(keys)]
+    assert got == sorted(tuple(int(v) for v in r) for r in keys)
