@@ -258,7 +258,10 @@ class Segmenter:
 
         Texts are cut in chunks of `chunksize`, each in one pass of the kernels. With
         ``workers > 1`` the chunks go to a process pool whose workers receive the lexicon
-        arrays once, at start-up (the kernels are compiled in this process first).
+        arrays once, at start-up (the kernels are compiled in this process first). The word
+        strings are always made in this process (about 40 % of the time with one worker), so
+        extra workers pay off only with cores to spare: on 2 cores, 2 workers are slower than
+        1 (benchmarks/RESULTS.md). :meth:`segmented_blocks` leaves more to the workers.
         """
         out: list[list[str]] = []
         # the result is one container per text: collections while it grows would traverse
