@@ -676,3 +676,10 @@ ALL_CASES: dict[str, Callable[[], list[Case]]] = {
     "evaluate": evaluate_cases,
     "new-words": new_words_cases,
 }
+
+
+def params(cases: list["Case"]) -> list:
+    """pytest parameters of `cases`, the large ones marked slow."""
+    import pytest
+
+    return [pytest.param(c, id=c.id, marks=[pytest.mark.slow] if c.big else []) for c in cases]

@@ -45,3 +45,11 @@ def shared_corpora() -> Path:
         if folder.is_dir() and any(folder.glob("*.txt")):
             return folder
     pytest.skip("shared corpora not found (set MENTROPY_SHARED to the shared folder)")
+
+
+@pytest.fixture(scope="session")
+def big(tmp_path_factory):
+    """The large bad inputs, written once per session (shared by the test_badinput_* modules)."""
+    import badinput
+
+    return badinput.BigFiles(tmp_path_factory.getbasetemp() / "badinput-big")

@@ -9,17 +9,7 @@ import pytest
 import badinput as B
 
 
-@pytest.fixture(scope="session")
-def big(tmp_path_factory) -> B.BigFiles:
-    """The large inputs, written once per session (shared by the test_badinput_* modules)."""
-    return B.BigFiles(tmp_path_factory.getbasetemp() / "badinput-big")
-
-
-def params(cases: list[B.Case]) -> list:
-    return [pytest.param(c, id=c.id, marks=[pytest.mark.slow] if c.big else []) for c in cases]
-
-
-@pytest.mark.parametrize("case", params(B.build_lexicon_cases()))
+@pytest.mark.parametrize("case", B.params(B.build_lexicon_cases()))
 def test_bad_input(case: B.Case, tmp_path, big):
     try:
         B.run_case(case, tmp_path / "case", big)

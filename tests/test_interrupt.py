@@ -15,11 +15,6 @@ import badinput as B
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(scope="session")
-def big(tmp_path_factory) -> B.BigFiles:
-    return B.BigFiles(tmp_path_factory.getbasetemp() / "badinput-big")
-
-
 @pytest.fixture(scope="module")
 def lexicon(tmp_path_factory):
     return B.write(tmp_path_factory.mktemp("lex") / "lex.dict", B.LEXICON)
