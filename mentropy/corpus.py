@@ -18,7 +18,7 @@ import re
 import sys
 import zlib
 from dataclasses import dataclass
-from typing import IO, Callable, Iterable, Iterator, Sequence, Union
+from typing import IO, Callable, Iterator, Sequence, Union
 
 from tqdm import tqdm
 
@@ -262,23 +262,11 @@ def _take(pending: list[str]) -> str:
 # the line (DESIGN §7). A piece ends after one of CUT_MARKS when a letter, digit or Han character
 # follows (not a digit after a comma, which may be inside a number): no atom spans such a point
 # (DESIGN §2), so unless a lexicon word holds the mark followed by more of the word, a unigram
-# segmentation of the line is the segmentations of its pieces, joined.
+# segmentation of the line is the segmentations of its pieces, joined
+# (Segmenter.safe_cut_marks says which marks are safe for a lexicon).
 CUT_MARKS = "。，、！？； \t"
-_MARK_FORMS = {"，": "，,", "！": "！!", "？": "？?", "；": "；;", " ": " \u3000"}  # normalised too
 PIECE_CHARS = 2048
 FORCED_CUT_CHARS = 1 << 16
-
-
-def cut_marks(words: Iterable[str], marks: str = CUT_MARKS) -> str:
-    """The marks of `marks` after which a line may be cut without changing its segmentation
-    by a lexicon of `words`: those no word holds followed by more of the word."""
-    text = "\n".join(words)
-    safe = []
-    for mark in marks:
-        forms = re.escape(_MARK_FORMS.get(mark, mark))
-        if re.search(f"[{forms}][^\n]", text) is None:
-            safe.append(mark)
-    return "".join(safe)
 
 
 def iter_line_pieces(sources: SourceSpec | Sequence[SourceSpec], *,

@@ -235,10 +235,7 @@ class Segmenter:
         else:
             return None
         cps = atoms.codepoints(joined)
-        lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
-        line_starts = np.zeros(len(texts), dtype=np.int64)
-        np.cumsum(lengths[:-1] + 1, out=line_starts[1:])
-        line_ends = line_starts + lengths  # the position of the separator after the line
+        line_starts, line_ends = _line_bounds(texts)
         ends, offsets = self._cut_positions(cps, line_starts, line_ends)
         return _Batch(sep, cps, line_starts, ends, offsets)
 
@@ -392,11 +389,16 @@ def _finish(chunk: list[str], future) -> Any:
     if result[0] in ("lists", "text"):
         return result[1]
     _, sep, ends, offsets = result
-    cps = atoms.codepoints(sep.join(chunk))
-    lengths = np.fromiter(map(len, chunk), dtype=np.int64, count=len(chunk))
-    line_starts = np.zeros(len(chunk), dtype=np.int64)
-    np.cumsum(lengths[:-1] + 1, out=line_starts[1:])
-    return _Batch(sep, cps, line_starts, ends, offsets).words()
+    line_starts, _ = _line_bounds(chunk)
+    return _Batch(sep, atoms.codepoints(sep.join(chunk)), line_starts, ends, offsets).words()
+
+
+def _line_bounds(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """(start, end) of each text in the texts joined by a one-character separator."""
+    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    starts = np.zeros(len(texts), dtype=np.int64)
+    np.cumsum(lengths[:-1] + 1, out=starts[1:])
+    return starts, starts + lengths
 
 
 class _Batch:
@@ -410,12 +412,7 @@ class _Batch:
         self.ends, self.offsets = ends, offsets
 
     def words(self) -> list[list[str]]:
-        """The words of every line, with C-speed splitting.
-
-        A separator is put after every word that is not the last of its line; the original
-        separators already end the lines, so one ``str.split`` gives every word in order (an
-        empty line gives one empty string).
-        """
+        """The words of every line, with C-speed splitting (one ``str.split``)."""
         # many new small lists would trigger useless collections of everything already made
         gc_was_enabled = gc.isenabled()
         gc.disable()
@@ -432,8 +429,11 @@ class _Batch:
         return out.tobytes().decode("utf-32-le", "surrogatepass")
 
     def _words(self) -> list[list[str]]:
-        out = KV.join_words(self.cps, self.ends, self.offsets, self.line_starts,
-                            np.uint32(ord(self.sep)))
+        # the separator between the words of a line and after every line: a split at it
+        # gives every word, line after line (an empty line gives one empty string)
+        sep = np.uint32(ord(self.sep))
+        out = KV.join_lines(self.cps, self.ends, self.offsets, self.line_starts,
+                            np.full(1, sep, np.uint32), sep)
         flat = out.tobytes().decode("utf-32-le", "surrogatepass").split(self.sep)
         result: list[list[str]] = []
         append = result.append

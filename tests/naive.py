@@ -253,3 +253,18 @@ def jieba_cut_no_hmm(text: str, freq: dict[str, int]) -> list[str]:
             out.append(buf)
         i = j
     return out
+
+
+# -- marks after which a long line may be cut for segmentation -------------------------------
+
+MARK_FORMS = {"，": "，,", "！": "！!", "？": "？?", "；": "；;", " ": " \u3000"}  # normalised too
+
+
+def cut_marks(words: Iterable[str], marks: str) -> str:
+    """The marks of `marks` that no word holds followed by more of the word (a mark matches
+    its full-width and half-width forms)."""
+    import re
+
+    text = "\n".join(words)
+    return "".join(m for m in marks
+                   if re.search(f"[{re.escape(MARK_FORMS.get(m, m))}][^\n]", text) is None)

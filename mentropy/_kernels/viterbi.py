@@ -20,6 +20,17 @@ from numba import njit
 
 
 @njit(cache=True)
+def _backtrack(route, a, b, word_ends, m):
+    # append the word ends of the best path of [a, b) at word_ends[m:]; returns the new m
+    i = a
+    while i < b:
+        i = route[i]
+        word_ends[m] = i
+        m += 1
+    return m
+
+
+@njit(cache=True)
 def viterbi_lines(line_starts, line_ends, may_cut, starts, ends, log_p, unk_log_p, fallback):
     """Best segmentation of each line of a batch.
 
@@ -95,11 +106,7 @@ def viterbi_lines(line_starts, line_ends, may_cut, starts, ends, log_p, unk_log_
             best[i] = score
             route[i] = end
             nxt = i
-        i = a
-        while i < b:
-            i = route[i]
-            word_ends[m] = i
-            m += 1
+        m = _backtrack(route, a, b, word_ends, m)
         word_offsets[line + 1] = m
         lo = hi
     return word_ends[:m].copy(), word_offsets
@@ -209,55 +216,9 @@ def segment_lines(root, table, filt, bits, log_p, cps, may_cut, line_starts, lin
             best[i] = score
             route[i] = end
             nxt = i
-        i = a
-        while i < b:
-            i = route[i]
-            word_ends[m] = i
-            m += 1
+        m = _backtrack(route, a, b, word_ends, m)
         word_offsets[line + 1] = m
     return word_ends[:m].copy(), word_offsets
-
-
-@njit(cache=True)
-def join_words(cps, word_ends, word_offsets, line_starts, sep):
-    """Code points of the lines with `sep` after every word that is not the last of its line.
-
-    cps : uint32[n]   original code points of separator-joined lines (a separator after each
-                      line but the last)
-    word_ends, word_offsets : int64  as returned by :func:`viterbi_lines`
-    line_starts : int64[L]  first position of each line
-    sep : int         the separator code point
-    Returns uint32[n + inner]: splitting it at `sep` gives every word, line after line, with one
-    empty string for each empty line.
-    """
-    n_lines = line_starts.shape[0]
-    inner = word_ends.shape[0] - n_lines
-    for line in range(n_lines):
-        if word_offsets[line + 1] == word_offsets[line]:
-            inner += 1
-    out = np.empty(cps.shape[0] + inner, np.uint32)
-    k = 0
-    p = 0
-    for line in range(n_lines):
-        for w in range(word_offsets[line], word_offsets[line + 1]):
-            e = word_ends[w]
-            while p < e:
-                out[k] = cps[p]
-                k += 1
-                p += 1
-            if w + 1 < word_offsets[line + 1]:
-                out[k] = sep
-                k += 1
-        if line + 1 < n_lines:
-            while p < line_starts[line + 1]:  # the separator after the line
-                out[k] = cps[p]
-                k += 1
-                p += 1
-    while p < cps.shape[0]:
-        out[k] = cps[p]
-        k += 1
-        p += 1
-    return out[:k].copy()
 
 
 @njit(cache=True)
@@ -265,8 +226,9 @@ def join_lines(cps, word_ends, word_offsets, line_starts, delimiter, newline):
     """Code points of every line's words joined by `delimiter` (uint32[d]), `newline` after
     every line.
 
-    cps, word_ends, word_offsets, line_starts : as in :func:`join_words` (the separators
-    between the lines of `cps` are dropped)
+    cps : uint32[n]          code points of separator-joined lines (the separators are dropped)
+    word_ends, word_offsets : int64  as returned by :func:`viterbi_lines`
+    line_starts : int64[L]   first position of each line
     """
     n_lines = line_starts.shape[0]
     d = delimiter.shape[0]
