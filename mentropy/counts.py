@@ -9,6 +9,7 @@ import zipfile
 import zlib
 from collections import Counter
 from dataclasses import dataclass
+from typing import Iterable
 
 import numpy as np
 
@@ -207,3 +208,21 @@ class NgramCounts:
             raise FormatError(str(path), "sizes do not match the metadata (corrupt file)")
         return cls(keys.astype(np.uint64), counts.astype(np.int64), int(meta["max_n"]), vocab,
                    int(meta["n_chars"]))
+
+
+def count_ngrams(sources: str | os.PathLike | Iterable[str | os.PathLike] | EncodedCorpus
+                 | None = None, *, texts: Iterable[str] | None = None, max_n: int = 4,
+                 keep_duplicates: bool = False, encoding: str = "utf-8",
+                 errors: str = "strict", progress: bool | None = None) -> NgramCounts:
+    """Exact counts of every character 1..max_n-gram inside the Han fragments of `sources`
+    (paths, folders, globs, '-', or an EncodedCorpus) or of ``texts=`` (strings).
+
+    As for :func:`mentropy.build_lexicon`, a str is always a path and repeated lines are
+    counted once unless `keep_duplicates`. ``counts.count("中国")`` looks one up.
+    """
+    from mentropy.encoding import read_corpus
+
+    corpus = sources if isinstance(sources, EncodedCorpus) else read_corpus(
+        sources, texts=texts, encoding=encoding, errors=errors, progress=progress,
+        keep_duplicates=keep_duplicates)
+    return NgramCounts.from_corpus(corpus, max_n)

@@ -136,24 +136,96 @@ def read_user_dictionary(path: str | os.PathLike) -> list[tuple[str, int | None]
     return out
 
 
-def _sorted_entries(words: Sequence[str], counts: Iterable[int]) -> list[tuple[str, int]]:
-    pairs = list(zip(words, (int(c) for c in counts)))
-    if len(pairs) != len(words):
-        raise MentropyError("write_dictionary: words and counts differ in length")
-    # count descending, then word in code point order (Python compares str by code point)
-    pairs.sort(key=lambda p: p[0])
-    pairs.sort(key=lambda p: -p[1])
-    return pairs
+def rank_entries(words: Sequence[str], counts: Sequence[int] | np.ndarray) -> np.ndarray:
+    """The output order of entries: count descending, then word ascending (code points).
+
+    The one ranking rule of every lexicon, dictionary and phrase file mentropy writes.
+    """
+    counts = np.asarray(counts, dtype=np.int64)
+    if len(words) != counts.shape[0]:
+        raise MentropyError("words and counts differ in length")
+    by_word = np.array(sorted(range(len(words)), key=words.__getitem__), dtype=np.int64)
+    return by_word[np.argsort(-counts[by_word], kind="stable")]
+
+
+def check_entry(word: object, count: int, separators: str = " \t\r\n") -> None:
+    """Raise MentropyError unless `word` can be written as a field (non-empty, none of
+    `separators`) with a non-negative count: what no reader could load back is not written."""
+    if not isinstance(word, str) or not word or any(ch in word for ch in separators) or count < 0:
+        raise MentropyError(f"cannot write entry {word!r} {count}: words must be non-empty "
+                            "strings without spaces, tabs or line breaks, counts non-negative")
 
 
 def format_dictionary(words: Sequence[str], counts: Iterable[int]) -> str:
     """The text of a dictionary: ``word freq`` lines sorted by count desc, then word."""
-    pairs = _sorted_entries(words, counts)
-    for w, c in pairs:
-        if not w or any(ch in w for ch in " \t\r\n") or c < 0:
-            raise MentropyError(f"cannot write entry {w!r} {c}: words must be non-empty without "
-                                "spaces or line breaks and counts non-negative")
-    return "".join(f"{w} {c}\n" for w, c in pairs)
+    counts = np.asarray(list(counts) if not isinstance(counts, np.ndarray) else counts,
+                        dtype=np.int64)
+    order = rank_entries(words, counts).tolist()
+    values = counts.tolist()
+    for i in order:
+        check_entry(words[i], values[i])
+    return "".join(f"{words[i]} {values[i]}\n" for i in order)
+
+
+TSV_HEADER = ("word", "count")
+
+
+def format_tsv(words: Sequence[str], counts: np.ndarray, stats: dict[str, np.ndarray]) -> str:
+    """The text of a TSV lexicon: a header, then ``word count stat...`` rows in the given order
+    (nan statistics are left empty)."""
+    import math
+
+    cols = list(stats)
+    rows = ["\t".join([*TSV_HEADER, *cols]) + "\n"]
+    values = [stats[k].tolist() for k in cols]
+    for i, (w, c) in enumerate(zip(words, np.asarray(counts).tolist())):
+        check_entry(w, c, "\t\r\n")
+        extra = ["" if math.isnan(v[i]) else f"{v[i]:.4f}" for v in values]
+        rows.append("\t".join([w, str(c), *extra]) + "\n")
+    return "".join(rows)
+
+
+def is_tsv(path: str | os.PathLike) -> bool:
+    """Whether `path` holds a TSV lexicon (its first line is the TSV header)."""
+    with open(path, "rb") as f:
+        head = f.readline(256)
+    return head.rstrip(b"\r\n").split(b"\t")[:2] == [x.encode() for x in TSV_HEADER]
+
+
+def read_tsv(path: str | os.PathLike) -> tuple[list[str], np.ndarray, dict[str, np.ndarray]]:
+    """Read a TSV lexicon (build-lexicon --format tsv): (words, counts, statistics columns)."""
+    import math
+
+    name, text = _read_text(path)
+    lines = text.split("\n")
+    header = lines[0].rstrip("\r").split("\t")
+    words, counts, stats = [], [], {k: [] for k in header[2:]}
+    for lineno, raw in enumerate(lines[1:], start=2):
+        line = raw.rstrip("\r")
+        if not line.strip():
+            continue
+        row = line.split("\t")
+        if len(row) != len(header) or not row[1].isdigit():
+            raise FormatError(name, f"expected {len(header)} tab-separated columns "
+                              f"({', '.join(header)})", line=lineno)
+        words.append(row[0])
+        counts.append(int(row[1]))
+        for k, v in zip(header[2:], row[2:]):
+            try:
+                stats[k].append(float(v) if v else math.nan)
+            except ValueError:
+                raise FormatError(name, f"{k} {v!r} is not a number", line=lineno) from None
+    return words, np.array(counts, dtype=np.int64), {k: np.array(v, dtype=np.float64)
+                                                     for k, v in stats.items()}
+
+
+def read_lexicon(path: str | os.PathLike) -> tuple[list[str], np.ndarray, dict[str, np.ndarray]]:
+    """Read a lexicon in either format mentropy writes (jieba's ``word freq`` or TSV):
+    (words, counts, statistics columns; empty for the jieba format)."""
+    if is_tsv(path):
+        return read_tsv(path)
+    words, counts = read_dictionary(path)
+    return words, counts, {}
 
 
 def write_dictionary(file: str | os.PathLike | IO, words: Sequence[str],

@@ -3,12 +3,16 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Iterable
+import os
+from dataclasses import replace
+from typing import Iterable, Iterator
 
 import numpy as np
 
 from mentropy import atoms
 from mentropy._kernels import atoms as KA
+from mentropy.dedupe import DuplicateStats, unique_lines
+from mentropy.errors import InputError, MentropyError
 from mentropy.vocab import MAX_CP, CharVocab
 
 log = logging.getLogger(__name__)
@@ -25,6 +29,8 @@ class EncodedCorpus:
     offsets: np.ndarray  # int64[f + 1]
     vocab: CharVocab
     n_chars: int  # code points read, all classes
+    n_lines: int = 0  # non-empty lines read (counted when repeated lines are dropped)
+    n_duplicate_lines: int = 0  # lines dropped as exact repeats of an earlier line
 
     @property
     def n_han(self) -> int:
@@ -82,3 +88,62 @@ def _split_at_zero(ids: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np
     change = np.flatnonzero(np.diff(group)) + 1
     new_offsets = np.concatenate([[0], change, [group.shape[0]]]) if group.shape[0] else np.zeros(1)
     return ids[keep], new_offsets.astype(np.int64)
+
+
+def _source_list(sources: str | os.PathLike | Iterable[str | os.PathLike]) -> list[str]:
+    """Paths of `sources`: a str or PathLike is one path, anything else an iterable of them."""
+    items = [sources] if isinstance(sources, (str, os.PathLike)) else list(sources)
+    for item in items:
+        if not isinstance(item, (str, os.PathLike)):
+            raise MentropyError(f"a source must be a path (str or PathLike), got "
+                                f"{type(item).__name__}; pass texts with texts=[...]")
+    return [os.fspath(x) for x in items]
+
+
+def text_list(texts: Iterable[str]) -> Iterable[str]:
+    """Check that `texts` is an iterable of strings, not one string (a common slip)."""
+    if isinstance(texts, (str, bytes, os.PathLike)):
+        raise MentropyError("texts must be an iterable of strings, not a single "
+                            f"{type(texts).__name__}: use texts=[text]")
+    return texts
+
+
+def read_corpus(sources: str | os.PathLike | Iterable[str | os.PathLike] | None = None, *,
+                texts: Iterable[str] | None = None, encoding: str = "utf-8",
+                errors: str = "strict", progress: bool | None = None,
+                time_atoms: bool = True, number_atoms: bool = True,
+                keep_duplicates: bool = False) -> EncodedCorpus:
+    """Encode files (`sources`: paths, folders, globs, '-') or `texts` into Han fragments.
+
+    A str is always a path, never text: a missing path is an error naming it. Texts are given
+    as an explicit iterable of strings with ``texts=``. Repeated lines (exact duplicates) are
+    counted once unless `keep_duplicates`.
+    """
+    if (sources is None) == (texts is None):
+        raise MentropyError("give either sources (paths) or texts=, not both or neither")
+    from mentropy.corpus import iter_blocks
+
+    pieces: Iterable[tuple[str, bool]]  # (text, starts a line)
+    if texts is not None:
+        names = "<texts>"
+        pieces = ((text, True) for text in text_list(texts))
+    else:
+        paths = _source_list(sources)
+        names = ", ".join(paths)
+        pieces = _block_pieces(iter_blocks(paths, encoding=encoding, errors=errors,
+                                           progress=progress, desc="reading"))
+    duplicates = DuplicateStats()
+    stream = (text for text, _ in pieces) if keep_duplicates else \
+        unique_lines(pieces, duplicates)
+    corpus = encode_texts(stream, time_atoms=time_atoms, number_atoms=number_atoms)
+    if corpus.n_han == 0:
+        raise InputError(names, "no Chinese text found (a lexicon needs Han characters)")
+    return replace(corpus, n_lines=duplicates.n_lines, n_duplicate_lines=duplicates.n_dropped)
+
+
+def _block_pieces(blocks: Iterable) -> Iterator[tuple[str, bool]]:
+    """(text, starts a line) of each block: a block that begins a file begins a line."""
+    path = None
+    for block in blocks:
+        yield block.text, block.path != path or block.byte_offset == 0
+        path = block.path

@@ -28,43 +28,15 @@ from mentropy._kernels import idtrie as KT
 from mentropy._kernels import lexicon as KL
 from mentropy._kernels import ngrams as KN
 from mentropy.counts import NgramCounts, block_plan, key_width, sort_rows
-from mentropy.encoding import EncodedCorpus, encode_texts
-from mentropy.errors import FormatError, InputError, MentropyError
+from mentropy.encoding import EncodedCorpus, read_corpus
+from mentropy.errors import MentropyError
 from mentropy.io import atomic_output
+from mentropy.options import LexiconOptions
 
 log = logging.getLogger(__name__)
 
 LN2 = math.log(2.0)
 COHESION_MARGIN = 1.0  # nats below the best cohesion an n-gram of its count can reach
-
-
-@dataclass(frozen=True)
-class LexiconOptions:
-    """Knobs of build_lexicon. The defaults are meant to be left alone; they adapt to size."""
-
-    max_n: int = 4  # longest n-gram of the cohesion seed (2..4)
-    min_count: int | None = None  # n-gram/piece count floor; None = scales with corpus size
-    thresholds: tuple[float, ...] = (1.0, 4.5, 7.0)  # cohesion theta for n = 2, 3, 4 (nats)
-    max_word_len: int = 8
-    prune_lambda: float = 1.0  # weight of an entry's spelling cost (nats)
-    min_pmi: float = 3.5  # tau: nats each use of a multi-char word must earn
-    max_rounds: int = 10  # description-length refinement rounds at most
-    time_atoms: bool = True  # 1998年, 十二月, 三十一日 are atoms
-    number_atoms: bool = True  # ３万, 第十五 are atoms
-
-    def validate(self) -> "LexiconOptions":
-        """Raise MentropyError for out-of-range values; return self."""
-        if not 2 <= self.max_n <= 4:
-            raise MentropyError(f"max_n must be 2..4, got {self.max_n}")
-        if self.min_count is not None and self.min_count < 1:
-            raise MentropyError(f"min_count must be >= 1, got {self.min_count}")
-        if len(self.thresholds) < self.max_n - 1:
-            raise MentropyError(f"need {self.max_n - 1} cohesion thresholds (n = 2..{self.max_n})")
-        if not self.max_n <= self.max_word_len <= 16:
-            raise MentropyError(f"max_word_len must be {self.max_n}..16, got {self.max_word_len}")
-        if self.prune_lambda < 0 or self.max_rounds < 0:
-            raise MentropyError("prune_lambda and max_rounds must be >= 0")
-        return self
 
 
 @dataclass
@@ -246,15 +218,20 @@ class BuildReport:
     min_count: int = 0
     bits_per_char_before: float = 0.0
     bits_per_char_after: float = 0.0
+    n_lines: int = 0  # non-empty lines read (when repeated lines are dropped)
+    n_duplicate_lines: int = 0
     description_length: list = field(default_factory=list)
     deleted: list = field(default_factory=list)
     seconds: dict = field(default_factory=dict)
 
     def summary(self) -> str:
         """One line for the end of a run."""
+        repeats = (f"; {self.n_duplicate_lines:,} of {self.n_lines:,} lines dropped as repeats"
+                   if self.n_duplicate_lines else "")
         return (f"{self.n_han:,} Han chars; entropy {self.bits_per_char_before:.3f} -> "
                 f"{self.bits_per_char_after:.3f} bits/char; DL {self.description_length[0]:,.0f}"
-                f" -> {self.description_length[-1]:,.0f} nats in {len(self.deleted)} rounds")
+                f" -> {self.description_length[-1]:,.0f} nats in {len(self.deleted)} rounds"
+                f"{repeats}")
 
 
 def refine(corpus: EncodedCorpus, table: WordTable, opts: LexiconOptions,
@@ -309,7 +286,9 @@ class Lexicon:
         counts = np.asarray(counts, dtype=np.int64)
         if len(words) != counts.shape[0]:
             raise MentropyError("words and counts differ in length")
-        order = _rank(list(words), counts)
+        from mentropy.dictionary import rank_entries
+
+        order = rank_entries(list(words), counts)
         self.words: list[str] = [words[i] for i in order]
         self.counts: np.ndarray = counts[order]
         self.stats: dict[str, np.ndarray] = {k: np.asarray(v, dtype=np.float64)[order]
@@ -351,113 +330,63 @@ class Lexicon:
             hist[len(w)] = hist.get(len(w), 0) + 1
         return dict(sorted(hist.items()))
 
-    def write(self, file: IO[str], fmt: str = "jieba") -> None:
-        """Write to an open text file: ``jieba`` (``word freq``) or ``tsv`` (with statistics)."""
-        if fmt == "jieba":
-            file.writelines(f"{w} {c}\n" for w, c in zip(self.words, self.counts.tolist()))
-        elif fmt == "tsv":
-            cols = [k for k in self.STAT_COLUMNS if k in self.stats]
-            file.write("\t".join(["word", "count", *cols]) + "\n")
-            values = [self.stats[k] for k in cols]
-            for i, (w, c) in enumerate(zip(self.words, self.counts.tolist())):
-                extra = ["" if math.isnan(v[i]) else f"{v[i]:.4f}" for v in values]
-                file.write("\t".join([w, str(c), *extra]) + "\n")
-        else:
-            raise MentropyError(f"unknown lexicon format {fmt!r} (use jieba or tsv)")
+    def write(self, file: IO[str], format: str = "jieba") -> None:
+        """Write to an open text file: ``jieba`` (``word freq``) or ``tsv`` (with statistics).
 
-    def save(self, path: str | os.PathLike, fmt: str = "jieba") -> None:
-        """Write atomically to `path` ('-' = stdout)."""
+        An entry that could not be read back (empty, or holding a space in the jieba format,
+        a tab or a line break in either) raises MentropyError before anything is written.
+        """
+        from mentropy.dictionary import format_dictionary, format_tsv
+
+        if format == "jieba":
+            file.write(format_dictionary(self.words, self.counts))
+        elif format == "tsv":
+            cols = {k: self.stats[k] for k in self.STAT_COLUMNS if k in self.stats}
+            file.write(format_tsv(self.words, self.counts, cols))
+        else:
+            raise MentropyError(f"unknown lexicon format {format!r} (use jieba or tsv)")
+
+    def save(self, path: str | os.PathLike, format: str = "jieba") -> None:
+        """Write atomically to `path` ('-' = stdout) as ``jieba`` or ``tsv``."""
+        if format not in ("jieba", "tsv"):
+            raise MentropyError(f"unknown lexicon format {format!r} (use jieba or tsv)")
         with atomic_output(path) as f:
-            self.write(f, fmt)
+            self.write(f, format)
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> "Lexicon":
-        """Read a ``word freq [tag]`` file (jieba's format; mentropy's TSV output too)."""
-        path = os.fspath(path)
-        with open(path, "rb") as f:
-            head = f.read(64)
-        if head.startswith(b"word\tcount"):
-            return cls._load_tsv(path)
-        from mentropy.dictionary import read_dictionary
+        """Read a lexicon file: jieba's ``word freq [tag]`` format or mentropy's TSV."""
+        from mentropy.dictionary import read_lexicon
 
-        words, counts = read_dictionary(path)
-        return cls(words, counts)
-
-    @classmethod
-    def _load_tsv(cls, path: str) -> "Lexicon":
-        try:
-            with open(path, encoding="utf-8") as f:
-                header = f.readline().rstrip("\n").split("\t")
-                rows = [line.rstrip("\n").split("\t") for line in f if line.strip()]
-        except UnicodeDecodeError as exc:
-            raise FormatError(path, f"not UTF-8 ({exc.reason})") from None
-        words, counts, stats = [], [], {k: [] for k in header[2:]}
-        for i, row in enumerate(rows, start=2):
-            if len(row) != len(header) or not row[1].isdigit():
-                raise FormatError(path, "expected word, count and statistics columns", line=i)
-            words.append(row[0])
-            counts.append(int(row[1]))
-            for k, v in zip(header[2:], row[2:]):
-                stats[k].append(float(v) if v else math.nan)
-        return cls(words, counts, {k: np.array(v) for k, v in stats.items()})
+        words, counts, stats = read_lexicon(path)
+        return cls(words, counts, stats)
 
 
-def _rank(words: list[str], counts: np.ndarray) -> np.ndarray:
-    """Order: count descending, then word ascending (code points)."""
-    by_word = np.array(sorted(range(len(words)), key=words.__getitem__), dtype=np.int64)
-    return by_word[np.argsort(-counts[by_word], kind="stable")]
-
-
-def _is_text(item: object) -> bool:
-    if not isinstance(item, str) or item == "-" or os.path.exists(item):
-        return False
-    if any(ch in item for ch in "*?["):
-        import glob
-
-        if glob.glob(item, recursive=True):
-            return False
-    return "\n" in item or any(ord(ch) >= 0x2E80 for ch in item)
-
-
-def read_corpus(sources: str | os.PathLike | Iterable[str | os.PathLike], *,
-                encoding: str = "utf-8", errors: str = "strict", progress: bool | None = None,
-                time_atoms: bool = True, number_atoms: bool = True) -> EncodedCorpus:
-    """Encode files (paths, folders, globs, '-') or texts into Han fragments.
-
-    A str that is not an existing path and holds a newline or CJK text is taken as text.
-    """
-    items = [sources] if isinstance(sources, (str, os.PathLike)) else list(sources)
-    texts = [x for x in items if _is_text(x)]
-    paths = [x for x in items if not _is_text(x)]
-    blocks: list[Iterable[str]] = [texts]
-    if paths:
-        from mentropy.corpus import iter_blocks
-
-        blocks.append(b.text for b in iter_blocks(paths, encoding=encoding, errors=errors,
-                                                  progress=progress, desc="reading"))
-    names = ", ".join(map(str, paths)) or "<texts>"
-    corpus = encode_texts((t for group in blocks for t in group), time_atoms=time_atoms,
-                          number_atoms=number_atoms)
-    if corpus.n_han == 0:
-        raise InputError(names, "no Chinese text found (a lexicon needs Han characters)")
-    return corpus
-
-
-def build_lexicon(sources: str | os.PathLike | Iterable[str | os.PathLike] | EncodedCorpus, *,
+def build_lexicon(sources: str | os.PathLike | Iterable[str | os.PathLike] | EncodedCorpus
+                  | None = None, *, texts: Iterable[str] | None = None,
                   options: LexiconOptions | None = None, encoding: str = "utf-8",
                   errors: str = "strict", progress: bool | None = None,
                   stats: bool = False, **overrides) -> Lexicon:
-    """Learn a lexicon from raw text: paths, folders, globs, '-', texts or an EncodedCorpus.
+    """Learn a lexicon from raw text: `sources` (paths, folders, globs, '-', or an
+    EncodedCorpus) or ``texts=`` (an iterable of strings).
 
-    Keyword overrides are LexiconOptions fields (``min_pmi=3.0``). Deterministic: the same
-    input and options give the same lexicon.
+    A str is always a path (a missing one raises InputError naming it), never text. Keyword
+    overrides are LexiconOptions fields (``min_pmi=3.0``, ``keep_duplicates=True``).
+    Deterministic: the same input and options give the same lexicon.
     """
     opts = replace(options or LexiconOptions(), **overrides).validate()
     t0 = time.perf_counter()
-    corpus = sources if isinstance(sources, EncodedCorpus) else read_corpus(
-        sources, encoding=encoding, errors=errors, progress=progress,
-        time_atoms=opts.time_atoms, number_atoms=opts.number_atoms)
-    report = BuildReport(n_chars=corpus.n_chars, n_han=corpus.n_han)
+    if isinstance(sources, EncodedCorpus):
+        if texts is not None:
+            raise MentropyError("give either sources or texts=, not both")
+        corpus = sources
+    else:
+        corpus = read_corpus(sources, texts=texts, encoding=encoding, errors=errors,
+                             progress=progress, time_atoms=opts.time_atoms,
+                             number_atoms=opts.number_atoms,
+                             keep_duplicates=opts.keep_duplicates)
+    report = BuildReport(n_chars=corpus.n_chars, n_han=corpus.n_han, n_lines=corpus.n_lines,
+                         n_duplicate_lines=corpus.n_duplicate_lines)
     report.seconds["read"] = time.perf_counter() - t0
     min_count = opts.min_count or default_min_count(corpus.n_han)
     report.min_count = min_count

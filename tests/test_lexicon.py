@@ -115,7 +115,7 @@ def sample_lexicon(sample_path) -> Lexicon:
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_planted_words_are_recovered(seed):
     words, lines, sentences = planted_corpus(seed)
-    lex = build_lexicon(lines, thresholds=SMALL_CORPUS_THRESHOLDS, progress=False)
+    lex = build_lexicon(texts=lines, thresholds=SMALL_CORPUS_THRESHOLDS, progress=False)
     found = [w for w in words if w in lex]
     assert len(found) >= 0.9 * len(words), sorted(set(words) - set(found))
     # the multi-char entries are planted words, not glued neighbours
@@ -134,7 +134,8 @@ def test_planted_words_are_recovered(seed):
 def test_planted_counts_match_segmentation(planted):
     """The count of a planted word is its number of uses, and the counts tile the corpus."""
     words, lines, sentences = planted
-    lex = build_lexicon(lines, thresholds=SMALL_CORPUS_THRESHOLDS, progress=False)
+    lex = build_lexicon(texts=lines, thresholds=SMALL_CORPUS_THRESHOLDS, progress=False,
+                        keep_duplicates=True)
     uses = Counter(w for s in sentences for w in s)
     assert all(lex[w] == uses[w] for w in words if w in lex)
     assert sum(c * len(w) for w, c in lex.most_common()) == lex.report.n_han == \
@@ -143,7 +144,7 @@ def test_planted_counts_match_segmentation(planted):
 
 def test_planted_words_are_recovered_with_defaults(planted):
     words, lines, _ = planted
-    lex = build_lexicon(lines, progress=False)
+    lex = build_lexicon(texts=lines, progress=False)
     found = [w for w in words if w in lex]
     assert len(found) >= 0.9 * len(words), sorted(set(words) - set(found))
 
@@ -154,7 +155,7 @@ def test_planted_words_are_recovered_with_defaults(planted):
                    "round is undone and glued pairs such as 蓆磱羍覔鵂 (PMI 0.92) stay")
 def test_no_entry_below_min_pmi(planted):
     words, lines, _ = planted
-    lex = build_lexicon(lines, thresholds=(1.0, 1.5, 1.5), progress=False, stats=True)
+    lex = build_lexicon(texts=lines, thresholds=(1.0, 1.5, 1.5), progress=False, stats=True)
     multi = lex.multi_char()
     low = [(w, round(float(p), 2)) for w, p in zip(multi.words, multi.stats["pmi"])
            if p < LexiconOptions().min_pmi - 0.5]
@@ -176,7 +177,7 @@ def test_description_length_never_increases(sample_lexicon):
 def test_description_length_never_increases_planted(seed):
     _, lines, _ = planted_corpus(seed)
     for thresholds in (SMALL_CORPUS_THRESHOLDS, (1.0, 1.5, 1.5), (1.0, 4.5, 7.0)):
-        dl = build_lexicon(lines, thresholds=thresholds, progress=False).report.description_length
+        dl = build_lexicon(texts=lines, thresholds=thresholds, progress=False).report.description_length
         assert all(b <= a for a, b in zip(dl, dl[1:])), dl
 
 
@@ -194,7 +195,7 @@ def test_two_builds_are_identical(sample_path, sample_lexicon, tmp_path):
 
 
 def test_path_and_texts_give_the_same_lexicon(sample_path, sample_lexicon, sample_lines):
-    from_texts = build_lexicon(["".join(sample_lines)], progress=False)
+    from_texts = build_lexicon(texts=["".join(sample_lines)], progress=False)
     assert from_texts.most_common() == sample_lexicon.most_common()
 
 
@@ -462,7 +463,9 @@ def test_sample_top_words(sample_lexicon):
 
 def test_sample_report_matches_formulas(sample_lexicon, sample_lines):
     r = sample_lexicon.report
-    chars = Counter(ch for t in sample_lines for frag in naive.fragments_of_atoms(atom_strings(t))
+    unique = list(dict.fromkeys(t.strip() for t in sample_lines if t.strip()))  # repeats dropped
+    assert r.n_duplicate_lines == sum(1 for t in sample_lines if t.strip()) - len(unique) > 0
+    chars = Counter(ch for t in unique for frag in naive.fragments_of_atoms(atom_strings(t))
                     for ch in frag)
     assert r.n_han == sum(chars.values())
     assert r.bits_per_char_before == pytest.approx(naive.unit_entropy_per_char(chars))
@@ -485,7 +488,7 @@ def test_sample_words_are_bounded(sample_lexicon):
 @pytest.mark.parametrize("texts", [[], ["hello world\n", "123，。！\n", "   \n"]])
 def test_no_han_text_raises_input_error(texts):
     with pytest.raises(InputError, match="no Chinese text"):
-        build_lexicon(texts, progress=False)
+        build_lexicon(texts=texts, progress=False)
 
 
 def test_no_han_file_names_the_file(tmp_path):
@@ -502,11 +505,57 @@ def test_no_han_file_names_the_file(tmp_path):
 ])
 def test_options_out_of_range(overrides):
     with pytest.raises(MentropyError):
-        build_lexicon(["中文分词\n"], progress=False, **overrides)
+        build_lexicon(texts=["中文分词\n"], progress=False, **overrides)
     with pytest.raises(MentropyError):
         LexiconOptions(**overrides).validate()
 
 
 def test_unknown_option_is_a_type_error():
     with pytest.raises(TypeError):
-        build_lexicon(["中文分词\n"], progress=False, no_such_option=1)
+        build_lexicon(texts=["中文分词\n"], progress=False, no_such_option=1)
+
+
+# --- (i) inputs are paths, texts are explicit; one writer ------------------------------------
+
+
+def test_a_missing_chinese_path_is_an_error_not_text(tmp_path, monkeypatch):
+    """Regression: build_lexicon("红楼梦.txt") without such a file learnt from the file *name*."""
+    monkeypatch.chdir(tmp_path)
+    for name in ("红楼梦.txt", "missing.txt", "中文\n分词"):
+        with pytest.raises(InputError) as info:
+            build_lexicon(name, progress=False)
+        assert name in str(info.value) and "no such file" in str(info.value)
+
+
+def test_texts_must_be_an_iterable_of_strings():
+    with pytest.raises(MentropyError, match="iterable of strings"):
+        build_lexicon(texts="中文分词中文分词", progress=False)
+    with pytest.raises(MentropyError, match="not both"):
+        build_lexicon("a.txt", texts=["中文"], progress=False)
+    with pytest.raises(MentropyError, match="must be a path"):
+        build_lexicon([b"bytes"], progress=False)
+
+
+def test_entries_no_reader_can_load_are_refused(tmp_path):
+    """Regression: Lexicon.write wrote `New York 1`, which no reader loads back."""
+    lex = Lexicon(["New York", "中文"], [1, 2])
+    with pytest.raises(MentropyError, match="New York"):
+        lex.save(tmp_path / "x.dict")
+    assert not (tmp_path / "x.dict").exists()
+    lex.save(tmp_path / "x.tsv", "tsv")  # a space is fine in the TSV format
+    assert Lexicon.load(tmp_path / "x.tsv").most_common() == [("中文", 2), ("New York", 1)]
+    with pytest.raises(MentropyError, match="tab"):
+        Lexicon(["a\tb"], [1]).save(tmp_path / "y.tsv", format="tsv")
+
+
+def test_every_writer_ranks_alike(tmp_path):
+    from mentropy.dictionary import format_dictionary, rank_entries
+    from mentropy.segment import Segmenter
+
+    words, counts = ["乙", "甲", "丙丁", "a"], [2, 2, 5, 2]
+    ranked = [(words[i], counts[i]) for i in rank_entries(words, counts)]
+    assert ranked == [("丙丁", 5), ("a", 2), ("乙", 2), ("甲", 2)]
+    assert Lexicon(words, counts).most_common() == ranked
+    assert format_dictionary(words, counts) == "".join(f"{w} {c}\n" for w, c in ranked)
+    got_words, got_counts = Segmenter(words, counts).entries()
+    assert list(zip(got_words, got_counts.tolist())) == ranked

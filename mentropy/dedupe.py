@@ -1,0 +1,99 @@
+"""Repeated lines counted once: exact duplicates (after trimming white space) are dropped.
+
+Copied text (boilerplate, re-posted reviews, a file read twice) otherwise makes whole clauses
+look like words: their n-grams are as frequent as the copies. Lines are compared by a 64-bit
+BLAKE2b digest (stable across processes and hash seeds), so memory grows with the number of
+distinct lines, not with their length. A line longer than LONG_LINE characters is never dropped
+and never held whole: its pieces pass straight through.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Iterable, Iterator
+
+CHUNK_CHARS = 1 << 20  # kept lines are handed on in chunks of about this many characters
+LONG_LINE = 1 << 16
+
+
+@dataclass
+class DuplicateStats:
+    """Lines seen (not counting blank ones) and lines dropped as repeats of an earlier line."""
+
+    n_lines: int = 0
+    n_dropped: int = 0
+
+
+def unique_lines(pieces: Iterable[tuple[str, bool]], stats: DuplicateStats,
+                 chunk_chars: int = CHUNK_CHARS) -> Iterator[str]:
+    """The text of `pieces` less every line that repeats an earlier one, in chunks.
+
+    pieces: (text, starts_line) pairs; a piece continues the line the previous piece left
+    open unless `starts_line` (a new file, or a whole text). Kept lines are joined by newlines
+    into chunks of about `chunk_chars`; blank lines are dropped. `stats` is updated as the
+    chunks are consumed.
+    """
+    seen: set[bytes] = set()
+    out: list[str] = []
+    size = 0
+    pending: list[str] = []  # the open line, in pieces
+    pending_len = 0
+    long_line = False  # the open line is long: its pieces were passed on as they came
+
+    def close_line() -> Iterator[str]:
+        nonlocal pending_len, long_line, size, out
+        line = "".join(pending)
+        pending.clear()
+        pending_len = 0
+        if long_line:
+            long_line = False
+            if line:
+                yield line
+            return
+        key = line.strip()
+        if not key:
+            return
+        stats.n_lines += 1
+        digest = hashlib.blake2b(key.encode("utf-8", "surrogatepass"), digest_size=8).digest()
+        if digest in seen:
+            stats.n_dropped += 1
+            return
+        seen.add(digest)
+        out.append(line)
+        size += len(line) + 1
+        if size >= chunk_chars:
+            yield "\n".join(out)
+            out, size = [], 0
+
+    def extend_line(text: str) -> Iterator[str]:
+        nonlocal pending_len, long_line, out, size
+        pending.append(text)
+        pending_len += len(text)
+        if pending_len > LONG_LINE:
+            if not long_line:
+                stats.n_lines += 1
+                long_line = True
+                if out:
+                    yield "\n".join(out)
+                    out, size = [], 0
+            yield "".join(pending)
+            pending.clear()
+            pending_len = 0
+
+    for text, starts_line in pieces:
+        if starts_line and (pending or long_line):
+            yield from close_line()
+        parts = text.split("\n")
+        yield from extend_line(parts[0])
+        if len(parts) == 1:
+            continue
+        yield from close_line()
+        for line in parts[1:-1]:
+            yield from extend_line(line)
+            yield from close_line()
+        if parts[-1]:
+            yield from extend_line(parts[-1])
+    if pending or long_line:
+        yield from close_line()
+    if out:
+        yield "\n".join(out)
