@@ -13,12 +13,12 @@ import glob
 import gzip
 import io
 import logging
+import lzma
 import os
-import re
 import sys
 import zlib
 from dataclasses import dataclass
-from typing import IO, Callable, Iterator, Sequence, Union
+from typing import IO, Iterator, Sequence, Union
 
 from tqdm import tqdm
 
@@ -34,7 +34,13 @@ STDIN_NAME = "<stdin>"
 SNIFF_BYTES = 8192  # the head checked for binary content, independent of the block size
 ERRORS = ("strict", "replace", "ignore")
 ERRORS_HINT = " (use --errors replace to carry on)"  # stripped where there is no --errors
-COMPRESSED = {".gz": "gzip", ".bz2": "bz2"}
+COMPRESSED = {".gz": "gzip", ".bz2": "bz2", ".xz": "xz", ".lzma": "xz"}
+UNSUPPORTED = {".zst": "zstd", ".zstd": "zstd", ".lz4": "lz4", ".7z": "7z", ".zip": "zip",
+               ".br": "brotli"}  # named in the error, with what to do instead
+# --errors replace stops when more than this share of the characters of a block (and more
+# than REPLACED_MIN of them) were bad bytes: the text is then in another encoding, not noisy
+REPLACED_SHARE = 0.005
+REPLACED_MIN = 16
 
 _UTF8_BOM = codecs.BOM_UTF8
 _UNICODE_BOMS = (  # UTF-32 first: its little-endian mark starts with UTF-16's
@@ -44,7 +50,8 @@ _UNICODE_BOMS = (  # UTF-32 first: its little-endian mark starts with UTF-16's
 _MAGIC = (
     (b"\x1f\x8b", "gzip data"), (b"\x89PNG\r\n\x1a\n", "PNG image"), (b"%PDF-", "PDF document"),
     (b"PK\x03\x04", "ZIP archive"), (b"PK\x05\x06", "ZIP archive"), (b"\x7fELF", "ELF executable"),
-    (b"BZh", "bzip2 data"),
+    (b"BZh", "bzip2 data"), (b"\xfd7zXZ\x00", "xz data"), (b"\x28\xb5\x2f\xfd", "zstd data"),
+    (b"\x04\x22\x4d\x18", "lz4 data"), (b"7z\xbc\xaf\x27\x1c", "7z archive"),
 )
 
 
@@ -54,14 +61,15 @@ class Source:
 
     path: str
     size: int | None
-    compression: str | None = None  # "gzip", "bz2" or None
+    compression: str | None = None  # "gzip", "bz2", "xz" or None
     stdin: bool = False
 
     def open(self) -> IO[bytes]:
         """Open the (decompressed) content as a binary stream; closing it never closes stdin."""
         if self.stdin:
             return _StdinReader(sys.stdin.buffer)
-        opener = {"gzip": gzip.open, "bz2": bz2.open}.get(self.compression or "", open)
+        opener = {"gzip": gzip.open, "bz2": bz2.open, "xz": lzma.open}.get(
+            self.compression or "", open)
         try:
             return opener(self.path, "rb")
         except OSError as exc:
@@ -77,6 +85,8 @@ class Source:
             raise InputError(self.path, f"cannot open ({exc.strerror or exc})") from None
         if self.compression == "gzip":
             return gzip.GzipFile(fileobj=raw, mode="rb"), raw
+        if self.compression == "xz":
+            return lzma.LZMAFile(raw, "rb"), raw
         return bz2.BZ2File(raw, "rb"), raw
 
 
@@ -169,7 +179,16 @@ def _file_source(path: str) -> Source:
         raise InputError(path, f"cannot open ({exc.strerror or exc})") from None
     size = st.st_size if os.path.isfile(path) else None  # FIFOs and devices have no size
     ext = os.path.splitext(path)[1].lower()
+    if ext in UNSUPPORTED:
+        raise InputError(path, _unsupported(UNSUPPORTED[ext]))
     return Source(path, size, COMPRESSED.get(ext))
+
+
+def _unsupported(kind: str) -> str:
+    return (f"{kind} compression is not supported (gzip, bzip2 and xz are); decompress it "
+            f"first, or pipe it in: e.g. `zstd -dc FILE | mentropy ... -`" if kind == "zstd"
+            else f"{kind} compression is not supported (gzip, bzip2 and xz are); decompress "
+                 "it first, or pipe the text in with '-'")
 
 
 def _walk(folder: str) -> list[Source]:
@@ -193,7 +212,7 @@ def iter_blocks(sources: SourceSpec | Sequence[SourceSpec], *, encoding: str = "
     "replace" or "ignore". `progress`: True = a tqdm bar over bytes on stderr, False = none,
     None = only when stderr is a terminal. Options are checked and paths resolved at call time.
     """
-    return (block for _, block in _stream(sources, encoding, errors, block_bytes, progress, desc))
+    return (block for _, block in indexed_blocks(sources, encoding, errors, block_bytes, progress, desc))
 
 
 def iter_lines(sources: SourceSpec | Sequence[SourceSpec], *, encoding: str = "utf-8",
@@ -204,7 +223,7 @@ def iter_lines(sources: SourceSpec | Sequence[SourceSpec], *, encoding: str = "u
     Lines end at "\\n"; a last line without one is still yielded, an empty file yields nothing.
     A long line is held whole, but nothing beyond it and one block is kept in memory.
     """
-    blocks = _stream(sources, encoding, errors, block_bytes, progress, desc)
+    blocks = indexed_blocks(sources, encoding, errors, block_bytes, progress, desc)
     return _split_lines(blocks)
 
 
@@ -231,167 +250,41 @@ def _split_lines(blocks: Iterator[tuple[int, TextBlock]]) -> Iterator[tuple[str,
     current, path, line_no, pending = -1, "", 1, []
     for index, block in blocks:
         if index != current:
-            if pending and (rest := _take(pending)):
-                yield path, _chomp(rest), line_no
+            if pending and (rest := take(pending)):
+                yield path, chomp(rest), line_no
             current, path, line_no, pending = index, block.path, 1, []
         parts = block.text.split("\n")
         del block
         if len(parts) > 1:
             pending.append(parts[0])
             parts[0] = ""
-            yield path, _chomp(_take(pending)), line_no
+            yield path, chomp(take(pending)), line_no
             line_no += 1
             for part in parts[1:-1]:
-                yield path, _chomp(part), line_no
+                yield path, chomp(part), line_no
                 line_no += 1
         if parts[-1]:
             pending.append(parts[-1])
         del parts
-    if pending and (rest := _take(pending)):
-        yield path, _chomp(rest), line_no
+    if pending and (rest := take(pending)):
+        yield path, chomp(rest), line_no
 
 
-def _take(pending: list[str]) -> str:
+def take(pending: list[str]) -> str:
     """The pieces joined; the list is emptied."""
     text = "".join(pending)
     pending.clear()
     return text
 
 
-# Long lines are cut into pieces for segmentation, so that memory is bounded by the piece, not
-# the line (DESIGN §7). A piece ends after one of CUT_MARKS when a letter, digit or Han character
-# follows (not a digit after a comma, which may be inside a number): no atom spans such a point
-# (DESIGN §2), so unless a lexicon word holds the mark followed by more of the word, a unigram
-# segmentation of the line is the segmentations of its pieces, joined
-# (Segmenter.safe_cut_marks says which marks are safe for a lexicon).
-CUT_MARKS = "。，、！？； \t"
-PIECE_CHARS = 2048
-FORCED_CUT_CHARS = 1 << 16
-
-
-def iter_line_pieces(sources: SourceSpec | Sequence[SourceSpec], *,
-                     max_chars: int = PIECE_CHARS, marks: str | Callable[[], str] = CUT_MARKS,
-                     encoding: str = "utf-8", errors: str = "strict",
-                     block_bytes: int = 4 << 20, progress: bool | None = None,
-                     desc: str = "reading") -> Iterator[tuple[str, str, int, bool]]:
-    """(path, piece, 1-based line number, last piece of its line?) for every line of every
-    source: like `iter_lines`, but a line longer than `max_chars` comes in pieces that join to it.
-
-    A piece ends after a mark of `marks` (a str, or a function giving it, called at the first
-    long line) followed by a letter, digit or Han character, and is at most `max_chars` long
-    where the text has such a point. A line without one in FORCED_CUT_CHARS characters is cut
-    there anyway, with a warning. Memory is bounded by a block and FORCED_CUT_CHARS, not by the
-    longest line.
-    """
-    if not isinstance(max_chars, int) or max_chars < 1:
-        raise MentropyError(f"max_chars must be a positive integer, not {max_chars!r}")
-    blocks = _stream(sources, encoding, errors, block_bytes, progress, desc)
-    return _split_pieces(blocks, _Cutter(marks, max_chars, max(max_chars, FORCED_CUT_CHARS)))
-
-
-class _Cutter:
-    """Finds the cut points of a long line (see `iter_line_pieces`)."""
-
-    def __init__(self, marks: str | Callable[[], str], max_chars: int, hard: int) -> None:
-        self.marks, self.max_chars, self.hard = marks, max_chars, hard
-        self.pattern: re.Pattern | None = None
-        self.warned: tuple[str, int] | None = None
-
-    def _compile(self) -> re.Pattern:
-        marks = self.marks() if callable(self.marks) else self.marks
-        other = re.escape("".join(m for m in marks if m not in "，,"))
-        parts = [f"(?<=[{other}])(?=\\w)"] if other else []
-        if any(m in "，," for m in marks):
-            parts.append("(?<=[，,])(?=[^\\W\\d])")
-        return re.compile("|".join(parts) or "(?!)")
-
-    def cut(self, text: str, path: str, line: int) -> tuple[list[str], str]:
-        """(pieces to emit, the rest of `text` to keep); the rest is at most `hard` long."""
-        if self.pattern is None:
-            self.pattern = self._compile()
-        pieces: list[str] = []
-        start = best = 0  # best: the last cut point after start seen so far
-        for m in self.pattern.finditer(text):
-            p = m.start()
-            if p - start > self.max_chars:
-                if best > start:
-                    pieces.append(text[start:best])
-                    start = best
-                if p - start > self.max_chars:  # no point in between: cut at p (or before)
-                    start = self._force(text, start, p, pieces, path, line)
-                    pieces.append(text[start:p])
-                    start = p
-            best = p
-        if len(text) - start > self.max_chars and best > start:
-            pieces.append(text[start:best])
-            start = best
-        start = self._force(text, start, len(text), pieces, path, line)
-        return pieces, text[start:]
-
-    def _force(self, text: str, start: int, stop: int, pieces: list[str], path: str,
-               line: int) -> int:
-        """Cut text[start:stop] every `hard` characters (no cut point there); new start."""
-        while stop - start > self.hard:
-            at = start + self.hard
-            while at < stop and _joins_previous(text[at]):
-                at += 1
-            if self.warned != (path, line):
-                log.warning("%s, line %d: no 。，、！？； or space to cut this long line at in "
-                            "%d characters; cut anyway (a word may be split there)", path, line,
-                            self.hard)
-                self.warned = (path, line)
-            pieces.append(text[start:at])
-            start = at
-        return start
-
-
-def _joins_previous(ch: str) -> bool:
-    """True for a combining mark, a joiner or a variation selector (part of the atom before)."""
-    import unicodedata
-
-    return unicodedata.category(ch)[0] == "M" or ch == "\u200d" or "\ufe00" <= ch <= "\ufe0f"
-
-
-def _split_pieces(blocks: Iterator[tuple[int, TextBlock]],
-                  cutter: _Cutter) -> Iterator[tuple[str, str, int, bool]]:
-    current, path, line_no, pending, size = -1, "", 1, [], 0
-    for index, block in blocks:
-        if index != current:
-            if pending and (rest := "".join(pending)):
-                yield path, _chomp(rest), line_no, True
-            current, path, line_no, pending, size = index, block.path, 1, [], 0
-        parts = block.text.split("\n")
-        last = len(parts) - 1
-        short = cutter.max_chars
-        for k, part in enumerate(parts):
-            if k < last and not pending and len(part) <= short:
-                # the common case: a whole line inside the block
-                yield path, (part[:-1] if part.endswith("\r") else part), line_no, True
-                line_no += 1
-                continue
-            if part:
-                pending.append(part)
-                size += len(part)
-            if size > cutter.max_chars:
-                pieces, rest = cutter.cut("".join(pending), path, line_no)
-                for piece in pieces:
-                    yield path, piece, line_no, False
-                pending, size = ([rest] if rest else []), len(rest)
-            if k < len(parts) - 1:  # the part ends its line
-                yield path, _chomp("".join(pending)), line_no, True
-                line_no += 1
-                pending, size = [], 0
-    if pending and (rest := "".join(pending)):
-        yield path, _chomp(rest), line_no, True
-
-
-def _chomp(line: str) -> str:
+def chomp(line: str) -> str:
+    """`line` without a final carriage return."""
     return line[:-1] if line.endswith("\r") else line
 
 
-def _stream(sources: SourceSpec | Sequence[SourceSpec], encoding: str, errors: str,
-            block_bytes: int, progress: bool | None,
-            desc: str) -> Iterator[tuple[int, TextBlock]]:
+def indexed_blocks(sources: SourceSpec | Sequence[SourceSpec], encoding: str, errors: str,
+                   block_bytes: int, progress: bool | None,
+                   desc: str) -> Iterator[tuple[int, TextBlock]]:
     """Check options and resolve sources now; return a lazy stream of (source index, block)."""
     try:
         codec = codecs.lookup(encoding)
@@ -507,11 +400,14 @@ def _sniff(source: Source, head: bytes, encoding: str, ascii_like: bool) -> int:
                                  f"byte order mark); pass --encoding {option}")
     for magic, kind in _MAGIC:
         if head.startswith(magic) and (magic != b"BZh" or head[4:10] == b"1AY&SY"):
-            if kind in ("gzip data", "bzip2 data"):
-                ext = ".gz" if kind == "gzip data" else ".bz2"
-                hint = ("; decompress it before piping" if source.stdin
-                        else f"; name it {ext} to read it compressed")
-                kind += hint
+            ext = {"gzip data": ".gz", "bzip2 data": ".bz2", "xz data": ".xz"}.get(kind)
+            if ext is not None:
+                kind += ("; decompress it before piping" if source.stdin
+                         else f"; name it {ext} to read it compressed")
+                raise InputError(source.path, f"looks like a binary file ({kind})")
+            if kind.split()[0] in ("zstd", "lz4", "7z"):
+                raise InputError(source.path, f"looks like {kind}: "
+                                 + _unsupported(kind.split()[0]))
             raise InputError(source.path, f"looks like a binary file ({kind})")
     if ascii_like and (nul := head.find(b"\x00")) >= 0:
         raise InputError(source.path, "looks like a binary file (it contains NUL bytes)",
@@ -567,13 +463,51 @@ def _decode_utf8(buf: bytes, cut: int, path: str, errors: str, line: int, offset
                  last: bool) -> str:
     """Decode buf[:cut] without copying it; errors name the line and byte."""
     try:
-        return codecs.utf_8_decode(memoryview(buf)[:cut], errors, True)[0]
+        text = codecs.utf_8_decode(memoryview(buf)[:cut], errors, True)[0]
     except UnicodeDecodeError as exc:
         at = exc.start
-        what = "incomplete utf-8 character at end of file" if last and exc.end == cut \
-            and exc.reason == "unexpected end of data" else f"invalid utf-8 byte 0x{buf[at]:02x}"
-        raise InputError(path, what + ERRORS_HINT,
-                         line=line + buf.count(b"\n", 0, at), byte_offset=offset + at) from None
+        if last and exc.end == cut and exc.reason == "unexpected end of data":
+            what = "incomplete utf-8 character at end of file" + ERRORS_HINT
+        else:
+            what = f"invalid utf-8 byte 0x{buf[at]:02x}" + (
+                _encoding_hint(buf[:cut]) or ERRORS_HINT)
+        raise InputError(path, what, line=line + buf.count(b"\n", 0, at),
+                         byte_offset=offset + at) from None
+    if errors == "replace" and (bad := text.count("\ufffd")) > REPLACED_MIN:
+        bad -= buf.count(b"\xef\xbf\xbd", 0, cut)  # U+FFFD written in the file itself
+        if bad > REPLACED_MIN and bad > REPLACED_SHARE * len(text):
+            at = codecs.utf_8_decode(memoryview(buf)[:cut], "replace", True)[0].index("\ufffd")
+            raise InputError(path, f"{bad:,} of {len(text):,} characters are invalid utf-8: "
+                             "this is not noise but another encoding"
+                             + (_encoding_hint(buf[:cut]) or "; pass --encoding"),
+                             line=line + text.count("\n", 0, at)) from None
+    return text
+
+
+# Chinese text in a legacy encoding: the encodings tried, and characters common in Chinese
+# text of any kind (simplified and traditional) that a wrong decoding rarely produces
+LEGACY_ENCODINGS = ("gb18030", "big5")
+_COMMON_HAN = set("的一是不了在人有我他这這个個们們中来來上大为為和国國到说說时時要就会會也你对對能"
+                  "而那得于於着著下自之年过過后後作里裡家可以所")
+
+
+def _encoding_hint(data: bytes) -> str:
+    """"; it decodes cleanly as GB18030: pass --encoding gb18030" when one of the legacy
+    Chinese encodings decodes `data` without error and gives common Chinese characters."""
+    best, score = None, 0
+    for name in LEGACY_ENCODINGS:
+        try:
+            text = data[:1 << 20].decode(name)
+        except UnicodeDecodeError as exc:
+            if exc.start < min(len(data), 1 << 20) - 4:  # not just a character cut at the end
+                continue
+            text = data[:exc.start].decode(name)
+        common = sum(ch in _COMMON_HAN for ch in text)
+        if common > score:
+            best, score = name, common
+    if best is None:
+        return ""
+    return (f"; the bytes decode cleanly as {best.upper()}: pass --encoding {best}")
 
 
 def _codec_blocks(path: str, reader: _Reader, codec: codecs.CodecInfo, errors: str,

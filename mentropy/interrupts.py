@@ -1,0 +1,77 @@
+"""Ctrl-C and SIGTERM for the command line: one line and exit 130/143, no traceback, and never
+inside numba's compiler (a callback there would swallow or mangle the interrupt)."""
+from __future__ import annotations
+
+import click
+
+
+class Interrupted(click.ClickException):
+    """Ctrl-C (SIGINT, exit 130) or SIGTERM (exit 143): one line, no traceback, no output."""
+
+    def __init__(self, terminated: bool) -> None:
+        super().__init__(f"interrupted by {'SIGTERM' if terminated else 'SIGINT (Ctrl-C)'}; "
+                         "no output file written")
+        self.exit_code = 143 if terminated else 130
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised like Ctrl-C so that every clean-up on the way out runs."""
+
+
+def interruption(exc: BaseException) -> KeyboardInterrupt | None:
+    """The KeyboardInterrupt among the causes of `exc`, if any."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, KeyboardInterrupt):
+            return exc
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return None
+
+
+_pending: list[int] = []  # the signal waiting to be raised (see _interrupt)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    """SIGINT / SIGTERM handler: raise KeyboardInterrupt / Terminated, but not inside numba's
+    or llvmlite's own Python code (a compiler callback would swallow or mangle it): there a
+    SIGALRM 50 ms later tries again."""
+    import signal
+
+    if signum != signal.SIGALRM:
+        _pending[:] = [signum]
+    elif not _pending:
+        return
+    f = frame
+    while f is not None:
+        if f.f_globals.get("__name__", "").startswith(("numba.", "llvmlite.")):
+            signal.setitimer(signal.ITIMER_REAL, 0.05)
+            return
+        f = f.f_back
+    signum = _pending.pop()
+    raise Terminated() if signum == signal.SIGTERM else KeyboardInterrupt()
+
+
+def handle_signals(ctx: click.Context) -> None:
+    """While the command runs, SIGTERM unwinds like Ctrl-C (temporary files are removed) and
+    neither lands inside the JIT compiler; the previous handlers come back when it ends. A
+    handler someone else set is left alone."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return
+    defaults = ((signal.SIGTERM, signal.SIG_DFL), (signal.SIGINT, signal.default_int_handler),
+                (signal.SIGALRM, signal.SIG_DFL))
+    if any(signal.getsignal(signum) != default for signum, default in defaults):
+        return
+
+    def restore() -> None:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        for signum, default in defaults:
+            signal.signal(signum, default)
+        _pending.clear()
+
+    for signum, _ in defaults:
+        signal.signal(signum, _interrupt)
+    ctx.call_on_close(restore)
