@@ -24,10 +24,12 @@ _LAZY = {
     "cut": "mentropy.segment",
     "lcut": "mentropy.segment",
     "tokenize": "mentropy.segment",
+    "set_default": "mentropy.segment",
+    "get_default": "mentropy.segment",
     "score": "mentropy.evaluate",
     "evaluate_files": "mentropy.evaluate",
     "Scores": "mentropy.evaluate",
-    "LexiconOptions": "mentropy.lexicon",
+    "LexiconOptions": "mentropy.options",
 }
 
 __all__ = sorted(_LAZY) + ["__version__"]

@@ -9,19 +9,7 @@ from typing import Iterator
 import click
 
 from mentropy import __version__
-
-
-class Interrupted(click.ClickException):
-    """Ctrl-C (SIGINT, exit 130) or SIGTERM (exit 143): one line, no traceback, no output."""
-
-    def __init__(self, terminated: bool) -> None:
-        super().__init__(f"interrupted by {'SIGTERM' if terminated else 'SIGINT (Ctrl-C)'}; "
-                         "no output file written")
-        self.exit_code = 143 if terminated else 130
-
-
-class _Terminated(KeyboardInterrupt):
-    """SIGTERM, raised like Ctrl-C so that every clean-up on the way out runs."""
+from mentropy.options import LexiconOptions
 
 
 @contextlib.contextmanager
@@ -29,6 +17,7 @@ def user_errors() -> Iterator[None]:
     """Turn library errors into one-line click errors (exit 1) and Ctrl-C or SIGTERM into
     `Interrupted` (exit 130 or 143)."""
     from mentropy.errors import MentropyError
+    from mentropy.interrupts import Interrupted, Terminated, interruption
 
     try:
         yield
@@ -43,73 +32,14 @@ def user_errors() -> Iterator[None]:
     except MemoryError:
         raise click.ClickException("out of memory") from None
     except KeyboardInterrupt as exc:
-        raise Interrupted(isinstance(exc, _Terminated)) from None
+        raise Interrupted(isinstance(exc, Terminated)) from None
     except Exception as exc:
         # a signal that lands while numba's runtime calls back into Python comes out as a
         # SystemError caused by the KeyboardInterrupt
-        cause = _interruption(exc)
+        cause = interruption(exc)
         if cause is None:
             raise
-        raise Interrupted(isinstance(cause, _Terminated)) from None
-
-
-def _interruption(exc: BaseException) -> KeyboardInterrupt | None:
-    """The KeyboardInterrupt among the causes of `exc`, if any."""
-    seen = set()
-    while exc is not None and id(exc) not in seen:
-        if isinstance(exc, KeyboardInterrupt):
-            return exc
-        seen.add(id(exc))
-        exc = exc.__cause__ or exc.__context__
-    return None
-
-
-_pending: list[int] = []  # the signal waiting to be raised (see _interrupt)
-
-
-def _interrupt(signum: int, frame: object) -> None:
-    """SIGINT / SIGTERM handler: raise KeyboardInterrupt / _Terminated, but not inside numba's
-    or llvmlite's own Python code (a compiler callback would swallow or mangle it): there a
-    SIGALRM 50 ms later tries again."""
-    import signal
-
-    if signum != signal.SIGALRM:
-        _pending[:] = [signum]
-    elif not _pending:
-        return
-    f = frame
-    while f is not None:
-        if f.f_globals.get("__name__", "").startswith(("numba.", "llvmlite.")):
-            signal.setitimer(signal.ITIMER_REAL, 0.05)
-            return
-        f = f.f_back
-    signum = _pending.pop()
-    raise _Terminated() if signum == signal.SIGTERM else KeyboardInterrupt()
-
-
-def handle_signals(ctx: click.Context) -> None:
-    """While the command runs, SIGTERM unwinds like Ctrl-C (temporary files are removed) and
-    neither lands inside the JIT compiler; the previous handlers come back when it ends. A
-    handler someone else set is left alone."""
-    import signal
-    import threading
-
-    if threading.current_thread() is not threading.main_thread():
-        return
-    defaults = ((signal.SIGTERM, signal.SIG_DFL), (signal.SIGINT, signal.default_int_handler),
-                (signal.SIGALRM, signal.SIG_DFL))
-    if any(signal.getsignal(signum) != default for signum, default in defaults):
-        return
-
-    def restore() -> None:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        for signum, default in defaults:
-            signal.signal(signum, default)
-        _pending.clear()
-
-    for signum, _ in defaults:
-        signal.signal(signum, _interrupt)
-    ctx.call_on_close(restore)
+        raise Interrupted(isinstance(cause, Terminated)) from None
 
 
 def setup_logging(verbose: int, quiet: bool) -> None:
@@ -127,6 +57,8 @@ def setup_logging(verbose: int, quiet: bool) -> None:
 @click.pass_context
 def main(ctx: click.Context) -> None:
     """Learn the words, phrasings and a segmenter of a Chinese corpus from raw text alone."""
+    from mentropy.interrupts import handle_signals
+
     handle_signals(ctx)
 
 
@@ -139,47 +71,67 @@ def input_options(f):
                         help="text encoding of the input files")(f)
 
 
+def option_for(cls: type, name: str, *flags: str, **extra):
+    """A click option whose default, range and help come from the dataclass field `name` of
+    `cls` (mentropy.options): the API and the CLI share one set of defaults."""
+    import dataclasses
+
+    f = {x.name: x for x in dataclasses.fields(cls)}[name]
+    meta = dict(f.metadata)
+    if f.type in ("bool", bool):
+        return click.option(*flags, is_flag=True, default=f.default, help=meta["help"], **extra)
+    kind = None
+    if "range" in meta:
+        kind = click.IntRange(*meta["range"])
+    elif isinstance(f.default, float):
+        kind = float
+    show = f.default is not None
+    return click.option(*flags, type=kind, default=f.default, show_default=show,
+                        help=meta["help"], **extra)
+
+
 @main.command("build-lexicon")
 @click.argument("corpus", nargs=-1, required=True)
 @click.option("-o", "--output", default="-", show_default=True,
               help="lexicon file (`word freq` per line, jieba's format); '-' = stdout")
-@click.option("--format", "fmt", type=click.Choice(["jieba", "tsv"]), default="jieba",
+@click.option("--format", "format_", type=click.Choice(["jieba", "tsv"]), default="jieba",
               show_default=True, help="tsv adds a header and PMI / branching-entropy columns")
-@click.option("--min-count", type=click.IntRange(1), default=None,
-              help="n-gram count floor [default: 3, growing slowly with corpus size]")
-@click.option("--min-pmi", type=float, default=3.5, show_default=True,
-              help="nats each use of a multi-char word must earn over its best split")
-@click.option("--max-n", type=click.IntRange(2, 4), default=4, show_default=True,
-              help="longest n-gram of the cohesion seed")
-@click.option("--max-word-len", type=click.IntRange(2, 16), default=8, show_default=True)
+@option_for(LexiconOptions, "min_count", "--min-count")
+@option_for(LexiconOptions, "min_pmi", "--min-pmi")
+@option_for(LexiconOptions, "max_n", "--max-n")
+@option_for(LexiconOptions, "max_word_len", "--max-word-len")
+@option_for(LexiconOptions, "keep_duplicates", "--keep-duplicates")
 @click.option("--multi-char-only", is_flag=True, help="leave single characters out of the output")
 @input_options
 @click.option("-q", "--quiet", is_flag=True, help="no progress bars and no summary")
 @click.option("-v", "--verbose", count=True, help="log each stage (-vv for more)")
-def build_lexicon_cmd(corpus: tuple[str, ...], output: str, fmt: str, min_count: int | None,
-                      min_pmi: float, max_n: int, max_word_len: int, multi_char_only: bool,
-                      encoding: str, errors: str, quiet: bool, verbose: int) -> None:
-    """Learn a lexicon from CORPUS: files, folders, globs, .gz/.bz2, or - for stdin.
+def build_lexicon_cmd(corpus: tuple[str, ...], output: str, format_: str, multi_char_only: bool,
+                      encoding: str, errors: str, quiet: bool, verbose: int,
+                      **options) -> None:
+    """Learn a lexicon from CORPUS: files, folders, globs, .gz/.bz2/.xz, or - for stdin.
 
     Prints the entropy per character before and after, and the lexicon size, on stderr.
+    Lines repeated word for word are counted once (--keep-duplicates counts every copy).
     """
     setup_logging(verbose, quiet)
     with user_errors():
         from mentropy.lexicon import build_lexicon
 
         lexicon = build_lexicon(list(corpus), encoding=encoding, errors=errors,
-                                progress=False if quiet else None, stats=fmt == "tsv",
-                                min_count=min_count, min_pmi=min_pmi, max_n=max_n,
-                                max_word_len=max_word_len)
+                                progress=False if quiet else None, stats=format_ == "tsv",
+                                **options)
         if multi_char_only:
             lexicon = lexicon.multi_char()
-        lexicon.save(output, fmt)
+        lexicon.save(output, format_)
     if not quiet:
         r = lexicon.report
+        repeats = (f"; {r.n_duplicate_lines:,} repeated lines of {r.n_lines:,} counted once"
+                   if r.n_duplicate_lines else "")
         click.echo(f"mentropy: {len(lexicon):,} words; entropy per char "
                    f"{r.bits_per_char_before:.3f} -> {r.bits_per_char_after:.3f} bits; "
                    f"description length {r.description_length[0]:,.0f} -> "
-                   f"{r.description_length[-1]:,.0f} nats ({r.n_han:,} Han chars)", err=True)
+                   f"{r.description_length[-1]:,.0f} nats ({r.n_han:,} Han chars{repeats})",
+                   err=True)
 
 
 @main.command("evaluate")
@@ -226,7 +178,10 @@ def evaluate_cmd(gold: str, pred: str, words: str | None, as_json: bool) -> None
 @click.option("--min-count", type=click.IntRange(0), default=1, show_default=True,
               help="keep words counted at least this often")
 @click.option("--top", type=click.IntRange(1), default=None, help="keep at most N words")
-def new_words_cmd(lexicon: str, base: str, output: str, min_count: int, top: int | None) -> None:
+@click.option("--single-chars", is_flag=True,
+              help="list single characters too (left out by default: mostly variant forms)")
+def new_words_cmd(lexicon: str, base: str, output: str, min_count: int, top: int | None,
+                  single_chars: bool) -> None:
     """List the words of LEXICON (jieba format or build-lexicon's TSV) that the --base
     dictionary does not have.
 
@@ -241,7 +196,7 @@ def new_words_cmd(lexicon: str, base: str, output: str, min_count: int, top: int
         base_words = Lexicon.load(base).words
         found_in = Lexicon.load(lexicon)  # jieba format or build-lexicon's TSV
         found = new_words(base_words, found_in.words, found_in.counts, min_count=min_count,
-                          top=top)
+                          top=top, single_chars=single_chars)
         text = format_dictionary([w for w, _ in found], [c for _, c in found])
         with atomic_output(output) as out:
             out.write(text)
@@ -274,13 +229,15 @@ def corpora_get_cmd(name: str, dest_dir: str) -> None:
 @click.option("--lexicon", "lexicon", type=click.Path(), default=None,
               help="a lexicon made by build-lexicon (jieba format or TSV)")
 @click.option("--dict", "dictionary", type=click.Path(), default=None,
-              help="a jieba-format dictionary (`word freq [tag]` lines), e.g. jieba's dict.txt")
+              help="a jieba-format dictionary (`word freq [tag]` lines), e.g. jieba's dict.txt; "
+                   "read like --lexicon")
 @click.option("-o", "--output", default="-", show_default=True,
               help="output file, one line of words per input line; '-' = stdout")
 @click.option("--delimiter", default=" ", show_default=True,
               help="put between words ('\\t' for a tab)")
 @click.option("--workers", type=click.IntRange(1), default=1, show_default=True,
-              help="processes that cut in parallel (the output is the same)")
+              help="processes that cut in parallel (the output is the same); pays off only "
+                   "on large inputs with cores to spare")
 @click.option("--jieba-compatible", is_flag=True,
               help="cut as jieba.cut(HMM=False) does with the same dictionary (jieba's "
                    "pre-splitting instead of mentropy's atoms)")
@@ -296,21 +253,16 @@ def segment_cmd(inputs: tuple[str, ...], lexicon: str | None, dictionary: str | 
     setup_logging(0, quiet)
     delimiter = {"\\t": "\t", "\\n": "\n", "\\0": "\0"}.get(delimiter, delimiter)
     with user_errors():
-        from mentropy.corpus import CUT_MARKS, PIECE_CHARS, iter_line_pieces
+        from mentropy.pieces import CUT_MARKS, PIECE_CHARS, iter_line_pieces
         from mentropy.io import atomic_output
         from mentropy.segment import Segmenter
 
-        if lexicon is not None:
-            from mentropy.lexicon import Lexicon
-
-            lex = Lexicon.load(lexicon)
-            segmenter = Segmenter.from_lexicon(lex, jieba_compatible=jieba_compatible)
-        else:
-            segmenter = Segmenter.from_lexicon(dictionary, jieba_compatible=jieba_compatible)
+        segmenter = Segmenter.from_lexicon(lexicon if lexicon is not None else dictionary,
+                                           jieba_compatible=jieba_compatible)
         # long lines are cut in pieces at points that do not change their segmentation; a
         # delimiter holding a newline would hide where pieces end, so then lines stay whole
         pieces = iter_line_pieces(list(inputs) or ["-"], encoding=encoding, errors=errors,
-                                  progress=False if quiet else None,
+                                  progress=False if quiet else None, desc="segmenting",
                                   max_chars=PIECE_CHARS if "\n" not in delimiter else 1 << 62,
                                   marks=lambda: segmenter.safe_cut_marks(CUT_MARKS))
         with atomic_output(output) as out:
@@ -343,3 +295,54 @@ def _segment_pieces(segmenter, pieces, delimiter: str, workers: int) -> Iterator
             parts = block.split("\n")
             yield "".join(part + ("\n" if last else delimiter)
                           for part, last in zip(parts, flags))
+
+
+@main.command("grep")
+@click.argument("corpus", nargs=-1, required=True)
+@click.option("-w", "--word", "words", multiple=True,
+              help="a word to look for (repeatable)")
+@click.option("--lexicon", type=click.Path(), default=None,
+              help="look for every multi-character entry of this lexicon (jieba format or TSV), "
+                   "e.g. the output of new-words")
+@click.option("-c", "--count", "count", is_flag=True,
+              help="print `word freq` lines (occurrences in the corpus) instead of the lines")
+@click.option("-o", "--output", default="-", show_default=True, help="output file; '-' = stdout")
+@input_options
+@click.option("-q", "--quiet", is_flag=True, help="no progress bar")
+def grep_cmd(corpus: tuple[str, ...], words: tuple[str, ...], lexicon: str | None, count: bool,
+             output: str, encoding: str, errors: str, quiet: bool) -> None:
+    """Print the lines of CORPUS (files, folders, globs, .gz/.bz2/.xz, -) that contain any of
+    the words, as `path:line:text`, the words marked [like this]; or, with --count, how often
+    each word occurs. One Aho-Corasick pass per line, whatever the number of words."""
+    if not words and lexicon is None:
+        raise click.UsageError("give words to look for with -w/--word or --lexicon")
+    with user_errors():
+        from mentropy.dictionary import format_dictionary
+        from mentropy.io import atomic_output
+        from mentropy.keywords import count_keywords, grep
+
+        wanted = list(words)
+        if lexicon is not None:
+            from mentropy.dictionary import read_lexicon
+
+            wanted += [w for w in read_lexicon(lexicon)[0] if len(w) > 1]
+        progress = False if quiet else None
+        with atomic_output(output) as out:
+            if count:
+                totals = count_keywords(list(corpus), wanted, encoding=encoding, errors=errors,
+                                        progress=progress)
+                out.write(format_dictionary(list(totals), list(totals.values())))
+                return
+            for path, line_no, line, found in grep(list(corpus), wanted, encoding=encoding,
+                                                   errors=errors, progress=progress):
+                out.write(f"{path}:{line_no}:{_mark(line, found)}\n")
+
+
+def _mark(line: str, found: list[tuple[int, int, int]]) -> str:
+    """`line` with each non-overlapping occurrence (leftmost, then longest) in brackets."""
+    parts, at = [], 0
+    for start, end, _ in sorted(found, key=lambda m: (m[0], -m[1])):
+        if start >= at:
+            parts += [line[at:start], "[", line[start:end], "]"]
+            at = end
+    return "".join(parts) + line[at:]

@@ -1,13 +1,9 @@
 """Candidate words: every dictionary word that occurs in a text, as arrays (DESIGN §4).
 
-Two matchers:
-
-* :class:`Trie`, a code point trie in flat arrays walked by a numba kernel. The segmenter uses
-  it: it matches a whole batch of lines in one call, supports adding and removing words in
-  place, and was measured faster than an Aho-Corasick pass (``benchmarks/bench_segment.py
-  --matchers`` prints both).
-* :class:`KeywordMatcher`, a pyahocorasick automaton for what it is
-  natural for: finding a set of keywords (a user word list) in text.
+:class:`Trie` is a code point trie in flat arrays walked by a numba kernel. The segmenter uses it:
+it matches a whole batch of lines in one call and supports adding and removing words in place.
+(Finding a set of keywords in a corpus, where an Aho-Corasick automaton is the natural tool, is
+:mod:`mentropy.keywords`' job.)
 
 Matching is on the normalised text (full-width ASCII as ASCII, :func:`mentropy.atoms.normalise`),
 so ``ｉＰｈｏｎｅ`` matches ``iPhone``; positions always refer to the original string, which has the
@@ -208,31 +204,3 @@ class Trie:
         """Memory held by the arrays."""
         return sum(a.nbytes for a in (self.root, self.table, self.filt, self.parent, self.cp,
                                       self.count, self.log_count))
-
-
-class KeywordMatcher:
-    """Find a set of keywords in text with a pyahocorasick automaton (one pass per text)."""
-
-    def __init__(self, words: Iterable[str]) -> None:
-        """Build the automaton over the normalised `words`; a keyword's id is its index."""
-        import ahocorasick
-
-        self.automaton = ahocorasick.Automaton(ahocorasick.STORE_INTS)
-        self.lengths: list[int] = []
-        for i, w in enumerate(words):
-            self.lengths.append(len(w))
-            if w:
-                self.automaton.add_word(atoms.normalise_text(w), i)
-        if len(self.automaton):
-            self.automaton.make_automaton()
-
-    def find(self, text: str) -> list[tuple[int, int, int]]:
-        """Every occurrence (start, end, keyword id) in `text`, offsets into `text`, sorted by
-        start then end; overlapping occurrences are all reported."""
-        if not text or not len(self.automaton):
-            return []
-        lengths = self.lengths
-        out = [(end + 1 - lengths[i], end + 1, i)
-               for end, i in self.automaton.iter(atoms.normalise_text(text))]
-        out.sort()
-        return out

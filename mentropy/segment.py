@@ -43,6 +43,15 @@ from mentropy.memory import release_free_memory
 _SEPARATORS = [chr(c) for c in range(0xFDD0, 0xFDF0)] + ["\ufffe", "\uffff"]
 FALLBACK_JIEBA = 0  # unknown atom only where no dictionary word starts (jieba's rule)
 FALLBACK_EVERY = 1  # unknown atom wherever no single-atom word exists
+# inputs shorter than this (characters) are cut in this process whatever `workers` says: a
+# process pool takes ~0.3-0.5 s to start and load the lexicon (benchmarks/RESULTS.md). The
+# environment variable MENTROPY_MIN_POOL_CHARS overrides it (tests use 0).
+MIN_POOL_CHARS = 4_000_000
+
+
+def _min_pool_chars() -> int:
+    value = os.environ.get("MENTROPY_MIN_POOL_CHARS", "")
+    return int(value) if value.isdigit() else MIN_POOL_CHARS
 
 
 class Segmenter:
@@ -79,10 +88,20 @@ class Segmenter:
 
     @classmethod
     def from_lexicon(cls, lexicon: Any, **options: Any) -> "Segmenter":
-        """A segmenter from a jieba-format dictionary path or any object with ``.words`` and
-        ``.counts`` (such as :class:`mentropy.lexicon.Lexicon`)."""
+        """A segmenter from a lexicon file (jieba's ``word freq [tag]`` format, e.g. jieba's
+        dict.txt, or the TSV of ``build-lexicon --format tsv``) or any object with ``.words``
+        and ``.counts`` (such as :class:`mentropy.lexicon.Lexicon`)."""
         if isinstance(lexicon, (str, os.PathLike)):
-            from mentropy.dictionary import read_dictionary_arrays
+            from mentropy.dictionary import is_tsv, read_dictionary_arrays, read_tsv
+
+            if not os.path.isfile(lexicon):
+                from mentropy.errors import InputError
+
+                reason = "is a folder, not a file" if os.path.isdir(lexicon) else "no such file"
+                raise InputError(os.fspath(lexicon), reason)
+            if is_tsv(lexicon):
+                words, counts, _ = read_tsv(lexicon)
+                return cls(words, counts, **options)
 
             cps, offsets, counts = read_dictionary_arrays(lexicon)
             seg = cls(**options)
@@ -116,8 +135,10 @@ class Segmenter:
 
     def entries(self) -> tuple[list[str], np.ndarray]:
         """(words, counts) of the lexicon, words normalised, count desc then word."""
+        from mentropy.dictionary import rank_entries
+
         words, counts = self.trie.entries()
-        order = sorted(range(len(words)), key=lambda i: (-int(counts[i]), words[i]))
+        order = rank_entries(words, counts)
         return [words[i] for i in order], counts[order]
 
     def _scores(self) -> tuple[np.ndarray, float]:
@@ -255,10 +276,12 @@ class Segmenter:
 
         Texts are cut in chunks of `chunksize`, each in one pass of the kernels. With
         ``workers > 1`` the chunks go to a process pool whose workers receive the lexicon
-        arrays once, at start-up (the kernels are compiled in this process first). The word
-        strings are always made in this process (about 40 % of the time with one worker), so
-        extra workers pay off only with cores to spare: on 2 cores, 2 workers are slower than
-        1 (benchmarks/RESULTS.md). :meth:`segmented_blocks` leaves more to the workers.
+        arrays once, at start-up (the kernels are compiled in this process first); inputs of
+        fewer than MIN_POOL_CHARS characters are cut in this process anyway. The word strings
+        are always made in this process (about 40 % of the time with one worker), so extra
+        workers pay off only with cores to spare and large inputs: on a 2-core machine
+        2 workers are slower than 1 (benchmarks/RESULTS.md), hence the default of 1.
+        :meth:`segmented_blocks` leaves more to the workers.
         """
         out: list[list[str]] = []
         # the result is one container per text: collections while it grows would traverse
@@ -352,9 +375,11 @@ def _chunks(texts: Iterable[str], size: int) -> Iterator[list[str]]:
         if not chunk:
             return
         if not all(type(t) is str for t in chunk):
-            bad = next(t for t in chunk if not isinstance(t, str))
-            if not isinstance(bad, str):
-                raise MentropyError(f"expected str items, not {type(bad).__name__}")
+            for t in chunk:
+                if not isinstance(t, str):
+                    raise MentropyError(f"expected str items, not {type(t).__name__}")
+            # str subclasses (numpy.str_, ...) as plain str: the kernels' batch joins them
+            chunk = [str.__str__(t) for t in chunk]
         yield chunk
 
 
@@ -365,18 +390,23 @@ def _map_chunks(segmenter: Segmenter, chunks: Iterator[list[str]], workers: int,
     from collections import deque
     from concurrent.futures import ProcessPoolExecutor
 
-    first = next(chunks, None)
-    if first is None:
-        return
-    second = next(chunks, None)
-    if second is None:  # one chunk: not worth a pool
-        yield segmenter._cut_batch(first, delimiter)
+    head: list[list[str]] = []
+    size = 0
+    threshold = _min_pool_chars()
+    for chunk in chunks:
+        head.append(chunk)
+        size += sum(map(len, chunk))
+        if size >= threshold and len(head) > 1:
+            break
+    else:  # a small input: starting a pool would cost more than it saves
+        for chunk in head:
+            yield segmenter._cut_batch(chunk, delimiter)
         return
     segmenter.warmup()  # compile in the parent first: workers then only load the cache
     with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker,
                              initargs=(segmenter,)) as pool:
         pending: deque = deque()
-        for chunk in itertools.chain([first, second], chunks):
+        for chunk in itertools.chain(head, chunks):
             pending.append((chunk, pool.submit(_worker_positions, chunk, delimiter)))
             if len(pending) >= 2 * workers:
                 yield _finish(*pending.popleft())
@@ -458,16 +488,16 @@ _default: Segmenter | None = None
 
 _NO_DEFAULT = ("no default segmenter: mentropy ships no dictionary. Build a lexicon "
                "(`mentropy build-lexicon CORPUS -o words.dict`) or use any jieba-format "
-               "dictionary, then call mentropy.segment.set_default(Segmenter.from_lexicon(path)) "
-               "or use a Segmenter directly")
+               "dictionary, then call mentropy.set_default('words.dict') (a path, a Lexicon or "
+               "a Segmenter), or use a Segmenter directly")
 
 
-def set_default(segmenter: Segmenter | None) -> None:
+def set_default(segmenter: Any) -> None:
     """Make `segmenter` the one used by the module-level :func:`cut`, :func:`lcut` and
-    :func:`tokenize` (``None`` removes it)."""
+    :func:`tokenize`: a Segmenter, a Lexicon, or a lexicon file path (``None`` removes it)."""
     global _default
     if segmenter is not None and not isinstance(segmenter, Segmenter):
-        raise MentropyError(f"set_default expects a Segmenter, not {type(segmenter).__name__}")
+        segmenter = Segmenter.from_lexicon(segmenter)
     _default = segmenter
 
 

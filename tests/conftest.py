@@ -6,6 +6,9 @@ from pathlib import Path
 
 import pytest
 
+# cut_many and segment --workers N start their process pool on small test inputs too
+os.environ["MENTROPY_MIN_POOL_CHARS"] = "0"
+
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE = REPO / "corpora" / "sample.txt"
 
