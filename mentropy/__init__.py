@@ -28,6 +28,10 @@ _LAZY = {
     "evaluate_files": "mentropy.evaluate",
     "Scores": "mentropy.evaluate",
     "LexiconOptions": "mentropy.lexicon",
+    "WordCorpus": "mentropy.wordcorpus",
+    "encode_words": "mentropy.wordcorpus",
+    "build_phrases": "mentropy.phrases",
+    "PhraseOptions": "mentropy.phrases",
 }
 
 __all__ = sorted(_LAZY) + ["__version__"]
