@@ -153,12 +153,15 @@ def input_options(f):
               help="longest n-gram of the cohesion seed")
 @click.option("--max-word-len", type=click.IntRange(2, 16), default=8, show_default=True)
 @click.option("--multi-char-only", is_flag=True, help="leave single characters out of the output")
+@click.option("--phrases", "phrases", default=None, help="also learn phrases (multi-word units) "
+              "with the new lexicon and write them to this file (`phrase freq` per line)")
 @input_options
 @click.option("-q", "--quiet", is_flag=True, help="no progress bars and no summary")
 @click.option("-v", "--verbose", count=True, help="log each stage (-vv for more)")
 def build_lexicon_cmd(corpus: tuple[str, ...], output: str, fmt: str, min_count: int | None,
                       min_pmi: float, max_n: int, max_word_len: int, multi_char_only: bool,
-                      encoding: str, errors: str, quiet: bool, verbose: int) -> None:
+                      phrases: str | None, encoding: str, errors: str, quiet: bool,
+                      verbose: int) -> None:
     """Learn a lexicon from CORPUS: files, folders, globs, .gz/.bz2, or - for stdin.
 
     Prints the entropy per character before and after, and the lexicon size, on stderr.
@@ -171,6 +174,8 @@ def build_lexicon_cmd(corpus: tuple[str, ...], output: str, fmt: str, min_count:
                                 progress=False if quiet else None, stats=fmt == "tsv",
                                 min_count=min_count, min_pmi=min_pmi, max_n=max_n,
                                 max_word_len=max_word_len)
+        if phrases is not None:
+            _build_and_save_phrases(list(corpus), lexicon, phrases, encoding, errors, quiet)
         if multi_char_only:
             lexicon = lexicon.multi_char()
         lexicon.save(output, fmt)
@@ -226,7 +231,10 @@ def evaluate_cmd(gold: str, pred: str, words: str | None, as_json: bool) -> None
 @click.option("--min-count", type=click.IntRange(0), default=1, show_default=True,
               help="keep words counted at least this often")
 @click.option("--top", type=click.IntRange(1), default=None, help="keep at most N words")
-def new_words_cmd(lexicon: str, base: str, output: str, min_count: int, top: int | None) -> None:
+@click.option("--phrases", "phrases", type=click.Path(), default=None,
+              help="also list the phrases of this phrase file that --base lacks")
+def new_words_cmd(lexicon: str, base: str, output: str, min_count: int, top: int | None,
+                  phrases: str | None) -> None:
     """List the words of LEXICON (jieba format or build-lexicon's TSV) that the --base
     dictionary does not have.
 
@@ -240,6 +248,8 @@ def new_words_cmd(lexicon: str, base: str, output: str, min_count: int, top: int
     with user_errors():
         base_words = Lexicon.load(base).words
         found_in = Lexicon.load(lexicon)  # jieba format or build-lexicon's TSV
+        if phrases is not None:
+            found_in = _with_phrases(found_in, phrases)
         found = new_words(base_words, found_in.words, found_in.counts, min_count=min_count,
                           top=top)
         text = format_dictionary([w for w, _ in found], [c for _, c in found])
@@ -284,15 +294,24 @@ def corpora_get_cmd(name: str, dest_dir: str) -> None:
 @click.option("--jieba-compatible", is_flag=True,
               help="cut as jieba.cut(HMM=False) does with the same dictionary (jieba's "
                    "pre-splitting instead of mentropy's atoms)")
+@click.option("--phrases", "phrases", type=click.Path(), default=None,
+              help="a phrase file made by build-phrases (or build-lexicon --phrases)")
+@click.option("--level", type=click.Choice(["word", "phrase"]), default=None,
+              help="phrase: keep the phrases of --phrases whole [default: phrase with "
+                   "--phrases, else word]")
 @input_options
 @click.option("-q", "--quiet", is_flag=True, help="no progress bar")
 def segment_cmd(inputs: tuple[str, ...], lexicon: str | None, dictionary: str | None,
                 output: str, delimiter: str, workers: int, jieba_compatible: bool,
-                encoding: str, errors: str, quiet: bool) -> None:
+                phrases: str | None, level: str | None, encoding: str, errors: str,
+                quiet: bool) -> None:
     """Cut the lines of INPUT (files, folders, globs, .gz/.bz2; stdin when none or '-') into
     words with a lexicon; writes the words of each line joined by the delimiter."""
     if (lexicon is None) == (dictionary is None):
         raise click.UsageError("give exactly one of --lexicon and --dict")
+    level = level or ("phrase" if phrases else "word")
+    if level == "phrase" and phrases is None:
+        raise click.UsageError("--level phrase needs --phrases PHRASES")
     setup_logging(0, quiet)
     delimiter = {"\\t": "\t", "\\n": "\n", "\\0": "\0"}.get(delimiter, delimiter)
     with user_errors():
@@ -307,6 +326,8 @@ def segment_cmd(inputs: tuple[str, ...], lexicon: str | None, dictionary: str | 
             segmenter = Segmenter.from_lexicon(lex, jieba_compatible=jieba_compatible)
         else:
             segmenter = Segmenter.from_lexicon(dictionary, jieba_compatible=jieba_compatible)
+        if phrases is not None:
+            segmenter.add_phrases(phrases)
         # long lines are cut in pieces at points that do not change their segmentation; a
         # delimiter holding a newline would hide where pieces end, so then lines stay whole
         pieces = iter_line_pieces(list(inputs) or ["-"], encoding=encoding, errors=errors,
@@ -314,14 +335,15 @@ def segment_cmd(inputs: tuple[str, ...], lexicon: str | None, dictionary: str | 
                                   max_chars=PIECE_CHARS if "\n" not in delimiter else 1 << 62,
                                   marks=lambda: segmenter.safe_cut_marks(CUT_MARKS))
         with atomic_output(output) as out:
-            for block in _segment_pieces(segmenter, pieces, delimiter, workers):
+            for block in _segment_pieces(segmenter, pieces, delimiter, workers, level):
                 out.write(block)
 
 
 SEGMENT_CHUNK = 512  # pieces per chunk: a chunk is at most SEGMENT_CHUNK * PIECE_CHARS chars
 
 
-def _segment_pieces(segmenter, pieces, delimiter: str, workers: int) -> Iterator[str]:
+def _segment_pieces(segmenter, pieces, delimiter: str, workers: int,
+                    level: str = "word") -> Iterator[str]:
     """Segmented text of (path, piece, line, last) items: the pieces of a line joined by the
     delimiter, a newline after each line."""
     from collections import deque
@@ -334,7 +356,7 @@ def _segment_pieces(segmenter, pieces, delimiter: str, workers: int) -> Iterator
             yield piece
 
     for block in segmenter.segmented_blocks(texts(), delimiter, workers=workers,
-                                            chunksize=SEGMENT_CHUNK):
+                                            chunksize=SEGMENT_CHUNK, level=level):
         # every block but the last holds SEGMENT_CHUNK texts (the delimiter may hold newlines)
         flags = [last_flags.popleft() for _ in range(min(SEGMENT_CHUNK, len(last_flags)))]
         if all(flags):
@@ -343,3 +365,67 @@ def _segment_pieces(segmenter, pieces, delimiter: str, workers: int) -> Iterator
             parts = block.split("\n")
             yield "".join(part + ("\n" if last else delimiter)
                           for part, last in zip(parts, flags))
+
+
+# -- phrases (DESIGN §5) ----------------------------------------------------------------------
+
+
+def _build_and_save_phrases(corpus: list[str], lexicon, output: str, encoding: str,
+                            errors: str, quiet: bool, **options) -> object:
+    """Learn the phrases of `corpus` over `lexicon` and write them to `output`."""
+    from mentropy.phrases import build_phrases
+    from mentropy.segment import Segmenter
+
+    if "-" in corpus:
+        raise click.UsageError("phrases read the corpus a second time: stdin ('-') cannot be "
+                               "read twice; save it to a file first")
+    found = build_phrases(corpus, Segmenter.from_lexicon(lexicon), encoding=encoding,
+                          errors=errors, progress=False if quiet else None, **options)
+    found.save(output)
+    if not quiet:
+        click.echo(f"mentropy: {len(found):,} phrases; {found.report.summary()}", err=True)
+    return found
+
+
+def _with_phrases(lexicon, phrases_path: str):
+    """The entries of `lexicon` and of the phrase file, in one Lexicon (phrases win ties)."""
+    from mentropy.lexicon import Lexicon
+
+    found = Lexicon.load(phrases_path)
+    table = dict(zip(lexicon.words, lexicon.counts.tolist()))
+    table.update(zip(found.words, found.counts.tolist()))
+    return Lexicon(list(table), list(table.values()))
+
+
+@main.command("build-phrases")
+@click.argument("corpus", nargs=-1, required=True)
+@click.option("--lexicon", "lexicon", type=click.Path(), required=True,
+              help="the lexicon the corpus is cut with (build-lexicon's output, jieba format)")
+@click.option("-o", "--output", default="-", show_default=True,
+              help="phrase file (`phrase freq` per line, the lexicon's format); '-' = stdout")
+@click.option("--min-count", type=click.IntRange(1), default=None,
+              help="count floor of words and phrases [default: 3, growing slowly with size]")
+@click.option("--min-pmi", type=float, default=3.5, show_default=True,
+              help="nats each use of a phrase must earn over its best split")
+@click.option("--max-words", type=click.IntRange(2, 16), default=8, show_default=True,
+              help="longest phrase, in words")
+@input_options
+@click.option("-q", "--quiet", is_flag=True, help="no progress bars and no summary")
+@click.option("-v", "--verbose", count=True, help="log each stage (-vv for more)")
+def build_phrases_cmd(corpus: tuple[str, ...], lexicon: str, output: str,
+                      min_count: int | None, min_pmi: float, max_words: int, encoding: str,
+                      errors: str, quiet: bool, verbose: int) -> None:
+    """Learn the phrases of CORPUS (files, folders, globs, .gz/.bz2, or - for stdin): runs of
+    words of LEXICON that lower the description length of the corpus cut into words, such as
+    王夫人 (王 + 夫人) or 且听下回分解. Use them with `segment --phrases`."""
+    setup_logging(verbose, quiet)
+    with user_errors():
+        from mentropy.phrases import as_segmenter, build_phrases
+
+        segmenter = as_segmenter(lexicon)
+        found = build_phrases(list(corpus), segmenter, encoding=encoding, errors=errors,
+                              progress=False if quiet else None, min_count=min_count,
+                              min_pmi=min_pmi, max_words=max_words)
+        found.save(output)
+    if not quiet:
+        click.echo(f"mentropy: {len(found):,} phrases; {found.report.summary()}", err=True)
