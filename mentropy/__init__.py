@@ -32,6 +32,13 @@ _LAZY = {
     "encode_words": "mentropy.wordcorpus",
     "build_phrases": "mentropy.phrases",
     "PhraseOptions": "mentropy.phrases",
+    "mine_templates": "mentropy.mining",
+    "Templates": "mentropy.templates",
+    "Template": "mentropy.templates",
+    "TemplateOptions": "mentropy.templates",
+    "Parser": "mentropy.parse",
+    "ParseTree": "mentropy.parse",
+    "parse_features": "mentropy.parse",
 }
 
 __all__ = sorted(_LAZY) + ["__version__"]
