@@ -45,6 +45,8 @@ NOVELS = ["红楼梦", "西游记", "三国演义", "水浒传"]
 FEATURED = ["王夫人", "邢夫人", "凤姐儿", "太上老君", "观音菩萨", "齐天大圣", "唐三藏", "沙和尚"]
 TOP = 3000
 TARGET_RECALL = 0.98
+FIXED_PHRASINGS = ("且听下回分解", "且看下文分解")
+SWEEP = [(3.0, 5.0, 7.0), (2.0, 3.0, 4.0), (1.0, 2.0, 3.0), (0.5, 1.0, 1.5)]
 
 
 def ranked_entries(lexicon, phrases) -> List[tuple]:
@@ -70,7 +72,40 @@ def name_recall(names: List[str], rows: List[tuple], top: int) -> Dict[str, obje
             "recall_found_or_inside": (len(found) + len(inside)) / len(names)}
 
 
-def bench_novel(name: str, names: Dict[str, int]) -> Dict[str, object]:
+def fragments(phrases, text: str) -> Dict[str, object]:
+    """Phrases inside a fixed phrasing (且听 in 且听下回分解): count as a phrase and uses outside
+    the phrasing in the text (a fragment may only keep those)."""
+    out = {}
+    for fixed in FIXED_PHRASINGS:
+        whole = text.count(fixed)
+        if whole == 0:
+            continue
+        parts = {p: {"phrase": int(c), "alone_in_text": text.count(p) - whole}
+                 for p, c in phrases.most_common() if p != fixed and p in fixed}
+        out[fixed] = {"in_text": whole, "phrase": int(phrases[fixed]) if fixed in phrases else 0,
+                      "fragments": parts}
+    return out
+
+
+def sweep(source: str, seg, names: List[str] | None, lexicon) -> List[Dict[str, object]]:
+    """build_phrases with other cohesion thresholds: final description length (lower is
+    better: the same objective), number of phrases, recall of the names."""
+    import mentropy
+    from mentropy.wordcorpus import encode_words
+
+    words = encode_words(open(source, encoding="utf-8").read().splitlines(), seg)
+    rows = []
+    for th in SWEEP:
+        ph = mentropy.build_phrases(words, seg, thresholds=th)
+        row = {"thresholds": th, "final_dl_nats": round(ph.report.description_length[-1]),
+               "phrases": len(ph)}
+        if names is not None:
+            row["recall"] = name_recall(names, ranked_entries(lexicon, ph), TOP)["recall"]
+        rows.append(row)
+    return rows
+
+
+def bench_novel(name: str, names: Dict[str, int], with_sweep: bool) -> Dict[str, object]:
     import mentropy
     from mentropy.segment import Segmenter
 
@@ -103,14 +138,13 @@ def bench_novel(name: str, names: Dict[str, int]) -> Dict[str, object]:
         "sample_word_level": seg.lcut(sample),
         "sample_phrase_level": seg.lcut(sample, level="phrase"),
     }
-    for fixed in ("且听下回分解", "下回分解", "且看下文分解"):
-        rec[f"count_in_text_{fixed}"] = sum(line.count(fixed)
-                                            for line in open(path, encoding="utf-8"))
-        rec[f"phrase_{fixed}"] = phrases[fixed] if fixed in phrases else 0
+    rec["fixed_phrasings"] = fragments(phrases, open(path, encoding="utf-8").read())
+    if with_sweep:
+        rec["sweep"] = sweep(path, Segmenter.from_lexicon(lexicon), list(names), lexicon)
     return rec
 
 
-def bench_pd() -> Dict[str, object]:
+def bench_pd(with_sweep: bool) -> Dict[str, object]:
     import mentropy
     from mentropy.segment import Segmenter
 
@@ -145,6 +179,7 @@ def bench_pd() -> Dict[str, object]:
     n_words = sum(map(len, words))
     n_tokens = sum(map(len, phrase_level))
     return {
+        "sweep": sweep(str(raw), plain, None, lexicon) if with_sweep else None,
         "chars": n_chars, "lexicon_words": len(lexicon), "phrases": len(phrases),
         "build_lexicon_s": round(t1 - t0, 2), "build_phrases_s": round(t2 - t1, 2),
         "phrase_layer_s": round(t3 - t2, 2), "phrase_report": phrases.report.summary(),
@@ -161,6 +196,8 @@ def bench_pd() -> Dict[str, object]:
 def main(argv: List[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--no-pd", action="store_true", help="skip the People's Daily part")
+    ap.add_argument("--sweep", action="store_true",
+                    help="also rebuild the phrases with other cohesion thresholds")
     ap.add_argument("--json", type=Path, default=OUT_DIR / "bench_phrases.json")
     args = ap.parse_args(argv)
     import mentropy
@@ -172,7 +209,7 @@ def main(argv: List[str] | None = None) -> int:
     record: Dict[str, object] = {"machine": machine(), "novels": {}}
     print(machine_line(record["machine"]))  # type: ignore[arg-type]
     for novel in NOVELS:
-        rec = bench_novel(novel, names_all[novel])
+        rec = bench_novel(novel, names_all[novel], args.sweep)
         record["novels"][novel] = rec  # type: ignore[index]
         r = rec["recall"]
         print(f"{novel}: {rec['chars']:,} chars; {rec['lexicon_words']:,} words, "
@@ -184,14 +221,19 @@ def main(argv: List[str] | None = None) -> int:
         print(f"  featured: {rec['featured']}")
         print(f"  {' '.join(rec['sample_word_level'])}  ->  "
               f"{' '.join(rec['sample_phrase_level'])}")
+        print(f"  fixed phrasings: {rec['fixed_phrasings']}")
+        for row in rec.get("sweep") or []:
+            print(f"  sweep {row}")
     if not args.no_pd:
-        pd = bench_pd()
+        pd = bench_pd(args.sweep)
         record["pd"] = pd
         print(f"PD: {pd['chars']:,} chars; {pd['phrases']:,} phrases in "
               f"{pd['build_phrases_s']} s; word F1 {pd['word_f1']['f1']:.4f}, identical output "
               f"with phrases loaded: {pd['word_level_identical_with_phrases_loaded']}; "
               f"phrase-level F1 vs PKU gold {pd['phrase_level_f1_vs_pku_gold']['f1']:.4f}; "
               f"{pd['share_of_words_joined']:.1%} of word tokens joined into phrases")
+        for row in pd.get("sweep") or []:
+            print(f"  sweep {row}")
         for p, v in pd["probes"].items():
             print(f"  {p}: phrase {v['phrase']}, in text {v['in_text']}, "
                   f"held by {v['phrases_holding']}")
