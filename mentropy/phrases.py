@@ -22,6 +22,7 @@ Viterbi over the words of each line (:class:`PhraseLayer`). The word level is ne
 """
 from __future__ import annotations
 
+import itertools
 import logging
 import math
 import os
@@ -281,24 +282,10 @@ class PhraseLayer:
         offsets = np.zeros(len(lists) + 1, np.int64)
         np.cumsum(lengths, out=offsets[1:])
         flat = [w for words in lists for w in words]
-        ids = np.fromiter((get(w, 0) for w in flat), dtype=np.int32, count=len(flat))
+        ids = np.fromiter(map(get, flat, itertools.repeat(0)), dtype=np.int32, count=len(flat))
         glue = self.glue(ids, offsets)
-        out: list[list[str]] = []
-        for i, words in enumerate(lists):
-            a = int(offsets[i])
-            g = glue[a:a + len(words)]
-            if not g.any():
-                out.append(list(words))
-                continue
-            line: list[str] = []
-            pending: list[str] = []
-            for w, joined in zip(words, g.tolist()):
-                pending.append(w)
-                if not joined:
-                    line.append("".join(pending))
-                    pending = []
-            out.append(line)
-        return out
+        return [_glue_words(words, glue[a:a + len(words)].tolist()) if glue[a:a + len(words)].any()
+                else list(words) for words, a in zip(lists, offsets[:-1].tolist())]
 
     def glue(self, ids: np.ndarray, offsets: np.ndarray) -> np.ndarray:
         """bool[n]: token k is joined to token k + 1 (lines are CSR `offsets` over `ids`,
@@ -324,10 +311,23 @@ class PhraseLayer:
         nxt = np.where(phrase_tok + 1 < tok_start.shape[0],
                        tok_start[np.minimum(phrase_tok + 1, tok_start.shape[0] - 1)], frag_end)
         ends = np.minimum(nxt, frag_end)
-        inner = np.concatenate([np.arange(s, e - 1) for s, e in zip(starts.tolist(),
-                                                                     ends.tolist())])
-        glue[frag_pos[inner.astype(np.int64)]] = True
+        # every position of a phrase token but its last is joined to the next
+        n_inner = ends - starts - 1
+        first = np.repeat(starts - np.cumsum(n_inner) + n_inner, n_inner)
+        glue[frag_pos[first + np.arange(first.shape[0])]] = True
         return glue
+
+
+def _glue_words(words: list[str], glue: list[bool]) -> list[str]:
+    """The words with each one flagged in `glue` joined to the next."""
+    line: list[str] = []
+    pending: list[str] = []
+    for w, joined in zip(words, glue):
+        pending.append(w)
+        if not joined:
+            line.append("".join(pending))
+            pending = []
+    return line
 
 
 def _phrase_entries(phrases: Any) -> list[tuple[str, int]]:
