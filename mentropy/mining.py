@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 STATES_PER_POSITION = 256  # trie states the parser keeps per position (more are dropped)
 NO_PUNCT, SEP, MARK = 0, 1, 2  # as in mentropy._kernels.skipgrams
 ONE_FILLER = 0.9  # a placeholder one filler fills this often is no placeholder
+SETTLED = 0.005  # hard EM stops when a round would drop at most this share of the templates
 
 
 def default_min_count(n_tokens: int) -> int:
@@ -197,8 +198,7 @@ def mine_word_corpus(wc: Any, seg: Any, opts: TemplateOptions) -> Templates:
         log.info("round %d: %s templates, %s uses, %.4f bits/word (%.4f with descriptions), "
                  "dropping %s", r, f"{len(elements):,}", f"{int(uses.sum()):,}", corpus_bits,
                  model_bits, f"{int(drop.sum()):,}")
-        if not drop.any() or r == opts.rounds:
-            counts = uses
+        if drop.sum() <= SETTLED * len(elements) or r == opts.rounds:
             break
         keep = np.flatnonzero(~drop)
         elements = [elements[i] for i in keep.tolist()]
@@ -206,14 +206,18 @@ def mine_word_corpus(wc: Any, seg: Any, opts: TemplateOptions) -> Templates:
     if not elements or nodes is None:
         return Templates([], lexicon_digest=lexicon_digest(seg), n_units=n_tok, options=opts,
                          report=reports)
-    uses = counts
+    # the last parse gives the counts and fillers; what it would still drop goes now
     fillers = _fillers(nodes, elements, wc, opts.top_fillers)
+    keep = np.flatnonzero(~drop)
+    elements = [elements[i] for i in keep.tolist()]
+    fillers = [fillers[i] for i in keep.tolist()]
+    uses = uses[keep]
     n_fixed = np.array([sum(x >= 0 for x in e) for e in elements], dtype=np.float64)
     n_units = int(n_tok - float((uses * n_fixed).sum()) + uses.sum())
     gain, _ = _gains(elements, uses, lp_tok, n_words=len(wc.words), n_tok=n_tok, opts=opts)
     out = []
     for i, e in enumerate(elements):
-        if uses[i] <= 0:
+        if uses[i] <= 0 or gain[i] <= 0:
             continue
         tokens = tuple(None if x < 0 else strings[x] for x in e)
         out.append(Template(tokens, int(uses[i]), float(gain[i]) / math.log(2), fillers[i]))
@@ -247,43 +251,87 @@ def _gains(elements: Sequence[tuple[int, ...]], uses: np.ndarray, lp_tok: np.nda
     return gain, cost
 
 
+def _gap_children(nodes: tuple[np.ndarray, ...], elements: Sequence[tuple[int, ...]],
+                  offsets: np.ndarray) -> tuple[np.ndarray, ...]:
+    """The placeholder contents of every block of a parse: (template, slot number, first and
+    end token index in the corpus) as arrays."""
+    kind, start, end, tmpl, parent, line = nodes[:6]
+    empty = np.zeros(0, np.int64)
+    if not kind.shape[0]:
+        return empty, empty, empty, empty
+    child = np.flatnonzero(parent >= 0)
+    child = child[kind[parent[child]] == 1]
+    par = parent[child]
+    # the children of a block follow it in pre-order, in element order: rank within parent
+    order = np.argsort(par, kind="stable")
+    sorted_par = par[order]
+    first = np.searchsorted(sorted_par, sorted_par, side="left")
+    rank = np.empty_like(order)
+    rank[order] = np.arange(order.shape[0]) - first
+    ptr = np.zeros(len(elements) + 1, np.int64)
+    np.cumsum([len(e) for e in elements], out=ptr[1:])
+    flat = np.fromiter((x for e in elements for x in e), dtype=np.int64, count=int(ptr[-1]))
+    slot_no = np.zeros(flat.shape[0], np.int64)
+    for t in range(len(elements)):  # placeholders numbered within each template
+        gaps = flat[ptr[t]:ptr[t + 1]] < 0
+        slot_no[ptr[t]:ptr[t + 1]] = np.cumsum(gaps) - 1
+    t_of = tmpl[par].astype(np.int64)
+    where = ptr[t_of] + rank
+    is_gap = flat[where] < 0
+    base = offsets[line[child]]
+    return (t_of[is_gap], slot_no[where][is_gap], (base + start[child])[is_gap],
+            (base + end[child])[is_gap])
+
+
+def _filler_keys(ids: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """A 64-bit hash of each token run ids[a:b]."""
+    from mentropy._kernels import spans as KS
+
+    return KS.run_hashes(np.ascontiguousarray(ids, dtype=np.int32),
+                         np.ascontiguousarray(a, dtype=np.int64),
+                         np.ascontiguousarray(b, dtype=np.int64))
+
+
 def _one_filler(nodes: tuple[np.ndarray, ...], elements: Sequence[tuple[int, ...]], wc: Any,
                 uses: np.ndarray) -> np.ndarray:
     """Templates with a placeholder that one filler fills in more than ONE_FILLER of the uses:
     a word split apart or a phrase, not a template."""
-    top = _fillers(nodes, elements, wc, 1)
-    return np.array([any(s and s[0][1] > ONE_FILLER * uses[i] for s in slots)
-                     for i, slots in enumerate(top)], dtype=bool)
+    t, slot, a, b = _gap_children(nodes, elements, wc.offsets)
+    out = np.zeros(len(elements), dtype=bool)
+    if not t.shape[0]:
+        return out
+    keys = _filler_keys(wc.ids, a, b)
+    rows = np.stack([t.astype(np.uint64), slot.astype(np.uint64), keys], axis=1)
+    uniq, counts = np.unique(rows, axis=0, return_counts=True)
+    top = np.zeros(len(elements), np.int64)
+    np.maximum.at(top, uniq[:, 0].astype(np.int64), counts)
+    return top > ONE_FILLER * uses
 
 
 def _fillers(nodes: tuple[np.ndarray, ...], elements: Sequence[tuple[int, ...]], wc: Any,
              top: int) -> list[tuple[tuple[tuple[str, int], ...], ...]]:
     """The `top` most frequent fillers (text, count) of each placeholder of each template in
     the parse `nodes`; ties by text."""
-    kind, start, end, tmpl, parent, line = nodes[:6]
     n_slots = [sum(x < 0 for x in e) for e in elements]
     result: list[list[Counter]] = [[Counter() for _ in range(k)] for k in n_slots]
-    if top > 0 and kind.shape[0]:
-        has_parent = parent >= 0
-        child = np.flatnonzero(has_parent)
-        child = child[kind[parent[child]] == 1]
-        par = parent[child]
-        # children of a block follow it in pre-order in element order: rank within parent
-        order = np.argsort(par, kind="stable")
-        sorted_par = par[order]
-        first = np.searchsorted(sorted_par, sorted_par, side="left")
-        rank = np.empty_like(order)
-        rank[order] = np.arange(order.shape[0]) - first
-        slot_of = [np.cumsum([x < 0 for x in e]) - 1 for e in elements]
+    t, slot, a, b = _gap_children(nodes, elements, wc.offsets)
+    if top > 0 and t.shape[0]:
+        keys = _filler_keys(wc.ids, a, b)
+        rows = np.stack([t.astype(np.uint64), slot.astype(np.uint64), keys], axis=1)
+        uniq, first, counts = np.unique(rows, axis=0, return_index=True, return_counts=True)
+        # the most frequent 2 * top keys of each slot (ties by key), then text and exact ties
+        order = np.lexsort((uniq[:, 2], -counts, uniq[:, 1], uniq[:, 0]))
+        group = uniq[order][:, :2]
+        new = np.ones(order.shape[0], bool)
+        new[1:] = np.any(group[1:] != group[:-1], axis=1)
+        starts = np.flatnonzero(new)
+        rank = np.arange(order.shape[0]) - np.repeat(starts, np.diff(np.append(starts,
+                                                                                order.shape[0])))
         words = wc.words
         ids = wc.ids
-        offs = wc.offsets
-        for c, p, k in zip(child.tolist(), par.tolist(), rank.tolist()):
-            t = int(tmpl[p])
-            if elements[t][k] >= 0:
-                continue
-            base = int(offs[line[c]])
-            text = "".join(words[w] for w in ids[base + start[c]:base + end[c]].tolist())
-            result[t][int(slot_of[t][k])][text] += 1
+        for k in order[rank < 2 * top].tolist():
+            i = int(first[k])
+            text = "".join(words[w] for w in ids[a[i]:b[i]].tolist())
+            result[int(t[i])][int(slot[i])][text] += int(counts[k])
     return [tuple(tuple(sorted(cnt.items(), key=lambda x: (-x[1], x[0]))[:top])
                   for cnt in slots) for slots in result]

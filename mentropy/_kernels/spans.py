@@ -151,8 +151,8 @@ def _reach(c, off, score, final, tlp, under, blk, blk_tmpl, rest, rest_tmpl):
 
 
 @njit(cache=True)
-def _line_tables(toks, wlp, flp, sep, edge_ptr, edge_tok, edge_child, x_child, final, tlp, gap_cost,
-                 max_span, bnode, bscore, bn):
+def _line_tables(toks, wlp, flp, sep, edge_ptr, edge_tok, edge_child, x_child, final, under,
+                 tlp, gap_cost, max_span, bnode, bscore, bn):
     """Forward pass of the span DP over one line.
 
     seq[i, d]  best log-probability of toks[i:i+d] as a sequence of words and blocks
@@ -176,7 +176,6 @@ def _line_tables(toks, wlp, flp, sep, edge_ptr, edge_tok, edge_child, x_child, f
     blk_tmpl = np.full((n + 1, L + 1), -1, np.int32)
     rest = np.full((n + 1, L + 1), NEG)
     rest_tmpl = np.full((n + 1, L + 1), -1, np.int32)
-    under = _under_x(edge_ptr, edge_child, x_child)
     nsep = _next_sep(sep)
     # blocks (and rests) ending at j: linked lists through end_head / link, holding starts
     end_head = np.full(n + 1, -1, np.int64)
@@ -367,6 +366,7 @@ def parse_lines(toks, wlp, flp, sep, offsets, edge_ptr, edge_tok, edge_child, x_
     bscore = np.zeros((max_span + 2, cap), np.float64)
     bn = np.zeros(max_span + 2, np.int64)
     bounds = np.empty(tmpl_elems.shape[0] + 1, np.int64)
+    under = _under_x(edge_ptr, edge_child, x_child)
     # pre-order work stack of tasks (kind, a, b, parent): 0 word, 1 block, 2 gap, 3 line
     stack = np.empty((4 * k_total + 16, 4), np.int64)
     for f in range(n_lines):
@@ -378,7 +378,7 @@ def parse_lines(toks, wlp, flp, sep, offsets, edge_ptr, edge_tok, edge_child, x_
         lt = toks[lo:hi]
         seq, seq_back, blk, blk_tmpl, top, top_back, ovf = _line_tables(
             lt, wlp[lo:hi], flp[lo:hi], sep[lo:hi], edge_ptr, edge_tok, edge_child, x_child,
-            final, tlp, gap_cost, max_span, bnode, bscore, bn)
+            final, under, tlp, gap_cost, max_span, bnode, bscore, bn)
         logp[f] = top[n]
         overflow[f] = ovf
         lflp = flp[lo:hi]
@@ -436,3 +436,16 @@ def parse_lines(toks, wlp, flp, sep, offsets, edge_ptr, edge_tok, edge_child, x_
     return (o_kind[:n_out].copy(), o_start[:n_out].copy(), o_end[:n_out].copy(),
             o_tmpl[:n_out].copy(), o_parent[:n_out].copy(), o_line[:n_out].copy(), logp,
             overflow)
+
+
+@njit(cache=True)
+def run_hashes(ids, starts, ends):
+    """FNV-1a hash (uint64) of each run ids[starts[r]:ends[r]] (ids : int32, >= 0)."""
+    out = np.empty(starts.shape[0], np.uint64)
+    prime = np.uint64(1099511628211)
+    for r in range(starts.shape[0]):
+        h = np.uint64(14695981039346656037)
+        for k in range(starts[r], ends[r]):
+            h = (h ^ np.uint64(ids[k] + 1)) * prime
+        out[r] = (h ^ np.uint64(ends[r] - starts[r])) * prime
+    return out
