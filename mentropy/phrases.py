@@ -284,8 +284,17 @@ class PhraseLayer:
         flat = [w for words in lists for w in words]
         ids = np.fromiter(map(get, flat, itertools.repeat(0)), dtype=np.int32, count=len(flat))
         glue = self.glue(ids, offsets)
-        return [_glue_words(words, glue[a:a + len(words)].tolist()) if glue[a:a + len(words)].any()
-                else list(words) for words, a in zip(lists, offsets[:-1].tolist())]
+        # the chunk as one text; a token ends after every word not joined to the next (never
+        # across lines: a line's last word is not joined), and is sliced out of the text
+        ends = np.cumsum(np.fromiter(map(len, flat), dtype=np.int64, count=len(flat)))[~glue]
+        starts = np.concatenate([[0], ends[:-1]]).tolist()
+        text = "".join(flat)
+        tokens = [text[a:b] for a, b in zip(starts, ends.tolist())]
+        n_tokens = np.zeros(len(lists) + 1, np.int64)
+        np.cumsum(np.bincount(np.repeat(np.arange(len(lists)), lengths)[~glue],
+                              minlength=len(lists)), out=n_tokens[1:])
+        bounds = n_tokens.tolist()
+        return [tokens[bounds[i]:bounds[i + 1]] for i in range(len(lists))]
 
     def glue(self, ids: np.ndarray, offsets: np.ndarray) -> np.ndarray:
         """bool[n]: token k is joined to token k + 1 (lines are CSR `offsets` over `ids`,
@@ -316,18 +325,6 @@ class PhraseLayer:
         first = np.repeat(starts - np.cumsum(n_inner) + n_inner, n_inner)
         glue[frag_pos[first + np.arange(first.shape[0])]] = True
         return glue
-
-
-def _glue_words(words: list[str], glue: list[bool]) -> list[str]:
-    """The words with each one flagged in `glue` joined to the next."""
-    line: list[str] = []
-    pending: list[str] = []
-    for w, joined in zip(words, glue):
-        pending.append(w)
-        if not joined:
-            line.append("".join(pending))
-            pending = []
-    return line
 
 
 def _phrase_entries(phrases: Any) -> list[tuple[str, int]]:
