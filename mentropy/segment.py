@@ -37,8 +37,8 @@ from mentropy._kernels import jieba_compat as KJ
 from mentropy._kernels import viterbi as KV
 from mentropy.errors import MentropyError
 from mentropy.matcher import Trie
-from mentropy.phrases import at_level, check_level
 from mentropy.memory import release_free_memory
+from mentropy.phrases import at_level, check_level
 
 # code points that separate lines inside a batch; one absent from the batch is used
 _SEPARATORS = [chr(c) for c in range(0xFDD0, 0xFDF0)] + ["\ufffe", "\uffff"]
