@@ -17,6 +17,7 @@ Word kinds (``WordCorpus.kinds``):
 from __future__ import annotations
 
 import hashlib
+import itertools
 import unicodedata
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterable, Sequence
@@ -155,11 +156,17 @@ def encode_words(texts: Iterable[str], segmenter: "Segmenter", *,
     index: dict[str, int] = {}
     first: list[np.ndarray] = []
     lengths: list[int] = []
-    for words in segmenter.cut_stream(texts, chunksize=chunksize):
-        setdefault = index.setdefault
-        first.append(np.fromiter((setdefault(w, len(index)) for w in words), dtype=np.int64,
-                                 count=len(words)))
-        lengths.append(len(words))
+    setdefault = index.setdefault
+    it = iter(texts)
+    while True:
+        chunk = list(itertools.islice(it, chunksize))
+        if not chunk:
+            break
+        lists = segmenter.cut_many(chunk, chunksize=chunksize)
+        flat = [w for words in lists for w in words]
+        # first-seen ids (len(index) is read before setdefault adds the word)
+        first.append(np.array([setdefault(w, len(index)) for w in flat], dtype=np.int64))
+        lengths.extend(map(len, lists))
     raw = np.concatenate(first) if first else np.zeros(0, np.int64)
     offsets = np.zeros(len(lengths) + 1, np.int64)
     np.cumsum(np.asarray(lengths, dtype=np.int64), out=offsets[1:])
