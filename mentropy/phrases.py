@@ -27,13 +27,14 @@ import logging
 import math
 import os
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 import numpy as np
 
 from mentropy._kernels import idtrie as KT
 from mentropy.errors import InputError, MentropyError
+from mentropy.lexicon import BuildReport
 from mentropy.wordcorpus import HAN, WordCorpus, encode_words, runs_between
 
 if TYPE_CHECKING:
@@ -74,17 +75,14 @@ class PhraseOptions:
 
 
 @dataclass
-class PhraseReport:
-    """What a phrase build measured (description lengths in nats, over word units)."""
+class PhraseReport(BuildReport):
+    """What a phrase build measured: the lexicon's report over word units (description
+    lengths in nats, one per refinement round) plus the sizes of the word corpus."""
 
     n_lines: int = 0
     n_tokens: int = 0
     n_units: int = 0  # Han word tokens inside fragments (the units the rule sees)
-    min_count: int = 0
     n_candidates: int = 0
-    description_length: list = field(default_factory=list)
-    deleted: list = field(default_factory=list)
-    seconds: dict = field(default_factory=dict)
 
     def summary(self) -> str:
         """One line for the end of a run."""
@@ -149,7 +147,7 @@ def build_phrases(corpus: str | os.PathLike | Iterable[str | os.PathLike] | Word
     report.n_candidates = int((table.lengths() > 1).sum())
     report.seconds["seed"] = time.perf_counter() - t1
     t2 = time.perf_counter()
-    refine(units, table, lex_opts, _Rounds(report))
+    refine(units, table, lex_opts, report)
     report.seconds["refine"] = time.perf_counter() - t2
     keep = np.flatnonzero((table.counts > 0) & (table.lengths() > 1))
     texts_out: dict[str, int] = {}
@@ -162,14 +160,6 @@ def build_phrases(corpus: str | os.PathLike | Iterable[str | os.PathLike] | Word
     log.info("%s; %d phrases", report.summary(), len(entries))
     return Lexicon([t for t, _ in entries], np.array([c for _, c in entries], dtype=np.int64),
                    report=report)
-
-
-class _Rounds:
-    """Adapter: lexicon.refine writes its per-round figures into a BuildReport-like object."""
-
-    def __init__(self, report: PhraseReport) -> None:
-        self.description_length = report.description_length
-        self.deleted = report.deleted
 
 
 def as_segmenter(lexicon_or_segmenter: Any) -> "Segmenter":
