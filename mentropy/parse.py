@@ -50,18 +50,57 @@ class Node:
                 "children": [c.to_json() for c in self.children]}
 
 
-@dataclass
 class ParseTree:
-    """The parse of one line: its text, words and tree."""
+    """The parse of one line: its text, words and tree (built on first use)."""
 
-    text: str
-    words: list[str]
-    tree: Node
-    capped: bool = False
+    def __init__(self, text: str, words: list[str], nodes: tuple[np.ndarray, ...] | None,
+                 tokens: Sequence[tuple[str | None, ...]], capped: bool = False) -> None:
+        self.text = text
+        self.words = words
+        self.capped = capped
+        self._nodes = nodes  # (kind, start, end, tmpl, parent) of this line, parent local
+        self._tokens = tokens
+        self._tree: Node | None = None
+
+    def __repr__(self) -> str:
+        return f"ParseTree({self.to_brackets()!r})"
+
+    def _build(self, make: Any, children: Any) -> Any:
+        """The tree made of make(start, end, template) objects; children(obj) is the list
+        their children go into."""
+        pos = [0]
+        for w in self.words:
+            pos.append(pos[-1] + len(w))
+        root = make(0, len(self.text), None)
+        if self._nodes is None:
+            return root
+        kind, start, end, tmpl, parent = (a.tolist() for a in self._nodes)
+        made = []
+        tokens = self._tokens
+        top = children(root)
+        for k, a, b, t, p in zip(kind, start, end, tmpl, parent):
+            node = make(pos[a], pos[b], tokens[t] if k == BLOCK else None)
+            made.append(node)
+            (top if p < 0 else children(made[p])).append(node)
+        if len(top) == 1 and kind[0] == BLOCK:
+            return top[0]
+        return root
+
+    @property
+    def tree(self) -> Node:
+        """The root node."""
+        if self._tree is None:
+            self._tree = self._build(Node, lambda n: n.children)
+        return self._tree
 
     def to_json(self) -> dict[str, Any]:
         """``{"text", "words", "tree"}`` (and ``"capped": true`` where the span cap applied)."""
-        out: dict[str, Any] = {"text": self.text, "words": self.words, "tree": self.tree.to_json()}
+        def make(a: int, b: int, t: tuple | None) -> dict[str, Any]:
+            return {"start": a, "end": b, "template": None if t is None else list(t),
+                    "children": []}
+
+        tree = self._build(make, lambda n: n["children"])
+        out: dict[str, Any] = {"text": self.text, "words": self.words, "tree": tree}
         if self.capped:
             out["capped"] = True
         return out
@@ -143,26 +182,35 @@ class Parser:
         self._tokens = [tp.tokens for tp in templates]
         self._log_total = math.log(max(self.segmenter.total, 1))
         self._unk = math.log(self.segmenter.unknown_count)
-        self._cache: dict[str, tuple[int, float, float, int]] = {}
+        self._index: dict[str, int] = {}
+        self._rows = (np.zeros(0, np.int32), np.zeros(0), np.zeros(0), np.zeros(0, np.int8))
         self.max_span = templates.options.max_span
         self.gap_cost = templates.options.gap_cost
 
-    def _word(self, w: str) -> tuple[int, float, float, int]:
-        """(token id, plain log-probability, fixed log-probability, separator) of a word."""
-        got = self._cache.get(w)
-        if got is None:
-            from mentropy import atoms
-            from mentropy.wordcorpus import LATIN, NUMBER, PUNCT, word_kinds
+    def _add_words(self, words: Iterable[str]) -> None:
+        """Give each new word its row: token id, plain and fixed log-probability, mark."""
+        from mentropy import atoms
+        from mentropy.wordcorpus import LATIN, NUMBER, PUNCT, word_kinds
 
-            kind = int(word_kinds([w])[0])
+        new = sorted(set(words).difference(self._index))
+        if not new:
+            return
+        kinds = word_kinds(new).tolist()
+        classes = self.templates.options.classes
+        rows = []
+        for w, kind in zip(new, kinds):
             count = self.segmenter.count(atoms.normalise_text(w))
             lp = (math.log(count) if count > 0 else self._unk) - self._log_total
-            cls = {NUMBER: NUM, LATIN: LAT}.get(kind) if self.templates.options.classes else None
+            cls = {NUMBER: NUM, LATIN: LAT}.get(kind) if classes else None
             tok = self._vocab.get(cls if cls is not None else w, -1)
-            sep = mark_class(w) if kind == PUNCT else 0
-            got = (tok, self._flat + lp, lp if cls is not None else 0.0, sep)
-            self._cache[w] = got
-        return got
+            mark = mark_class(w) if kind == PUNCT else 0
+            rows.append((tok, self._flat + lp, lp if cls is not None else 0.0, mark))
+            self._index[w] = len(self._index)
+        tok, wlp, flp, mark = zip(*rows)
+        self._rows = (np.concatenate([self._rows[0], np.array(tok, np.int32)]),
+                      np.concatenate([self._rows[1], np.array(wlp, np.float64)]),
+                      np.concatenate([self._rows[2], np.array(flp, np.float64)]),
+                      np.concatenate([self._rows[3], np.array(mark, np.int8)]))
 
     def parse(self, text: str) -> ParseTree:
         """The parse tree of one line of text."""
@@ -176,52 +224,44 @@ class Parser:
             raise MentropyError("parse_many expects an iterable of lines, not a single string")
         texts = list(texts)
         word_lists = self.segmenter.cut_many(texts)
+        lengths = np.fromiter(map(len, word_lists), dtype=np.int64, count=len(word_lists))
         flat = [w for ws in word_lists for w in ws]
-        info = [self._word(w) for w in flat]
-        toks = np.fromiter((x[0] for x in info), dtype=np.int32, count=len(info))
-        wlp = np.fromiter((x[1] for x in info), dtype=np.float64, count=len(info))
-        flp = np.fromiter((x[2] for x in info), dtype=np.float64, count=len(info))
-        sep = np.fromiter((x[3] for x in info), dtype=np.int8, count=len(info))
+        self._add_words(flat)
+        index = self._index
+        rows = np.fromiter(map(index.__getitem__, flat), dtype=np.int64, count=len(flat))
+        toks, wlp, flp, sep = (a[rows] for a in self._rows)
         offsets = np.zeros(len(texts) + 1, np.int64)
-        np.cumsum([len(ws) for ws in word_lists], out=offsets[1:])
+        np.cumsum(lengths, out=offsets[1:])
         kind, start, end, tmpl, parent, line, _, overflow = KS.parse_lines(
             toks, wlp, flp, sep, offsets, *self._trie, self._tlp, self._ptr, self._elems,
             self.gap_cost, self.max_span, STATES_PER_POSITION)
-        bounds = np.searchsorted(line, np.arange(len(texts) + 1), side="left")
+        bounds = np.searchsorted(line, np.arange(len(texts) + 1), side="left").tolist()
+        clause = _longest_clauses(sep, offsets)
+        capped = (overflow | (clause > self.max_span)).tolist()
         trees = []
         for i, (text, words) in enumerate(zip(texts, word_lists)):
-            a, b = int(bounds[i]), int(bounds[i + 1])
-            tree = self._tree(text, words, kind[a:b], start[a:b], end[a:b], tmpl[a:b],
-                              parent[a:b] - a)
-            capped = bool(overflow[i]) or _longest_clause(sep[offsets[i]:offsets[i + 1]]) \
-                > self.max_span
-            trees.append(ParseTree(text, list(words), tree, capped))
+            a, b = bounds[i], bounds[i + 1]
+            nodes = None if a == b else (kind[a:b], start[a:b], end[a:b], tmpl[a:b],
+                                         np.where(parent[a:b] >= 0, parent[a:b] - a, -1))
+            trees.append(ParseTree(text, words, nodes, self._tokens, capped[i]))
         return trees
 
-    def _tree(self, text: str, words: Sequence[str], kind: np.ndarray, start: np.ndarray,
-              end: np.ndarray, tmpl: np.ndarray, parent: np.ndarray) -> Node:
-        pos = [0]
-        for w in words:
-            pos.append(pos[-1] + len(w))
-        root = Node(0, len(text))
-        nodes: list[Node] = []
-        for k, s, e, t, p in zip(kind.tolist(), start.tolist(), end.tolist(), tmpl.tolist(),
-                                 parent.tolist()):
-            node = Node(pos[s], pos[e], self._tokens[t] if k == BLOCK else None)
-            nodes.append(node)
-            (root if p < 0 else nodes[p]).children.append(node)
-        if len(root.children) == 1 and root.children[0].template is not None:
-            return root.children[0]
-        return root
 
-
-def _longest_clause(sep: np.ndarray) -> int:
-    """The most tokens between two separators."""
-    if sep.shape[0] == 0:
-        return 0
+def _longest_clauses(sep: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """The most tokens between two separators (or line ends) in each line."""
+    n_lines = offsets.shape[0] - 1
+    out = np.zeros(n_lines, np.int64)
     cuts = np.flatnonzero(sep == 1)
-    edges = np.concatenate([[-1], cuts, [sep.shape[0]]])
-    return int(np.max(np.diff(edges)) - 1)
+    # clause boundaries: separators and line starts/ends, each with its line
+    edges = np.concatenate([cuts, offsets[:-1] - 1, offsets[1:]])
+    lines = np.concatenate([np.searchsorted(offsets, cuts, side="right") - 1,
+                            np.arange(n_lines), np.arange(n_lines)])
+    order = np.lexsort((edges, lines))
+    edges, lines = edges[order], lines[order]
+    gaps = np.diff(edges) - 1
+    same = lines[1:] == lines[:-1]
+    np.maximum.at(out, lines[1:][same], gaps[same])
+    return out
 
 
 def parse_features(tree: ParseTree) -> dict[str, np.ndarray]:

@@ -170,12 +170,14 @@ def _line_tables(toks, wlp, flp, sep, edge_ptr, edge_tok, edge_child, x_child, f
     """
     n = toks.shape[0]
     L = max_span
-    seq = np.full((n + 1, L + 1), NEG)
-    seq_back = np.full((n + 1, L + 1), -1, np.int32)
+    # seq and seq_back are written before they are read; the *_tmpl arrays are read only
+    # where blk / rest are finite
+    seq = np.empty((n + 1, L + 1))
+    seq_back = np.empty((n + 1, L + 1), np.int32)
     blk = np.full((n + 1, L + 1), NEG)
-    blk_tmpl = np.full((n + 1, L + 1), -1, np.int32)
+    blk_tmpl = np.empty((n + 1, L + 1), np.int32)
     rest = np.full((n + 1, L + 1), NEG)
-    rest_tmpl = np.full((n + 1, L + 1), -1, np.int32)
+    rest_tmpl = np.empty((n + 1, L + 1), np.int32)
     nsep = _next_sep(sep)
     # blocks (and rests) ending at j: linked lists through end_head / link, holding starts
     end_head = np.full(n + 1, -1, np.int64)
