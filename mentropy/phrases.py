@@ -61,6 +61,10 @@ class PhraseOptions:
 
     def validate(self) -> "PhraseOptions":
         """Raise MentropyError for out-of-range values; return self."""
+        if not 2 <= self.max_n <= 4:
+            raise MentropyError(f"max_n must be 2..4 (words), got {self.max_n}")
+        if not 2 <= self.max_words <= 16:
+            raise MentropyError(f"max_words must be 2..16, got {self.max_words}")
         self.lexicon_options().validate()
         return self
 
@@ -68,8 +72,9 @@ class PhraseOptions:
         """The same knobs as :class:`mentropy.lexicon.LexiconOptions` over word units."""
         from mentropy.lexicon import LexiconOptions
 
-        return LexiconOptions(max_n=self.max_n, min_count=self.min_count,
-                              thresholds=tuple(self.thresholds), max_word_len=self.max_words,
+        return LexiconOptions(max_n=min(self.max_n, self.max_words),
+                              min_count=self.min_count, thresholds=tuple(self.thresholds),
+                              max_word_len=self.max_words,
                               prune_lambda=self.prune_lambda, min_pmi=self.min_pmi,
                               max_rounds=self.max_rounds)
 

@@ -145,13 +145,21 @@ def test_bad_input(seg, tmp_path):
         build_phrases(None, str(tmp_path / "missing.dict"), texts=["王夫人"])
     with pytest.raises(MentropyError, match="not both"):
         build_phrases(str(tmp_path / "x.txt"), seg, texts=["王夫人"])
-    with pytest.raises(MentropyError, match="max_word_len|max_n"):
+    with pytest.raises(MentropyError, match="max_n must be 2..4"):
         build_phrases(None, seg, texts=["王夫人"], max_n=9)
+    with pytest.raises(MentropyError, match="max_words must be 2..16"):
+        build_phrases(None, seg, texts=["王夫人"], max_words=1)
     with pytest.raises(MentropyError, match="iterable"):
         build_phrases(None, seg, texts="王夫人笑道")
     missing = tmp_path / "nothing.txt"
     with pytest.raises(InputError):
         build_phrases(str(missing), seg)
+
+
+def test_max_words(seg, lines):
+    pairs = build_phrases(encode_words(lines, seg), seg, max_words=2)
+    assert PLANTED[0] in pairs
+    assert all(len(seg.lcut(p)) == 2 for p in pairs.words)
 
 
 def test_a_tiny_corpus_gives_no_phrases_and_no_error(seg):
