@@ -14,8 +14,10 @@ Mining (:func:`mentropy.mining.mine_templates`):
 2. candidates: from each token, for each strong successor within the window, the chain that
    continues through nearest strong successors, and its prefixes of 2..max_fixed tokens (so at
    most window * (max_fixed - 1) candidates per token: a long line cannot explode); a gap in
-   the chain is a placeholder, and so is an edge next to a word; separators (，。、；！？) may
-   be fixed only inside; candidates seen at least min_count times are kept;
+   the chain is a placeholder, and so is the end when a word ends the chain and another
+   follows (never the start: a leading gap took one unrelated word far more often than a
+   constituent); at least two fixed tokens, one of them a word; separators (，。、；！？)
+   may be fixed only inside; candidates seen at least min_count times are kept;
 3. hard EM: parse the corpus with the span DP (a template is used only where it beats the flat
    reading), re-estimate the template probabilities from the uses, drop every template whose
    gain (uses x nats saved per use) does not pay for its description (cost x lam), repeat.

@@ -74,16 +74,19 @@ def naive_chains(line, punct, links, window, max_fixed):
                 continue
             pos = [i, j]
             while True:
-                words = sum(punct[line[p]] != K.SEP for p in pos)
+                fixed = sum(punct[line[p]] != K.SEP for p in pos)
+                words = sum(punct[line[p]] == 0 for p in pos)
                 gaps = sum(b > a + 1 for a, b in zip(pos, pos[1:]))
                 if (punct[line[pos[0]]] != K.SEP and punct[line[pos[-1]]] != K.SEP
-                        and words >= 2 and gaps):
-                    el = [-1] if pos[0] > 0 and punct[line[pos[0] - 1]] == 0 else []
+                        and fixed >= 2 and words >= 1 and gaps):
+                    el = []
                     for k, p in enumerate(pos):
                         if k and p > pos[k - 1] + 1:
                             el.append(-1)
                         el.append(line[p])
-                    if pos[-1] < len(line) - 1 and punct[line[pos[-1] + 1]] == 0:
+                    last = pos[-1]
+                    if (last < len(line) - 1 and punct[line[last]] == 0
+                            and punct[line[last + 1]] == 0):
                         el.append(-1)
                     out.append(tuple(el))
                 if len(pos) == max_fixed:

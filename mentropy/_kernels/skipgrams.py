@@ -175,15 +175,21 @@ def _next_link(toks, links, a, b, window):
 
 
 @njit(cache=True)
+def _trailing(toks, punct, hi, last):
+    """Does the chain ending at `last` get a trailing placeholder? When it ends with a word
+    (not a mark) and a word follows it in the line. There is never a leading one: a gap before
+    the first fixed word took one unrelated word (的“X”, 并对X进行X) far more often than a
+    constituent."""
+    return last < hi - 1 and punct[toks[last]] == 0 and punct[toks[last + 1]] == 0
+
+
+@njit(cache=True)
 def _chain_hash(toks, punct, lo, hi, pos, k):
     """FNV-1a hash of the template of the chain pos[0..k) in line toks[lo:hi] (see
     `chain_elements`)."""
     h = np.uint64(14695981039346656037)
     prime = np.uint64(1099511628211)
-    lead = pos[0] > lo and punct[toks[pos[0] - 1]] == 0
-    trail = pos[k - 1] < hi - 1 and punct[toks[pos[k - 1] + 1]] == 0
-    if lead:
-        h = (h ^ np.uint64(0)) * prime
+    trail = _trailing(toks, punct, hi, pos[k - 1])
     for e in range(k):
         if e > 0 and pos[e] > pos[e - 1] + 1:
             h = (h ^ np.uint64(0)) * prime
@@ -195,18 +201,21 @@ def _chain_hash(toks, punct, lo, hi, pos, k):
 
 @njit(cache=True)
 def _valid_chain(toks, punct, pos, k):
-    """At least two fixed tokens that are not separators, no separator at either end, and a
-    gap inside (adjacent words are a phrase, not a template)."""
+    """At least two fixed tokens that are not separators, one of them a word (not a mark), no
+    separator at either end, and a gap inside (adjacent words are a phrase, not a template)."""
     if punct[toks[pos[0]]] == SEP or punct[toks[pos[k - 1]]] == SEP:
         return False
+    fixed = 0
     words = 0
     gaps = 0
     for e in range(k):
         if punct[toks[pos[e]]] != SEP:
+            fixed += 1
+        if punct[toks[pos[e]]] == 0:
             words += 1
         if e > 0 and pos[e] > pos[e - 1] + 1:
             gaps += 1
-    return words >= 2 and gaps > 0
+    return fixed >= 2 and words >= 1 and gaps > 0
 
 
 @njit(cache=True)
@@ -293,16 +302,13 @@ def chain_elements(toks, offsets, punct, links, window, line_of, starts, seconds
         for e in range(2, lengths[r]):
             pos[e] = _next_link(toks, links, pos[e - 1], hi, window)
         k = lengths[r]
-        if pos[0] > lo and punct[toks[pos[0] - 1]] == 0:
-            out[m] = -1
-            m += 1
         for e in range(k):
             if e > 0 and pos[e] > pos[e - 1] + 1:
                 out[m] = -1
                 m += 1
             out[m] = toks[pos[e]]
             m += 1
-        if pos[k - 1] < hi - 1 and punct[toks[pos[k - 1] + 1]] == 0:
+        if _trailing(toks, punct, hi, pos[k - 1]):
             out[m] = -1
             m += 1
         ptr[r + 1] = m
