@@ -238,3 +238,21 @@ def test_glue_of_empty_input():
     assert seg.phrases.join([]) == []
     assert seg.phrases.join([[], ["王", "夫人"]]) == [[], ["王夫人"]]
     assert seg.phrases.glue(np.zeros(0, np.int32), np.zeros(1, np.int64)).shape == (0,)
+
+
+def test_unit_ids_fit_16_bits():
+    """Word ids beyond the 65,534 most frequent Han words become boundaries (the packed n-gram
+    keys and the id trie hold 16-bit ids)."""
+    from mentropy.phrases import MAX_UNITS, unit_corpus
+    from mentropy.wordcorpus import WordCorpus, word_kinds
+
+    n = MAX_UNITS + 10
+    words = [chr(0x4E00 + i // 200) + chr(0x4E00 + i % 200) for i in range(n)]
+    counts = np.arange(n, 0, -1, dtype=np.int64)  # ranked: id 0 is the most frequent
+    ids = np.array([0, 1, n - 1, 2, 3, n - 2, 4], dtype=np.int32)
+    corpus = WordCorpus(words, counts, word_kinds(words), ids, np.array([0, 7], np.int64))
+    units, unit_words = unit_corpus(corpus, 1)
+    assert units.ids.max() == 5 and units.ids.min() == 1
+    assert unit_words.shape[0] == MAX_UNITS and unit_words[-1] == MAX_UNITS - 1
+    assert units.offsets.tolist() == [0, 2, 4, 5]  # split where the rare words were
+    assert unit_words[units.ids - 1].tolist() == [0, 1, 2, 3, 4]
