@@ -103,6 +103,7 @@ def mine(lines: List[str], lexicon, name: str) -> Dict[str, object]:
     return {"lines": wc.n_lines, "tokens": wc.n_tokens, "chars": sum(map(len, lines)),
             "strong_links": int(links.shape[0]), "candidates": len(elements),
             "templates": len(found), "templates_2plus_fixed": sum(t.n_fixed >= 2 for t in found),
+            "templates_2plus_fixed_words": sum(n_words(t) >= 2 for t in found),
             "rounds": [r.__dict__ for r in report],
             "bits_per_word_flat": report[0].bits_per_word,
             "bits_per_word_templates": report[-1].bits_per_word,
@@ -110,6 +111,11 @@ def mine(lines: List[str], lexicon, name: str) -> Dict[str, object]:
             "gain_bits_per_word": report[0].bits_per_word - report[-1].model_bits_per_word,
             "seconds_cut": t_cut, "seconds_links_candidates": t_cand, "seconds_mining": t_mine,
             "seconds_total": t_cut + t_mine}
+
+
+def n_words(t) -> int:
+    """Fixed tokens of a template that hold a Han character or a digit/letter (not marks)."""
+    return sum(1 for x in t.tokens if x is not None and any(ch.isalnum() for ch in x))
 
 
 def top_table(found, n: int) -> str:
@@ -151,7 +157,8 @@ def parse_speed(lines: List[str], lexicon, templates_path: Path) -> Dict[str, ob
     blocks = sum(len(t.blocks()) for t in trees)
     return {"chars": chars, "seconds_parse_many": t_all, "seconds_kernel": t_kernel,
             "seconds_json": t_json, "chars_per_s_parse_many": chars / t_all,
-            "chars_per_s_kernel": chars / t_kernel, "chars_per_s_with_json": chars / (t_all + t_json),
+            "chars_per_s_kernel": chars / t_kernel,
+            "chars_per_s_with_json": chars / (t_all + t_json),
             "blocks": blocks, "lines_with_blocks": sum(bool(t.blocks()) for t in trees),
             "capped_lines": sum(t.capped for t in trees)}
 
@@ -208,7 +215,8 @@ def main() -> int:
     pd = mine(lines, pd_lex, "pd")
     record["pd"] = pd
     print(f"PD: {pd['templates']:,} templates ({pd['templates_2plus_fixed']:,} with >= 2 fixed "
-          f"words); {pd['bits_per_word_flat']:.4f} -> {pd['bits_per_word_templates']:.4f} "
+          f"tokens, {pd['templates_2plus_fixed_words']:,} with >= 2 fixed words); "
+          f"{pd['bits_per_word_flat']:.4f} -> {pd['bits_per_word_templates']:.4f} "
           f"bits/word ({pd['bits_per_word_with_descriptions']:.4f} with descriptions: gain "
           f"{pd['gain_bits_per_word']:.4f}); cut {pd['seconds_cut']:.2f} s, links+candidates "
           f"{pd['seconds_links_candidates']:.2f} s, mining {pd['seconds_mining']:.2f} s")
