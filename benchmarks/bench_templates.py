@@ -21,7 +21,7 @@ nlp-zero
 parse
     ``Parser.parse_many`` on all PD lines: characters per second of the kernel alone and of the
     whole call (segmentation, kernel, trees), and with ``to_json`` + ``json.dumps`` as the CLI
-    writes. Single core (no parallel code). Then ``A和B和…`` lines of 10 … 3,000 conjuncts
+    writes (``to_json_line``). Single core (no parallel code). Then ``A和B和…`` lines of 10 … 3,000 conjuncts
     (median of 5 parses each), with the PD templates plus ``X和X``: time per conjunct stays
     flat (linear time).
 novels
@@ -143,7 +143,7 @@ def parse_speed(lines: List[str], lexicon, templates_path: Path) -> Dict[str, ob
     t_all = time.perf_counter() - t0
     t0 = time.perf_counter()
     for tree in trees:
-        json.dumps(tree.to_json(), ensure_ascii=False)
+        tree.to_json_line()
     t_json = time.perf_counter() - t0
     words = parser.segmenter.cut_many(lines)
     rows = np.array([parser._index[w] for ws in words for w in ws], dtype=np.int64)

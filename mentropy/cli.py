@@ -502,8 +502,6 @@ def parse_cmd(inputs: tuple[str, ...], lexicon: str, templates: str, output: str
     nested template blocks: the reading of least code length, flat where no template pays."""
     setup_logging(0, quiet)
     with user_errors():
-        import json
-
         from mentropy.corpus import iter_lines
         from mentropy.io import atomic_output
         from mentropy.parse import Parser
@@ -515,7 +513,7 @@ def parse_cmd(inputs: tuple[str, ...], lexicon: str, templates: str, output: str
 
         def render(tree) -> str:
             if fmt == "json":
-                return json.dumps(tree.to_json(), ensure_ascii=False) + "\n"
+                return tree.to_json_line() + "\n"
             if fmt == "brackets":
                 return tree.to_brackets() + "\n"
             return tree.pretty() + "\n\n"

@@ -20,6 +20,7 @@ concatenate to the text.
 """
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Sequence
@@ -54,12 +55,17 @@ class ParseTree:
     """The parse of one line: its text, words and tree (built on first use)."""
 
     def __init__(self, text: str, words: list[str], nodes: tuple[np.ndarray, ...] | None,
-                 tokens: Sequence[tuple[str | None, ...]], capped: bool = False) -> None:
+                 tokens: Sequence[tuple[str | None, ...]], capped: bool = False,
+                 names: Sequence[str] | None = None) -> None:
+        """`nodes`: this line's (kind, start, end, tmpl, parent) arrays from the kernel, word
+        offsets, parents local (None: no words); `tokens`: the templates; `names`: their JSON
+        texts (made when needed)."""
         self.text = text
         self.words = words
         self.capped = capped
         self._nodes = nodes  # (kind, start, end, tmpl, parent) of this line, parent local
         self._tokens = tokens
+        self._names = names
         self._tree: Node | None = None
 
     def __repr__(self) -> str:
@@ -104,6 +110,47 @@ class ParseTree:
         if self.capped:
             out["capped"] = True
         return out
+
+    def to_json_line(self) -> str:
+        """``json.dumps(self.to_json(), ensure_ascii=False)``, written directly (faster)."""
+        dumps = json.dumps
+        head = f'{{"text": {dumps(self.text, ensure_ascii=False)}, "words": ' \
+            f'{dumps(self.words, ensure_ascii=False)}, "tree": '
+        tail = ', "capped": true}' if self.capped else "}"
+        n = len(self.text)
+        if self._nodes is None:
+            return f'{head}{{"start": 0, "end": {n}, "template": null, "children": []}}{tail}'
+        pos = [0]
+        for w in self.words:
+            pos.append(pos[-1] + len(w))
+        kind, start, end, tmpl, parent = (a.tolist() for a in self._nodes)
+        names = self._names
+        if names is None:
+            names = [json.dumps(list(t), ensure_ascii=False) for t in self._tokens]
+        single = kind[0] == BLOCK and parent.count(-1) == 1
+        out = [head]
+        if not single:
+            out.append(f'{{"start": 0, "end": {n}, "template": null, "children": [')
+        stack: list[int] = []
+        first = True
+        for k in range(len(kind)):
+            p = parent[k]
+            while stack and stack[-1] != p:
+                stack.pop()
+                out.append("]}")
+                first = False
+            if not first:
+                out.append(", ")
+            t = names[tmpl[k]] if kind[k] == BLOCK else "null"
+            out.append(f'{{"start": {pos[start[k]]}, "end": {pos[end[k]]}, "template": {t}, '
+                       '"children": [')
+            stack.append(k)
+            first = True
+        out.append("]}" * len(stack))
+        if not single:
+            out.append("]}")
+        out.append(tail)
+        return "".join(out)
 
     def to_brackets(self) -> str:
         """Bracketed text: every block and every placeholder's content in parentheses, e.g.
@@ -180,6 +227,7 @@ class Parser:
         self._elems = arrays["elems"]
         self._flat = arrays["flat_lp"]
         self._tokens = [tp.tokens for tp in templates]
+        self._names = [json.dumps(list(t), ensure_ascii=False) for t in self._tokens]
         self._log_total = math.log(max(self.segmenter.total, 1))
         self._unk = math.log(self.segmenter.unknown_count)
         self._index: dict[str, int] = {}
@@ -243,7 +291,7 @@ class Parser:
             a, b = bounds[i], bounds[i + 1]
             nodes = None if a == b else (kind[a:b], start[a:b], end[a:b], tmpl[a:b],
                                          np.where(parent[a:b] >= 0, parent[a:b] - a, -1))
-            trees.append(ParseTree(text, words, nodes, self._tokens, capped[i]))
+            trees.append(ParseTree(text, words, nodes, self._tokens, capped[i], self._names))
         return trees
 
 

@@ -105,6 +105,7 @@ def make(seg, entries, n_units=10_000):
 def test_brackets_of_a_question(seg):
     parser = Parser(make(seg, [((None, "的", None, "是", None, "呢"), 3000)]), seg)
     tree = parser.parse("苹果的颜色是什么呢")
+    assert tree.to_json_line() == json.dumps(tree.to_json(), ensure_ascii=False)
     assert tree.to_brackets() == "(苹果)的(颜色)是(什么)呢"
     assert tree.tree.template == (None, "的", None, "是", None, "呢")
     assert [c.start for c in tree.tree.children] == [0, 2, 3, 5, 6, 8]
@@ -141,7 +142,8 @@ def test_every_tree_covers_its_line(seg):
         got = leaves(tree.tree)
         assert "".join(text[x.start:x.end] for x in got) == text
         assert [x.start for x in got] == sorted(x.start for x in got)
-        data = json.loads(json.dumps(tree.to_json(), ensure_ascii=False))
+        assert tree.to_json_line() == json.dumps(tree.to_json(), ensure_ascii=False)
+        data = json.loads(tree.to_json_line())
         assert data["text"] == text and data["tree"]["start"] == 0
         assert data["tree"]["end"] == len(text)
     empty = parser.parse("")
@@ -195,5 +197,6 @@ def test_parse_on_mined_sample(sample_path, tmp_path):
     assert sum(len(t.blocks()) for t in trees) > 20
     for text, tree in zip(lines, trees):
         assert "".join(text[x.start:x.end] for x in leaves(tree.tree)) == text
+        assert tree.to_json_line() == json.dumps(tree.to_json(), ensure_ascii=False)
         for s, e, template in tree.blocks():
             assert any(w is None for w in template) and e > s
