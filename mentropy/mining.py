@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 
 STATES_PER_POSITION = 256  # trie states the parser keeps per position (more are dropped)
 NO_PUNCT, SEP, MARK = 0, 1, 2  # as in mentropy._kernels.skipgrams
-ONE_FILLER = 0.75  # a placeholder one filler fills this often is no placeholder
+ONE_FILLER = 0.6  # a placeholder one filler fills this often is no placeholder
 SETTLED = 0.005  # hard EM stops when a round would drop at most this share of the templates
 
 
