@@ -19,11 +19,11 @@ nlp-zero
     (``out/pd_seg_tab.txt``: the lines cut by the same lexicon, words separated by tabs), in
     the same run; ratios are nlp-zero's time over ours.
 parse
-    ``Parser.parse_many`` on all PD lines: characters per second of the kernel alone and of the
-    whole call (segmentation, kernel, trees), and with ``to_json`` + ``json.dumps`` as the CLI
-    writes (``to_json_line``). Single core (no parallel code). Then ``A和B和…`` lines of 10 … 3,000 conjuncts
-    (CPU time, best of 7 parses each, as the machine is shared), with the PD templates plus
-    ``X和X``: time per conjunct stays flat (linear time).
+    ``Parser.parse_many`` on all PD lines: characters per second of the kernel alone, of the
+    whole call (segmentation, kernel, trees), and with the JSON lines the CLI writes
+    (``to_json_line``); wall and CPU time. Single core (no parallel code). Then ``A和B和…``
+    lines of 10 … 10,000 conjuncts (CPU time, best of 7 parses each, as the machine is
+    shared), with the PD templates plus ``X和X``: time per conjunct stays flat (linear time).
 novels
     The four novels together: their own lexicon (``out/novels.dict``) and templates.
 
