@@ -30,6 +30,17 @@ _LAZY = {
     "evaluate_files": "mentropy.evaluate",
     "Scores": "mentropy.evaluate",
     "LexiconOptions": "mentropy.options",
+    "WordCorpus": "mentropy.wordcorpus",
+    "encode_words": "mentropy.wordcorpus",
+    "build_phrases": "mentropy.phrases",
+    "PhraseOptions": "mentropy.phrases",
+    "mine_templates": "mentropy.mining",
+    "Templates": "mentropy.templates",
+    "Template": "mentropy.templates",
+    "TemplateOptions": "mentropy.templates",
+    "Parser": "mentropy.parse",
+    "ParseTree": "mentropy.parse",
+    "parse_features": "mentropy.parse",
 }
 
 __all__ = sorted(_LAZY) + ["__version__"]

@@ -102,11 +102,13 @@ def option_for(cls: type, name: str, *flags: str, **extra):
 @option_for(LexiconOptions, "max_word_len", "--max-word-len")
 @option_for(LexiconOptions, "keep_duplicates", "--keep-duplicates")
 @click.option("--multi-char-only", is_flag=True, help="leave single characters out of the output")
+@click.option("--phrases", "phrases", default=None, help="also learn phrases (multi-word units) "
+              "with the new lexicon and write them to this file (`phrase freq` per line)")
 @input_options
 @click.option("-q", "--quiet", is_flag=True, help="no progress bars and no summary")
 @click.option("-v", "--verbose", count=True, help="log each stage (-vv for more)")
 def build_lexicon_cmd(corpus: tuple[str, ...], output: str, format_: str, multi_char_only: bool,
-                      encoding: str, errors: str, quiet: bool, verbose: int,
+                      phrases: str | None, encoding: str, errors: str, quiet: bool, verbose: int,
                       **options) -> None:
     """Learn a lexicon from CORPUS: files, folders, globs, .gz/.bz2/.xz, or - for stdin.
 
@@ -120,6 +122,8 @@ def build_lexicon_cmd(corpus: tuple[str, ...], output: str, format_: str, multi_
         lexicon = build_lexicon(list(corpus), encoding=encoding, errors=errors,
                                 progress=False if quiet else None, stats=format_ == "tsv",
                                 **options)
+        if phrases is not None:
+            _build_and_save_phrases(list(corpus), lexicon, phrases, encoding, errors, quiet)
         if multi_char_only:
             lexicon = lexicon.multi_char()
         lexicon.save(output, format_)
@@ -180,8 +184,10 @@ def evaluate_cmd(gold: str, pred: str, words: str | None, as_json: bool) -> None
 @click.option("--top", type=click.IntRange(1), default=None, help="keep at most N words")
 @click.option("--single-chars", is_flag=True,
               help="list single characters too (left out by default: mostly variant forms)")
+@click.option("--phrases", "phrases", type=click.Path(), default=None,
+              help="also list the phrases of this phrase file that --base lacks")
 def new_words_cmd(lexicon: str, base: str, output: str, min_count: int, top: int | None,
-                  single_chars: bool) -> None:
+                  single_chars: bool, phrases: str | None) -> None:
     """List the words of LEXICON (jieba format or build-lexicon's TSV) that the --base
     dictionary does not have.
 
@@ -195,6 +201,8 @@ def new_words_cmd(lexicon: str, base: str, output: str, min_count: int, top: int
     with user_errors():
         base_words = Lexicon.load(base).words
         found_in = Lexicon.load(lexicon)  # jieba format or build-lexicon's TSV
+        if phrases is not None:
+            found_in = _with_phrases(found_in, phrases)
         found = new_words(base_words, found_in.words, found_in.counts, min_count=min_count,
                           top=top, single_chars=single_chars)
         text = format_dictionary([w for w, _ in found], [c for _, c in found])
@@ -241,15 +249,24 @@ def corpora_get_cmd(name: str, dest_dir: str) -> None:
 @click.option("--jieba-compatible", is_flag=True,
               help="cut as jieba.cut(HMM=False) does with the same dictionary (jieba's "
                    "pre-splitting instead of mentropy's atoms)")
+@click.option("--phrases", "phrases", type=click.Path(), default=None,
+              help="a phrase file made by build-phrases (or build-lexicon --phrases)")
+@click.option("--level", type=click.Choice(["word", "phrase"]), default=None,
+              help="phrase: keep the phrases of --phrases whole [default: phrase with "
+                   "--phrases, else word]")
 @input_options
 @click.option("-q", "--quiet", is_flag=True, help="no progress bar")
 def segment_cmd(inputs: tuple[str, ...], lexicon: str | None, dictionary: str | None,
                 output: str, delimiter: str, workers: int, jieba_compatible: bool,
-                encoding: str, errors: str, quiet: bool) -> None:
+                phrases: str | None, level: str | None, encoding: str, errors: str,
+                quiet: bool) -> None:
     """Cut the lines of INPUT (files, folders, globs, .gz/.bz2; stdin when none or '-') into
     words with a lexicon; writes the words of each line joined by the delimiter."""
     if (lexicon is None) == (dictionary is None):
         raise click.UsageError("give exactly one of --lexicon and --dict")
+    level = level or ("phrase" if phrases else "word")
+    if level == "phrase" and phrases is None:
+        raise click.UsageError("--level phrase needs --phrases PHRASES")
     setup_logging(0, quiet)
     delimiter = {"\\t": "\t", "\\n": "\n", "\\0": "\0"}.get(delimiter, delimiter)
     with user_errors():
@@ -259,6 +276,8 @@ def segment_cmd(inputs: tuple[str, ...], lexicon: str | None, dictionary: str | 
 
         segmenter = Segmenter.from_lexicon(lexicon if lexicon is not None else dictionary,
                                            jieba_compatible=jieba_compatible)
+        if phrases is not None:
+            segmenter.add_phrases(phrases)
         # long lines are cut in pieces at points that do not change their segmentation; a
         # delimiter holding a newline would hide where pieces end, so then lines stay whole
         pieces = iter_line_pieces(list(inputs) or ["-"], encoding=encoding, errors=errors,
@@ -266,14 +285,15 @@ def segment_cmd(inputs: tuple[str, ...], lexicon: str | None, dictionary: str | 
                                   max_chars=PIECE_CHARS if "\n" not in delimiter else 1 << 62,
                                   marks=lambda: segmenter.safe_cut_marks(CUT_MARKS))
         with atomic_output(output) as out:
-            for block in _segment_pieces(segmenter, pieces, delimiter, workers):
+            for block in _segment_pieces(segmenter, pieces, delimiter, workers, level):
                 out.write(block)
 
 
 SEGMENT_CHUNK = 512  # pieces per chunk: a chunk is at most SEGMENT_CHUNK * PIECE_CHARS chars
 
 
-def _segment_pieces(segmenter, pieces, delimiter: str, workers: int) -> Iterator[str]:
+def _segment_pieces(segmenter, pieces, delimiter: str, workers: int,
+                    level: str = "word") -> Iterator[str]:
     """Segmented text of (path, piece, line, last) items: the pieces of a line joined by the
     delimiter, a newline after each line."""
     from collections import deque
@@ -286,7 +306,7 @@ def _segment_pieces(segmenter, pieces, delimiter: str, workers: int) -> Iterator
             yield piece
 
     for block in segmenter.segmented_blocks(texts(), delimiter, workers=workers,
-                                            chunksize=SEGMENT_CHUNK):
+                                            chunksize=SEGMENT_CHUNK, level=level):
         # every block but the last holds SEGMENT_CHUNK texts (the delimiter may hold newlines)
         flags = [last_flags.popleft() for _ in range(min(SEGMENT_CHUNK, len(last_flags)))]
         if all(flags):
@@ -346,3 +366,167 @@ def _mark(line: str, found: list[tuple[int, int, int]]) -> str:
             parts += [line[at:start], "[", line[start:end], "]"]
             at = end
     return "".join(parts) + line[at:]
+
+
+# -- phrases (DESIGN §5) ----------------------------------------------------------------------
+
+
+def _build_and_save_phrases(corpus: list[str], lexicon, output: str, encoding: str,
+                            errors: str, quiet: bool, **options) -> object:
+    """Learn the phrases of `corpus` over `lexicon` and write them to `output`."""
+    from mentropy.phrases import build_phrases
+    from mentropy.segment import Segmenter
+
+    if "-" in corpus:
+        raise click.UsageError("phrases read the corpus a second time: stdin ('-') cannot be "
+                               "read twice; save it to a file first")
+    found = build_phrases(corpus, Segmenter.from_lexicon(lexicon), encoding=encoding,
+                          errors=errors, progress=False if quiet else None, **options)
+    found.save(output)
+    if not quiet:
+        click.echo(f"mentropy: {len(found):,} phrases; {found.report.summary()}", err=True)
+    return found
+
+
+def _with_phrases(lexicon, phrases_path: str):
+    """The entries of `lexicon` and of the phrase file, in one Lexicon (phrases win ties)."""
+    from mentropy.lexicon import Lexicon
+
+    found = Lexicon.load(phrases_path)
+    table = dict(zip(lexicon.words, lexicon.counts.tolist()))
+    table.update(zip(found.words, found.counts.tolist()))
+    return Lexicon(list(table), list(table.values()))
+
+
+@main.command("build-phrases")
+@click.argument("corpus", nargs=-1, required=True)
+@click.option("--lexicon", "lexicon", type=click.Path(), required=True,
+              help="the lexicon the corpus is cut with (build-lexicon's output, jieba format)")
+@click.option("-o", "--output", default="-", show_default=True,
+              help="phrase file (`phrase freq` per line, the lexicon's format); '-' = stdout")
+@click.option("--min-count", type=click.IntRange(1), default=None,
+              help="count floor of words and phrases [default: 3, growing slowly with size]")
+@click.option("--min-pmi", type=float, default=3.5, show_default=True,
+              help="nats each use of a phrase must earn over its best split")
+@click.option("--max-words", type=click.IntRange(2, 16), default=8, show_default=True,
+              help="longest phrase, in words")
+@input_options
+@click.option("-q", "--quiet", is_flag=True, help="no progress bars and no summary")
+@click.option("-v", "--verbose", count=True, help="log each stage (-vv for more)")
+def build_phrases_cmd(corpus: tuple[str, ...], lexicon: str, output: str,
+                      min_count: int | None, min_pmi: float, max_words: int, encoding: str,
+                      errors: str, quiet: bool, verbose: int) -> None:
+    """Learn the phrases of CORPUS (files, folders, globs, .gz/.bz2, or - for stdin): runs of
+    words of LEXICON that lower the description length of the corpus cut into words, such as
+    王夫人 (王 + 夫人) or 且听下回分解. Use them with `segment --phrases`."""
+    setup_logging(verbose, quiet)
+    with user_errors():
+        from mentropy.phrases import as_segmenter, build_phrases
+
+        segmenter = as_segmenter(lexicon)
+        found = build_phrases(list(corpus), segmenter, encoding=encoding, errors=errors,
+                              progress=False if quiet else None, min_count=min_count,
+                              min_pmi=min_pmi, max_words=max_words)
+        found.save(output)
+    if not quiet:
+        click.echo(f"mentropy: {len(found):,} phrases; {found.report.summary()}", err=True)
+
+
+@main.command("mine-templates")
+@click.argument("corpus", nargs=-1, required=True)
+@click.option("--lexicon", "lexicon", type=click.Path(), required=True,
+              help="the lexicon the corpus is cut with (build-lexicon's output, jieba format)")
+@click.option("-o", "--output", default="-", show_default=True,
+              help="templates file (JSON lines, a metadata line first); '-' = stdout")
+@click.option("--window", type=click.IntRange(1, 16), default=5, show_default=True,
+              help="skip-gram window: words after u that may link to it")
+@click.option("--min-count", type=click.IntRange(1), default=None,
+              help="count floor of links and candidates [default: 5, growing with size]")
+@click.option("--min-pmi", type=float, default=2.0, show_default=True,
+              help="nats of skip-gram PMI a strong link needs")
+@click.option("--max-fixed", type=click.IntRange(2, 16), default=5, show_default=True,
+              help="fixed tokens in one candidate")
+@click.option("--max-span", type=click.IntRange(4, 512), default=40, show_default=True,
+              help="longest block, in words, the parser considers")
+@click.option("--lam", type=click.FloatRange(0), default=1.0, show_default=True,
+              help="a template must save lam times its own description")
+@click.option("--top-fillers", type=click.IntRange(0), default=10, show_default=True,
+              help="fillers kept per placeholder")
+@input_options
+@click.option("-q", "--quiet", is_flag=True, help="no progress bars and no summary")
+@click.option("-v", "--verbose", count=True, help="log each stage (-vv for more)")
+def mine_templates_cmd(corpus: tuple[str, ...], lexicon: str, output: str, window: int,
+                       min_count: int | None, min_pmi: float, max_fixed: int, max_span: int,
+                       lam: float, top_fillers: int, encoding: str, errors: str, quiet: bool,
+                       verbose: int) -> None:
+    """Mine sentence templates (fixed words with placeholders, such as X对X进行X) from CORPUS
+    (files, folders, globs, .gz/.bz2, or - for stdin), cut into words with LEXICON.
+
+    Prints the code length per word before and after, per round, on stderr.
+    """
+    setup_logging(verbose, quiet)
+    with user_errors():
+        from mentropy.mining import mine_templates
+
+        found = mine_templates(list(corpus), lexicon, encoding=encoding, errors=errors,
+                               progress=False if quiet else None, window=window,
+                               min_count=min_count, min_pmi=min_pmi, max_fixed=max_fixed,
+                               max_span=max_span, lam=lam, top_fillers=top_fillers)
+        found.save(output)
+    if not quiet:
+        r = found.report
+        click.echo(f"mentropy: {len(found):,} templates; code length {r[0].bits_per_word:.4f}"
+                   f" -> {r[-1].bits_per_word:.4f} bits/word ({r[-1].model_bits_per_word:.4f}"
+                   f" with the templates' descriptions) in {len(r) - 1} rounds", err=True)
+
+
+PARSE_CHUNK = 1000  # lines per parser call
+
+
+@main.command("parse")
+@click.argument("inputs", metavar="[INPUT]...", nargs=-1)
+@click.option("--lexicon", "lexicon", type=click.Path(), required=True,
+              help="the lexicon the templates were mined with")
+@click.option("--templates", "templates", type=click.Path(), required=True,
+              help="templates file made by mine-templates")
+@click.option("-o", "--output", default="-", show_default=True,
+              help="output file, one parse per input line; '-' = stdout")
+@click.option("--format", "fmt", type=click.Choice(["json", "brackets", "tree"]),
+              default="json", show_default=True,
+              help="json: {text, words, tree} per line; brackets: (苹果)的(颜色)是(什么)呢; "
+                   "tree: an indented drawing, a blank line after each")
+@input_options
+@click.option("-q", "--quiet", is_flag=True, help="no progress bar")
+def parse_cmd(inputs: tuple[str, ...], lexicon: str, templates: str, output: str, fmt: str,
+              encoding: str, errors: str, quiet: bool) -> None:
+    """Parse the lines of INPUT (files, folders, globs, .gz/.bz2; stdin when none or '-') into
+    nested template blocks: the reading of least code length, flat where no template pays."""
+    setup_logging(0, quiet)
+    with user_errors():
+        from mentropy.corpus import iter_lines
+        from mentropy.io import atomic_output
+        from mentropy.parse import Parser
+        from mentropy.templates import Templates, as_segmenter, lexicon_digest
+
+        segmenter = as_segmenter(lexicon)
+        found = Templates.load(templates, lexicon_digest=lexicon_digest(segmenter))
+        parser = Parser(found, segmenter)
+
+        def render(tree) -> str:
+            if fmt == "json":
+                return tree.to_json_line() + "\n"
+            if fmt == "brackets":
+                return tree.to_brackets() + "\n"
+            return tree.pretty() + "\n\n"
+
+        lines = iter_lines(list(inputs) or ["-"], encoding=encoding, errors=errors,
+                           progress=False if quiet else None, desc="parsing")
+        with atomic_output(output) as out:
+            chunk: list[str] = []
+            for _, line, _ in lines:
+                chunk.append(line)
+                if len(chunk) == PARSE_CHUNK:
+                    out.write("".join(map(render, parser.parse_many(chunk))))
+                    chunk = []
+            if chunk:
+                out.write("".join(map(render, parser.parse_many(chunk))))

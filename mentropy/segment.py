@@ -38,6 +38,7 @@ from mentropy._kernels import viterbi as KV
 from mentropy.errors import MentropyError
 from mentropy.matcher import Trie
 from mentropy.memory import release_free_memory
+from mentropy.phrases import at_level, check_level
 
 # code points that separate lines inside a batch; one absent from the batch is used
 _SEPARATORS = [chr(c) for c in range(0xFDD0, 0xFDF0)] + ["\ufffe", "\uffff"]
@@ -83,14 +84,23 @@ class Segmenter:
             raise MentropyError("jieba_compatible uses jieba's blocks: atom options do not apply")
         self.fallback = FALLBACK_JIEBA if jieba_unknown or jieba_compatible else FALLBACK_EVERY
         self.trie = Trie(words, counts)
+        self.phrases: Any = None  # a mentropy.phrases.PhraseLayer, for level="phrase"
         self._log_p: np.ndarray | None = None
         self._unk = 0.0
 
     @classmethod
-    def from_lexicon(cls, lexicon: Any, **options: Any) -> "Segmenter":
+    def from_lexicon(cls, lexicon: Any, phrases: Any = None, **options: Any) -> "Segmenter":
         """A segmenter from a lexicon file (jieba's ``word freq [tag]`` format, e.g. jieba's
         dict.txt, or the TSV of ``build-lexicon --format tsv``) or any object with ``.words``
-        and ``.counts`` (such as :class:`mentropy.lexicon.Lexicon`)."""
+        and ``.counts`` (such as :class:`mentropy.lexicon.Lexicon`); `phrases` (a phrase file
+        or table) enables ``level="phrase"`` (see :meth:`add_phrases`)."""
+        seg = cls._from_lexicon(lexicon, **options)
+        if phrases is not None:
+            seg.add_phrases(phrases)
+        return seg
+
+    @classmethod
+    def _from_lexicon(cls, lexicon: Any, **options: Any) -> "Segmenter":
         if isinstance(lexicon, (str, os.PathLike)):
             from mentropy.dictionary import is_tsv, read_dictionary_arrays, read_tsv
 
@@ -184,6 +194,15 @@ class Segmenter:
             self.trie.update([word], [0])
             self._changed()
 
+    def add_phrases(self, phrases: Any) -> int:
+        """Use `phrases` (a phrase file path, a Lexicon of phrases or (phrase, count) pairs)
+        at ``level="phrase"``, replacing earlier ones; returns the number in use. Add them
+        after changing words: the layer keeps the word counts of this moment."""
+        from mentropy.phrases import PhraseLayer
+
+        self.phrases = PhraseLayer(self, phrases)
+        return len(self.phrases)
+
     def load_userdict(self, path: str | os.PathLike) -> int:
         """Apply a jieba user dictionary (``word [freq] [tag]`` per line) with :meth:`add_word`,
         line by line; returns the number of entries."""
@@ -232,18 +251,24 @@ class Segmenter:
                                       np.full(1, len(text), dtype=np.int64))
         return ends
 
-    def lcut(self, text: str) -> list[str]:
-        """The words of `text` as a list; ``''.join(words) == text``."""
+    def lcut(self, text: str, level: str = "word") -> list[str]:
+        """The words of `text` as a list; ``''.join(words) == text``. With
+        ``level="phrase"`` the phrases (see :meth:`add_phrases`) are kept whole."""
+        check_level(level)
         ends = self.word_ends(text).tolist()
-        return [text[a:b] for a, b in zip([0] + ends[:-1], ends)]
+        words = [text[a:b] for a, b in zip([0] + ends[:-1], ends)]
+        return words if level == "word" else at_level(self, [words], level)[0]
 
-    def cut(self, text: str) -> Iterator[str]:
+    def cut(self, text: str, level: str = "word") -> Iterator[str]:
         """The words of `text`, one by one; ``''.join(seg.cut(text)) == text``."""
-        return iter(self.lcut(text))
+        return iter(self.lcut(text, level))
 
-    def tokenize(self, text: str) -> list[tuple[str, int, int]]:
+    def tokenize(self, text: str, level: str = "word") -> list[tuple[str, int, int]]:
         """(word, start, end) for every word; ``text[start:end] == word``."""
-        ends = self.word_ends(text).tolist()
+        if level != "word":
+            ends = np.cumsum([len(w) for w in self.lcut(text, level)], dtype=np.int64).tolist()
+        else:
+            ends = self.word_ends(text).tolist()
         return [(text[a:b], a, b) for a, b in zip([0] + ends[:-1], ends)]
 
     def _batch_positions(self, texts: list[str]) -> _Batch | None:
@@ -271,7 +296,7 @@ class Segmenter:
         return lists if delimiter is None else _block(lists, delimiter)
 
     def cut_many(self, texts: Iterable[str], workers: int = 1,
-                 chunksize: int = 1000) -> list[list[str]]:
+                 chunksize: int = 1000, level: str = "word") -> list[list[str]]:
         """``[self.lcut(t) for t in texts]``, faster; the same result for any `workers`.
 
         Texts are cut in chunks of `chunksize`, each in one pass of the kernels. With
@@ -289,7 +314,7 @@ class Segmenter:
         gc_was_enabled = gc.isenabled()
         gc.disable()
         try:
-            for part in self._cut_chunks(texts, workers, chunksize):
+            for part in self._cut_chunks(texts, workers, chunksize, level=check_level(level)):
                 out.extend(part)
         finally:
             if gc_was_enabled:
@@ -297,14 +322,15 @@ class Segmenter:
         return out
 
     def cut_stream(self, texts: Iterable[str], workers: int = 1,
-                   chunksize: int = 1000) -> Iterator[list[str]]:
+                   chunksize: int = 1000, level: str = "word") -> Iterator[list[str]]:
         """Like :meth:`cut_many`, but lazy: yields the words of each text in order, holding
         only a few chunks in memory (for streams larger than memory)."""
-        for part in self._cut_chunks(texts, workers, chunksize):
+        check_level(level)
+        for part in self._cut_chunks(texts, workers, chunksize, level=level):
             yield from part
 
     def segmented_blocks(self, texts: Iterable[str], delimiter: str = " ", workers: int = 1,
-                         chunksize: int = 2000) -> Iterator[str]:
+                         chunksize: int = 2000, level: str = "word") -> Iterator[str]:
         """The segmented texts as text, chunk by chunk: each block holds the words of
         `chunksize` texts joined by `delimiter`, one text per line ("\\n" after each).
 
@@ -314,12 +340,18 @@ class Segmenter:
         """
         if not isinstance(delimiter, str):
             raise MentropyError(f"the delimiter must be a str, not {type(delimiter).__name__}")
-        return self._cut_chunks(texts, workers, chunksize, delimiter)
+        return self._cut_chunks(texts, workers, chunksize, delimiter, check_level(level))
 
     def _cut_chunks(self, texts: Iterable[str], workers: int, chunksize: int,
-                    delimiter: str | None = None) -> Iterator[Any]:
+                    delimiter: str | None = None, level: str = "word") -> Iterator[Any]:
         if workers < 1 or chunksize < 1:
             raise MentropyError("workers and chunksize must be at least 1")
+        if level != "word":  # phrases are joined here, on the word lists of each chunk
+            at_level(self, [], level)
+            for part in self._cut_chunks(texts, workers, chunksize):
+                part = at_level(self, part, level)
+                yield part if delimiter is None else _block(part, delimiter)
+            return
         chunks = _chunks(texts, chunksize)
         if workers == 1:
             for chunk in chunks:

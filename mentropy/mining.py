@@ -1,0 +1,337 @@
+"""`mine_templates`: skip-gram links -> candidate chains -> hard EM with MDL pruning.
+
+The method is described in :mod:`mentropy.templates`; this module runs it over a word-id corpus
+(:func:`mentropy.wordcorpus.encode_words`) with the kernels of
+:mod:`mentropy._kernels.skipgrams` and :mod:`mentropy._kernels.spans`.
+"""
+from __future__ import annotations
+
+import logging
+import math
+import os
+import time
+from collections import Counter
+from dataclasses import fields
+from typing import Any, Iterable, Sequence
+
+import numpy as np
+
+from mentropy.errors import MentropyError
+from mentropy.templates import (LAT, NUM, SEPARATORS, RoundReport, Template, TemplateOptions,
+                                Templates, as_segmenter, build_trie, lexicon_digest, mark_class,
+                                word_log_p)
+
+log = logging.getLogger(__name__)
+
+STATES_PER_POSITION = 256  # trie states the parser keeps per position (more are dropped)
+NO_PUNCT, SEP, MARK = 0, 1, 2  # as in mentropy._kernels.skipgrams
+ONE_FILLER = 0.6  # a placeholder one filler fills this often is no placeholder
+SETTLED = 0.005  # hard EM stops when a round would drop at most this share of the templates
+
+
+def default_min_count(n_tokens: int) -> int:
+    """Link and candidate count floor: 5, growing with the corpus (1 per 200k tokens)."""
+    return max(5, n_tokens // 200_000)
+
+
+def mine_templates(corpus: Any = None, segmenter_or_lexicon: Any = None, *,
+                   texts: Iterable[str] | None = None, encoding: str = "utf-8",
+                   errors: str = "strict", progress: bool | None = None,
+                   **options: Any) -> Templates:
+    """Mine templates from `corpus` (paths: files, folders, globs; a str is a path) or from
+    `texts=` (an iterable of lines), cut into words by `segmenter_or_lexicon` (a Segmenter,
+    a Lexicon or a lexicon path). `options` are the fields of
+    :class:`~mentropy.templates.TemplateOptions`."""
+    known = {f.name for f in fields(TemplateOptions)}
+    unknown = sorted(set(options) - known)
+    if unknown:
+        raise MentropyError(f"unknown template option(s): {', '.join(unknown)}")
+    opts = TemplateOptions(**options).validate()
+    if segmenter_or_lexicon is None:
+        raise MentropyError("mine_templates needs a segmenter or lexicon")
+    if (corpus is None) == (texts is None):
+        raise MentropyError("give either corpus paths or texts=, not both or neither")
+    if texts is not None and isinstance(texts, (str, bytes)):
+        raise MentropyError("texts= must be an iterable of lines, not a single string")
+    from mentropy.wordcorpus import encode_words
+
+    seg = as_segmenter(segmenter_or_lexicon)
+    if texts is None:
+        from mentropy.corpus import iter_lines
+
+        sources = [corpus] if isinstance(corpus, (str, os.PathLike)) else list(corpus)
+        texts = (line for _, line, _ in iter_lines(sources, encoding=encoding, errors=errors,
+                                                   progress=progress, desc="mining"))
+    t0 = time.perf_counter()
+    wc = encode_words(texts, seg)
+    log.info("cut %s lines into %s tokens in %.1f s", f"{wc.n_lines:,}", f"{wc.n_tokens:,}",
+             time.perf_counter() - t0)
+    return mine_word_corpus(wc, seg, opts)
+
+
+def token_table(wc: Any, classes: bool) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """(token strings, token id of each word id, punctuation class of each token): numbers
+    and latin runs become <NUM> / <LAT> when `classes`."""
+    from mentropy.wordcorpus import LATIN, NUMBER, PUNCT
+
+    n = len(wc.words)
+    tok_of_word = np.arange(n, dtype=np.int32)
+    if classes:
+        tok_of_word[wc.kinds == NUMBER] = n
+        tok_of_word[wc.kinds == LATIN] = n + 1
+    strings = list(wc.words) + [NUM, LAT]
+    punct = np.zeros(n + 2, np.int8)
+    for i in np.flatnonzero(wc.kinds == PUNCT).tolist():
+        w = wc.words[i]
+        punct[i] = SEP if (not w.strip() or all(ch in SEPARATORS for ch in w)) else MARK
+    return strings, tok_of_word, punct
+
+
+def strong_links(toks: np.ndarray, offsets: np.ndarray, n_vocab: int,
+                 opts: TemplateOptions, min_count: int) -> np.ndarray:
+    """Sorted ``u << 32 | v`` keys of the strong skip-gram links (DESIGN §5)."""
+    from mentropy._kernels import skipgrams as KG
+
+    keys, counts = KG.count_pairs(toks, offsets, opts.window)
+    pairs, _, total = KG.pair_totals(keys, counts)
+    n_slots = max(int(KG.n_pairs(offsets, opts.window)), 1)
+    n_tok = max(int(toks.shape[0]), 1)
+    unigram = np.bincount(toks, minlength=n_vocab).astype(np.float64)
+    u = (pairs >> np.uint64(33)).astype(np.int64)
+    v = ((pairs >> np.uint64(1)) & np.uint64(0xFFFFFFFF)).astype(np.int64)
+    tot = total.astype(np.float64)
+    with np.errstate(divide="ignore"):
+        pmi = (np.log(tot) - math.log(n_slots) + 2 * math.log(n_tok) - np.log(unigram[u])
+               - np.log(unigram[v]))
+    strong = (total >= min_count) & (tot / n_slots > opts.min_proba) & (pmi > opts.min_pmi)
+    return np.ascontiguousarray(pairs[strong] >> np.uint64(1))
+
+
+def candidates(toks: np.ndarray, offsets: np.ndarray, punct: np.ndarray, links: np.ndarray,
+               opts: TemplateOptions, min_count: int) -> tuple[list[tuple[int, ...]], list[int]]:
+    """Candidate templates (element tuples, -1 placeholder) seen >= min_count times, with
+    their counts, ordered by the elements."""
+    from mentropy._kernels import skipgrams as KG
+
+    hashes, starts, seconds, lengths = KG.chain_candidates(toks, offsets, punct, links,
+                                                           opts.window, opts.max_fixed)
+    if hashes.shape[0] == 0:
+        return [], []
+    uniq, first, counts = np.unique(hashes, return_index=True, return_counts=True)
+    keep = counts >= min_count
+    first = first[keep]
+    counts = counts[keep]
+    line_of = np.searchsorted(offsets, starts[first], side="right") - 1
+    ptr, elems = KG.chain_elements(toks, offsets, punct, links, opts.window,
+                                   line_of.astype(np.int64), starts[first], seconds[first],
+                                   lengths[first])
+    merged: Counter = Counter()
+    flat = elems.tolist()
+    bounds = ptr.tolist()
+    for r, c in enumerate(counts.tolist()):
+        merged[tuple(flat[bounds[r]:bounds[r + 1]])] += c
+    items = sorted(merged.items())
+    return [e for e, _ in items], [c for _, c in items]
+
+
+def run_parse(toks: np.ndarray, wlp: np.ndarray, flp: np.ndarray, sep: np.ndarray,
+              offsets: np.ndarray,
+              elements: Sequence[tuple[int, ...]], tlp: np.ndarray,
+              opts: TemplateOptions) -> tuple[np.ndarray, ...]:
+    """The span-DP parse of every line (see :func:`mentropy._kernels.spans.parse_lines`)."""
+    from mentropy._kernels import spans as KS
+    from mentropy.templates import _csr
+
+    ptr, elems = _csr(elements)
+    trie = build_trie(elements)
+    return KS.parse_lines(toks, wlp, flp, sep, offsets, *trie, tlp, ptr, elems, opts.gap_cost,
+                          opts.max_span, STATES_PER_POSITION)
+
+
+def mine_word_corpus(wc: Any, seg: Any, opts: TemplateOptions) -> Templates:
+    """Mine templates from a word-id corpus cut by `seg` (see `mine_templates`)."""
+    t0 = time.perf_counter()
+    strings, tok_of_word, punct = token_table(wc, opts.classes)
+    toks = tok_of_word[wc.ids] if wc.ids.size else np.zeros(0, np.int32)
+    toks = np.ascontiguousarray(toks, dtype=np.int32)
+    offsets = np.ascontiguousarray(wc.offsets, dtype=np.int64)
+    n_tok = int(toks.shape[0])
+    min_count = opts.min_count or default_min_count(n_tok)
+    links = strong_links(toks, offsets, len(strings), opts, min_count)
+    elements, cand_counts = candidates(toks, offsets, punct, links, opts, min_count)
+    log.info("%s strong links, %s candidate templates (min count %d) in %.1f s",
+             f"{links.shape[0]:,}", f"{len(elements):,}", min_count, time.perf_counter() - t0)
+    lp_word = word_log_p(seg, wc.words)
+    lp_tok = np.zeros(len(strings), np.float64)
+    lp_tok[:len(wc.words)] = lp_word
+    lp_lex = lp_word[wc.ids] if wc.ids.size else np.zeros(0)
+    is_class = tok_of_word[wc.ids] >= len(wc.words) if wc.ids.size else np.zeros(0, bool)
+    flp = np.where(is_class, lp_lex, 0.0)
+    codes = np.array([mark_class(w) if p else 0 for w, p in zip(strings, punct.tolist())],
+                     dtype=np.int8)
+    sep = codes[toks] if toks.size else np.zeros(0, np.int8)
+    flat_bits = -float(lp_lex.sum()) / max(n_tok, 1) / math.log(2)
+    reports = [RoundReport(0, 0, 0, flat_bits, flat_bits, 0)]
+    log.info("flat: %.4f bits/word", flat_bits)
+    counts = np.asarray(cand_counts, dtype=np.float64)
+    nodes = None
+    for r in range(1, opts.rounds + 1):
+        if not elements:
+            break
+        n_fixed = np.array([sum(x >= 0 for x in e) for e in elements], dtype=np.float64)
+        uses_total = counts.sum()
+        flat_est = max(n_tok - float((counts * n_fixed).sum()), 1.0)
+        n_units = flat_est + uses_total
+        lam_t = uses_total / n_units
+        tlp = np.log(counts / n_units)
+        wlp = math.log(1 - lam_t) + lp_lex
+        nodes = run_parse(toks, wlp, flp, sep, offsets, elements, tlp, opts)
+        kind, _, _, tmpl, _, _, logp, _ = nodes
+        uses = np.bincount(tmpl[kind == 1], minlength=len(elements)).astype(np.float64)
+        gain, cost = _gains(elements, uses, lp_tok, n_words=len(wc.words), n_tok=n_tok,
+                            opts=opts)
+        drop = (uses == 0) | (gain <= 0) | _one_filler(nodes, elements, wc, uses)
+        corpus_bits = -float(logp.sum()) / max(n_tok, 1) / math.log(2)
+        model_bits = corpus_bits + float(cost[~drop].sum()) / max(n_tok, 1) / math.log(2)
+        reports.append(RoundReport(r, len(elements), int(uses.sum()), corpus_bits, model_bits,
+                                   int(drop.sum())))
+        log.info("round %d: %s templates, %s uses, %.4f bits/word (%.4f with descriptions), "
+                 "dropping %s", r, f"{len(elements):,}", f"{int(uses.sum()):,}", corpus_bits,
+                 model_bits, f"{int(drop.sum()):,}")
+        if drop.sum() <= SETTLED * len(elements) or r == opts.rounds:
+            break
+        keep = np.flatnonzero(~drop)
+        elements = [elements[i] for i in keep.tolist()]
+        counts = uses[keep]
+    if not elements or nodes is None:
+        return Templates([], lexicon_digest=lexicon_digest(seg), n_units=n_tok, options=opts,
+                         report=reports)
+    # the last parse gives the counts and fillers; what it would still drop goes now
+    fillers = _fillers(nodes, elements, wc, opts.top_fillers)
+    keep = np.flatnonzero(~drop)
+    elements = [elements[i] for i in keep.tolist()]
+    fillers = [fillers[i] for i in keep.tolist()]
+    uses = uses[keep]
+    n_fixed = np.array([sum(x >= 0 for x in e) for e in elements], dtype=np.float64)
+    n_units = int(n_tok - float((uses * n_fixed).sum()) + uses.sum())
+    gain, _ = _gains(elements, uses, lp_tok, n_words=len(wc.words), n_tok=n_tok, opts=opts)
+    out = []
+    for i, e in enumerate(elements):
+        if uses[i] <= 0 or gain[i] <= 0:
+            continue
+        tokens = tuple(None if x < 0 else strings[x] for x in e)
+        out.append(Template(tokens, int(uses[i]), float(gain[i]) / math.log(2), fillers[i]))
+    out.sort(key=lambda t: (-t.gain, -t.count, tuple("" if x is None else x for x in t.tokens),
+                            tuple(x is None for x in t.tokens)))
+    log.info("%s templates in %.1f s", f"{len(out):,}", time.perf_counter() - t0)
+    return Templates(out, lexicon_digest=lexicon_digest(seg), n_units=n_units, options=opts,
+                     report=reports)
+
+
+def _gains(elements: Sequence[tuple[int, ...]], uses: np.ndarray, lp_tok: np.ndarray, *,
+           n_words: int, n_tok: int,
+           opts: TemplateOptions) -> tuple[np.ndarray, np.ndarray]:
+    """(gain, cost) in nats of each template: gain = uses x (nats its fixed words cost as plain
+    words - nats of the template) - lam x cost; cost = the template's description (its fixed
+    words spelt with the unigram, ln 2 per element and for the end)."""
+    n_fixed = np.array([sum(x >= 0 for x in e) for e in elements], dtype=np.float64)
+    total_uses = float(uses.sum())
+    n_units = max(n_tok - float((uses * n_fixed).sum()) + total_uses, 1.0)
+    lam_t = min(max(total_uses / n_units, 1e-12), 1 - 1e-12)
+    flat_lp = math.log(1 - lam_t)
+    gain = np.zeros(len(elements))
+    cost = np.zeros(len(elements))
+    for i, e in enumerate(elements):
+        words = [x for x in e if 0 <= x < n_words]
+        spell = -float(sum(lp_tok[x] for x in words))
+        saved = spell - len(words) * flat_lp
+        tlp = math.log(max(uses[i], 1e-12) / n_units)
+        cost[i] = spell + (len(e) + 1) * math.log(2)
+        gain[i] = uses[i] * (saved + tlp) - opts.lam * cost[i]
+    return gain, cost
+
+
+def _gap_children(nodes: tuple[np.ndarray, ...], elements: Sequence[tuple[int, ...]],
+                  offsets: np.ndarray) -> tuple[np.ndarray, ...]:
+    """The placeholder contents of every block of a parse: (template, slot number, first and
+    end token index in the corpus) as arrays."""
+    kind, start, end, tmpl, parent, line = nodes[:6]
+    empty = np.zeros(0, np.int64)
+    if not kind.shape[0]:
+        return empty, empty, empty, empty
+    child = np.flatnonzero(parent >= 0)
+    child = child[kind[parent[child]] == 1]
+    par = parent[child]
+    # the children of a block follow it in pre-order, in element order: rank within parent
+    order = np.argsort(par, kind="stable")
+    sorted_par = par[order]
+    first = np.searchsorted(sorted_par, sorted_par, side="left")
+    rank = np.empty_like(order)
+    rank[order] = np.arange(order.shape[0]) - first
+    ptr = np.zeros(len(elements) + 1, np.int64)
+    np.cumsum([len(e) for e in elements], out=ptr[1:])
+    flat = np.fromiter((x for e in elements for x in e), dtype=np.int64, count=int(ptr[-1]))
+    slot_no = np.zeros(flat.shape[0], np.int64)
+    for t in range(len(elements)):  # placeholders numbered within each template
+        gaps = flat[ptr[t]:ptr[t + 1]] < 0
+        slot_no[ptr[t]:ptr[t + 1]] = np.cumsum(gaps) - 1
+    t_of = tmpl[par].astype(np.int64)
+    where = ptr[t_of] + rank
+    is_gap = flat[where] < 0
+    base = offsets[line[child]]
+    return (t_of[is_gap], slot_no[where][is_gap], (base + start[child])[is_gap],
+            (base + end[child])[is_gap])
+
+
+def _filler_keys(ids: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """A 64-bit hash of each token run ids[a:b]."""
+    from mentropy._kernels import spans as KS
+
+    return KS.run_hashes(np.ascontiguousarray(ids, dtype=np.int32),
+                         np.ascontiguousarray(a, dtype=np.int64),
+                         np.ascontiguousarray(b, dtype=np.int64))
+
+
+def _one_filler(nodes: tuple[np.ndarray, ...], elements: Sequence[tuple[int, ...]], wc: Any,
+                uses: np.ndarray) -> np.ndarray:
+    """Templates with a placeholder that one filler fills in more than ONE_FILLER of the uses:
+    a word split apart or a phrase, not a template."""
+    t, slot, a, b = _gap_children(nodes, elements, wc.offsets)
+    out = np.zeros(len(elements), dtype=bool)
+    if not t.shape[0]:
+        return out
+    keys = _filler_keys(wc.ids, a, b)
+    rows = np.stack([t.astype(np.uint64), slot.astype(np.uint64), keys], axis=1)
+    uniq, counts = np.unique(rows, axis=0, return_counts=True)
+    top = np.zeros(len(elements), np.int64)
+    np.maximum.at(top, uniq[:, 0].astype(np.int64), counts)
+    return top > ONE_FILLER * uses
+
+
+def _fillers(nodes: tuple[np.ndarray, ...], elements: Sequence[tuple[int, ...]], wc: Any,
+             top: int) -> list[tuple[tuple[tuple[str, int], ...], ...]]:
+    """The `top` most frequent fillers (text, count) of each placeholder of each template in
+    the parse `nodes`; ties by text."""
+    n_slots = [sum(x < 0 for x in e) for e in elements]
+    result: list[list[Counter]] = [[Counter() for _ in range(k)] for k in n_slots]
+    t, slot, a, b = _gap_children(nodes, elements, wc.offsets)
+    if top > 0 and t.shape[0]:
+        keys = _filler_keys(wc.ids, a, b)
+        rows = np.stack([t.astype(np.uint64), slot.astype(np.uint64), keys], axis=1)
+        uniq, first, counts = np.unique(rows, axis=0, return_index=True, return_counts=True)
+        # the most frequent 2 * top keys of each slot (ties by key), then text and exact ties
+        order = np.lexsort((uniq[:, 2], -counts, uniq[:, 1], uniq[:, 0]))
+        group = uniq[order][:, :2]
+        new = np.ones(order.shape[0], bool)
+        new[1:] = np.any(group[1:] != group[:-1], axis=1)
+        starts = np.flatnonzero(new)
+        rank = np.arange(order.shape[0]) - np.repeat(starts, np.diff(np.append(starts,
+                                                                                order.shape[0])))
+        words = wc.words
+        ids = wc.ids
+        for k in order[rank < 2 * top].tolist():
+            i = int(first[k])
+            text = "".join(words[w] for w in ids[a[i]:b[i]].tolist())
+            result[int(t[i])][int(slot[i])][text] += int(counts[k])
+    return [tuple(tuple(sorted(cnt.items(), key=lambda x: (-x[1], x[0]))[:top])
+                  for cnt in slots) for slots in result]
