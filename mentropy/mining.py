@@ -114,7 +114,8 @@ def candidates(toks: np.ndarray, offsets: np.ndarray, punct: np.ndarray, links: 
     from mentropy._kernels import skipgrams as KG
 
     hashes, starts, seconds, lengths = KG.chain_candidates(toks, offsets, punct, links,
-                                                           opts.window, opts.max_fixed)
+                                                           opts.window, opts.max_fixed,
+                                                           opts.min_words)
     if hashes.shape[0] == 0:
         return [], []
     uniq, first, counts = np.unique(hashes, return_index=True, return_counts=True)

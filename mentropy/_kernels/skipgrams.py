@@ -200,9 +200,10 @@ def _chain_hash(toks, punct, lo, hi, pos, k):
 
 
 @njit(cache=True)
-def _valid_chain(toks, punct, pos, k):
-    """At least two fixed tokens that are not separators, one of them a word (not a mark), no
-    separator at either end, and a gap inside (adjacent words are a phrase, not a template)."""
+def _valid_chain(toks, punct, pos, k, min_words):
+    """At least two fixed tokens that are not separators, min_words of them words (not marks),
+    no separator at either end, and a gap inside (adjacent words are a phrase, not a
+    template)."""
     if punct[toks[pos[0]]] == SEP or punct[toks[pos[k - 1]]] == SEP:
         return False
     fixed = 0
@@ -215,15 +216,15 @@ def _valid_chain(toks, punct, pos, k):
             words += 1
         if e > 0 and pos[e] > pos[e - 1] + 1:
             gaps += 1
-    return fixed >= 2 and words >= 1 and gaps > 0
+    return fixed >= 2 and words >= min_words and gaps > 0
 
 
 @njit(cache=True)
-def chain_candidates(toks, offsets, punct, links, window, max_fixed):
+def chain_candidates(toks, offsets, punct, links, window, max_fixed, min_words):
     """Template candidates of every line: from each position i, for each strong successor j
     of i within `window`, the chain i, j, then nearest strong successors, and each of its
     prefixes of 2..max_fixed tokens (at most window * (max_fixed - 1) candidates per
-    position, so a long line cannot explode).
+    position, so a long line cannot explode) that hold min_words words (not marks).
 
     toks : int32[k] token ids; offsets : int64[l+1] lines; punct : int8[n_tokens] 0 word,
     SEP or MARK; links : uint64[m] sorted ``u << 32 | v`` keys of the strong links.
@@ -250,7 +251,7 @@ def chain_candidates(toks, offsets, punct, links, window, max_fixed):
                 pos[1] = j
                 k = 2
                 while True:
-                    if _valid_chain(toks, punct, pos, k):
+                    if _valid_chain(toks, punct, pos, k, min_words):
                         if m == hashes.shape[0]:
                             hashes = _grow_u64(hashes)
                             starts = _grow_i64(starts)
