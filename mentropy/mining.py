@@ -24,6 +24,7 @@ from mentropy.templates import (LAT, NUM, SEPARATORS, RoundReport, Template, Tem
 log = logging.getLogger(__name__)
 
 STATES_PER_POSITION = 256  # trie states the parser keeps per position (more are dropped)
+CHUNK_TOKENS = 4096  # a longer line is parsed in pieces (bounded memory)
 NO_PUNCT, SEP, MARK = 0, 1, 2  # as in mentropy._kernels.skipgrams
 ONE_FILLER = 0.6  # a placeholder one filler fills this often is no placeholder
 SETTLED = 0.005  # hard EM stops when a round would drop at most this share of the templates
@@ -146,7 +147,7 @@ def run_parse(toks: np.ndarray, wlp: np.ndarray, flp: np.ndarray, sep: np.ndarra
     ptr, elems = _csr(elements)
     trie = build_trie(elements)
     return KS.parse_lines(toks, wlp, flp, sep, offsets, *trie, tlp, ptr, elems, opts.gap_cost,
-                          opts.max_span, STATES_PER_POSITION)
+                          opts.max_span, STATES_PER_POSITION, CHUNK_TOKENS)
 
 
 def mine_word_corpus(wc: Any, seg: Any, opts: TemplateOptions) -> Templates:
@@ -326,8 +327,8 @@ def _fillers(nodes: tuple[np.ndarray, ...], elements: Sequence[tuple[int, ...]],
         new = np.ones(order.shape[0], bool)
         new[1:] = np.any(group[1:] != group[:-1], axis=1)
         starts = np.flatnonzero(new)
-        rank = np.arange(order.shape[0]) - np.repeat(starts, np.diff(np.append(starts,
-                                                                                order.shape[0])))
+        sizes = np.diff(np.append(starts, order.shape[0]))
+        rank = np.arange(order.shape[0]) - np.repeat(starts, sizes)
         words = wc.words
         ids = wc.ids
         for k in order[rank < 2 * top].tolist():

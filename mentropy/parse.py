@@ -31,6 +31,7 @@ from mentropy.errors import MentropyError
 from mentropy.templates import LAT, NUM, Templates, as_segmenter, lexicon_digest, mark_class
 
 STATES_PER_POSITION = 256
+CHUNK_TOKENS = 4096  # a longer line is parsed in pieces (bounded memory)
 WORD, BLOCK, GAP = 0, 1, 2
 
 
@@ -282,7 +283,7 @@ class Parser:
         np.cumsum(lengths, out=offsets[1:])
         kind, start, end, tmpl, parent, line, _, overflow = KS.parse_lines(
             toks, wlp, flp, sep, offsets, *self._trie, self._tlp, self._ptr, self._elems,
-            self.gap_cost, self.max_span, STATES_PER_POSITION)
+            self.gap_cost, self.max_span, STATES_PER_POSITION, CHUNK_TOKENS)
         bounds = np.searchsorted(line, np.arange(len(texts) + 1), side="left").tolist()
         clause = _longest_clauses(sep, offsets)
         capped = (overflow | (clause > self.max_span)).tolist()

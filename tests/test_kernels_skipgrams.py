@@ -21,8 +21,8 @@ def csr(lines):
 def table(lines, window):
     keys, counts = K.count_pairs(*csr(lines), window)
     u, v, gapped = K.unpack_pairs(keys)
-    return {(a, b, g): c for a, b, g, c in zip(u.tolist(), v.tolist(), gapped.tolist(),
-                                                counts.tolist())}, keys
+    rows = zip(u.tolist(), v.tolist(), gapped.tolist(), counts.tolist())
+    return {(a, b, g): c for a, b, g, c in rows}, keys
 
 
 @settings(max_examples=150, deadline=None)

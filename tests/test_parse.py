@@ -52,8 +52,9 @@ def tree_score(kind, start, end, tmpl, parent, elems, wlp, flp, tlp, gap_cost):
 
 
 @settings(max_examples=250, deadline=None)
-@given(data=st.data(), n=st.integers(0, 14), max_span=st.integers(2, 9))
-def test_span_dp_matches_brute_force(data, n, max_span):
+@given(data=st.data(), n=st.integers(0, 14), max_span=st.integers(2, 9),
+       chunk=st.sampled_from([4, 7, 1000]))
+def test_span_dp_matches_brute_force(data, n, max_span, chunk):
     raw = data.draw(st.lists(st.lists(st.integers(-1, 3), min_size=1, max_size=5), min_size=1,
                              max_size=4))
     templates = [collapse(tp) for tp in raw if any(x >= 0 for x in tp)]
@@ -71,9 +72,11 @@ def test_span_dp_matches_brute_force(data, n, max_span):
     kind, start, end, tmpl, parent, line, logp, overflow = KS.parse_lines(
         np.array(toks, np.int32), np.array(wlp), np.array(flp), np.array(sep, np.int8),
         np.array([0, n], np.int64), *build_trie(templates), np.array(tlp), ptr, elems,
-        gap_cost, max_span, 64)
-    want = naive.best_parse(templates, tlp, toks, wlp, flp, sep, gap_cost, max_span)
-    assert not overflow[0]
+        gap_cost, max_span, 64, chunk)
+    # a line longer than `chunk` is parsed piece by piece
+    want = sum(naive.best_parse(templates, tlp, toks[a:b], wlp[a:b], flp[a:b], sep[a:b],
+                                gap_cost, max_span)
+               for a, b in naive.pieces(n, sep, chunk, max_span))
     assert math.isclose(logp[0], want, rel_tol=1e-9, abs_tol=1e-9)
     # the tree read back is a reading of exactly that score, and its leaves tile the line
     assert math.isclose(tree_score(kind, start, end, tmpl, parent, templates, wlp, flp, tlp,
