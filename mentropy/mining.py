@@ -67,7 +67,7 @@ def mine_templates(corpus: Any = None, segmenter_or_lexicon: Any = None, *,
     wc = encode_words(texts, seg)
     log.info("cut %s lines into %s tokens in %.1f s", f"{wc.n_lines:,}", f"{wc.n_tokens:,}",
              time.perf_counter() - t0)
-    return mine_word_corpus(wc, seg, opts)
+    return mine_word_corpus(wc, seg, opts, progress=progress)
 
 
 def token_table(wc: Any, classes: bool) -> tuple[list[str], np.ndarray, np.ndarray]:
@@ -150,8 +150,14 @@ def run_parse(toks: np.ndarray, wlp: np.ndarray, flp: np.ndarray, sep: np.ndarra
                           opts.max_span, STATES_PER_POSITION, CHUNK_TOKENS)
 
 
-def mine_word_corpus(wc: Any, seg: Any, opts: TemplateOptions) -> Templates:
-    """Mine templates from a word-id corpus cut by `seg` (see `mine_templates`)."""
+def mine_word_corpus(wc: Any, seg: Any, opts: TemplateOptions, *,
+                     progress: bool | None = None) -> Templates:
+    """Mine templates from a word-id corpus cut by `seg` (see `mine_templates`); `progress`:
+    a tqdm bar over the hard-EM rounds on stderr (None: only when stderr is a terminal)."""
+    import sys
+
+    from tqdm import tqdm
+
     t0 = time.perf_counter()
     strings, tok_of_word, punct = token_table(wc, opts.classes)
     toks = tok_of_word[wc.ids] if wc.ids.size else np.zeros(0, np.int32)
@@ -177,9 +183,12 @@ def mine_word_corpus(wc: Any, seg: Any, opts: TemplateOptions) -> Templates:
     log.info("flat: %.4f bits/word", flat_bits)
     counts = np.asarray(cand_counts, dtype=np.float64)
     nodes = None
+    bar = tqdm(total=opts.rounds, desc="hard EM", unit="round", file=sys.stderr,
+               disable=None if progress is None else not progress, leave=False)
     for r in range(1, opts.rounds + 1):
         if not elements:
             break
+        bar.update(1)
         n_fixed = np.array([sum(x >= 0 for x in e) for e in elements], dtype=np.float64)
         uses_total = counts.sum()
         flat_est = max(n_tok - float((counts * n_fixed).sum()), 1.0)
@@ -200,11 +209,13 @@ def mine_word_corpus(wc: Any, seg: Any, opts: TemplateOptions) -> Templates:
         log.info("round %d: %s templates, %s uses, %.4f bits/word (%.4f with descriptions), "
                  "dropping %s", r, f"{len(elements):,}", f"{int(uses.sum()):,}", corpus_bits,
                  model_bits, f"{int(drop.sum()):,}")
+        bar.set_postfix_str(f"{len(elements):,} templates, {corpus_bits:.3f} bits/word")
         if drop.sum() <= SETTLED * len(elements) or r == opts.rounds:
             break
         keep = np.flatnonzero(~drop)
         elements = [elements[i] for i in keep.tolist()]
         counts = uses[keep]
+    bar.close()
     if not elements or nodes is None:
         return Templates([], lexicon_digest=lexicon_digest(seg), n_units=n_tok, options=opts,
                          report=reports)
