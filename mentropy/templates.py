@@ -21,7 +21,10 @@ Mining (:func:`mentropy.mining.mine_templates`):
    fixed only inside; candidates seen at least min_count times are kept;
 3. hard EM: parse the corpus with the span DP (a template is used only where it beats the flat
    reading), re-estimate the template probabilities from the uses, drop every template whose
-   gain (uses x nats saved per use) does not pay for its description (cost x lam), repeat.
+   gain (uses x nats saved per use) does not pay for its description (cost x lam) and every
+   template with a placeholder that one filler fills in 60 % of its uses (a word or phrase cut
+   apart, not a template); repeat until a round would drop under 0.5 % (at most `rounds`
+   parses). The last parse gives the counts and the slot fillers.
 
 The code is a mixture: a unit is a template with probability λ (then one template by its use
 count), a plain word with probability 1 - λ (then the lexicon's unigram). Code lengths per word
