@@ -150,26 +150,38 @@ MARK = 2  # other punctuation: may be a fixed token anywhere (X：“X”)
 
 
 @njit(cache=True)
-def _strong(links, u, v):
-    """Is (u, v) in the sorted uint64 array of `u << 32 | v` link keys?"""
+def _link_index(links, n_vocab):
+    """ptr int64[n_vocab + 1]: the links of u are links[ptr[u]:ptr[u + 1]] (links sorted)."""
+    ptr = np.zeros(n_vocab + 1, np.int64)
+    for k in range(links.shape[0]):
+        ptr[np.int64(links[k] >> np.uint64(32)) + 1] += 1
+    for u in range(n_vocab):
+        ptr[u + 1] += ptr[u]
+    return ptr
+
+
+@njit(cache=True)
+def _strong(links, ptr, u, v):
+    """Is (u, v) in the sorted uint64 array of `u << 32 | v` link keys? (ptr: `_link_index`)"""
     key = (np.uint64(u) << np.uint64(32)) | np.uint64(v)
-    lo = 0
-    hi = links.shape[0]
+    lo = ptr[u]
+    hi = ptr[u + 1]
+    end = hi
     while lo < hi:
         mid = (lo + hi) // 2
         if links[mid] < key:
             lo = mid + 1
         else:
             hi = mid
-    return lo < links.shape[0] and links[lo] == key
+    return lo < end and links[lo] == key
 
 
 @njit(cache=True)
-def _next_link(toks, links, a, b, window):
+def _next_link(toks, links, ptr, a, b, window):
     """Nearest position j in (a, a + window] before b with (toks[a], toks[j]) a strong link,
     or -1."""
     for j in range(a + 1, min(b, a + window + 1)):
-        if _strong(links, toks[a], toks[j]):
+        if _strong(links, ptr, toks[a], toks[j]):
             return j
     return -1
 
@@ -227,10 +239,12 @@ def chain_candidates(toks, offsets, punct, links, window, max_fixed, min_words):
     position, so a long line cannot explode) that hold min_words words (not marks).
 
     toks : int32[k] token ids; offsets : int64[l+1] lines; punct : int8[n_tokens] 0 word,
-    SEP or MARK; links : uint64[m] sorted ``u << 32 | v`` keys of the strong links.
+    SEP or MARK (one per token id: every id is below len(punct)); links : uint64[m] sorted
+    ``u << 32 | v`` keys of the strong links.
     Returns (hashes uint64[c], starts int64[c], seconds int64[c], lengths int64[c]): a
     candidate is rebuilt by `chain_elements` from (start, second, length).
     """
+    ptr = _link_index(links, punct.shape[0])
     cap = 1024
     hashes = np.empty(cap, np.uint64)
     starts = np.empty(cap, np.int64)
@@ -242,10 +256,10 @@ def chain_candidates(toks, offsets, punct, links, window, max_fixed, min_words):
         lo = offsets[f]
         hi = offsets[f + 1]
         for i in range(lo, hi):
-            if punct[toks[i]] == SEP:
+            if punct[toks[i]] == SEP or ptr[toks[i] + 1] == ptr[toks[i]]:
                 continue
             for j in range(i + 1, min(hi, i + window + 1)):
-                if not _strong(links, toks[i], toks[j]):
+                if not _strong(links, ptr, toks[i], toks[j]):
                     continue
                 pos[0] = i
                 pos[1] = j
@@ -264,7 +278,7 @@ def chain_candidates(toks, offsets, punct, links, window, max_fixed, min_words):
                         m += 1
                     if k == max_fixed:
                         break
-                    nxt = _next_link(toks, links, pos[k - 1], hi, window)
+                    nxt = _next_link(toks, links, ptr, pos[k - 1], hi, window)
                     if nxt < 0:
                         break
                     pos[k] = nxt
@@ -291,6 +305,7 @@ def chain_elements(toks, offsets, punct, links, window, line_of, starts, seconds
     """The elements (token id, -1 for a placeholder) of the candidates given by (start,
     second, length) in lines `line_of`, as CSR (ptr int64[c+1], elements int32[...])."""
     c = starts.shape[0]
+    index = _link_index(links, punct.shape[0])
     ptr = np.zeros(c + 1, np.int64)
     out = np.empty(c * 64 + 1, np.int32)
     pos = np.empty(64, np.int64)
@@ -301,7 +316,7 @@ def chain_elements(toks, offsets, punct, links, window, line_of, starts, seconds
         pos[0] = starts[r]
         pos[1] = seconds[r]
         for e in range(2, lengths[r]):
-            pos[e] = _next_link(toks, links, pos[e - 1], hi, window)
+            pos[e] = _next_link(toks, links, index, pos[e - 1], hi, window)
         k = lengths[r]
         for e in range(k):
             if e > 0 and pos[e] > pos[e - 1] + 1:
