@@ -93,19 +93,13 @@ def strong_links(toks: np.ndarray, offsets: np.ndarray, n_vocab: int,
     """Sorted ``u << 32 | v`` keys of the strong skip-gram links (DESIGN §5)."""
     from mentropy._kernels import skipgrams as KG
 
-    keys, counts = KG.count_pairs(toks, offsets, opts.window)
-    pairs, _, total = KG.pair_totals(keys, counts)
-    n_slots = max(int(KG.n_pairs(offsets, opts.window)), 1)
+    keys = KG.pack_pairs(toks, offsets, opts.window)
+    keys.sort()  # numpy's sort of uint64 is several times faster than numba's
+    n_slots = max(int(keys.shape[0]), 1)
     n_tok = max(int(toks.shape[0]), 1)
     unigram = np.bincount(toks, minlength=n_vocab).astype(np.float64)
-    u = (pairs >> np.uint64(33)).astype(np.int64)
-    v = ((pairs >> np.uint64(1)) & np.uint64(0xFFFFFFFF)).astype(np.int64)
-    tot = total.astype(np.float64)
-    with np.errstate(divide="ignore"):
-        pmi = (np.log(tot) - math.log(n_slots) + 2 * math.log(n_tok) - np.log(unigram[u])
-               - np.log(unigram[v]))
-    strong = (total >= min_count) & (tot / n_slots > opts.min_proba) & (pmi > opts.min_pmi)
-    return np.ascontiguousarray(pairs[strong] >> np.uint64(1))
+    return KG.strong_pairs(keys, unigram, float(n_slots), float(n_tok), min_count,
+                           float(opts.min_proba), float(opts.min_pmi))
 
 
 def candidates(toks: np.ndarray, offsets: np.ndarray, punct: np.ndarray, links: np.ndarray,

@@ -120,3 +120,25 @@ def test_chain_candidates_match_naive(lines, link_list, window, max_fixed, min_w
     by_elems = {}
     for h, e in zip(hashes.tolist(), got):
         assert by_elems.setdefault(e, h) == h
+
+
+@settings(max_examples=150, deadline=None)
+@given(lines=lines_st, window=st.integers(1, 4), min_count=st.integers(1, 3),
+       min_pmi=st.sampled_from([-5.0, 0.0, 0.5, 1.5]))
+def test_strong_pairs_match_the_formula(lines, window, min_count, min_pmi):
+    import math
+
+    ids, offsets = csr(lines)
+    keys = np.sort(K.pack_pairs(ids, offsets, window))
+    n_slots = max(keys.shape[0], 1)
+    n_tok = max(ids.shape[0], 1)
+    unigram = np.bincount(ids, minlength=7).astype(np.float64)
+    got = K.strong_pairs(keys, unigram, float(n_slots), float(n_tok), min_count, 0.0, min_pmi)
+    totals: dict = {}
+    for (u, v, _), c in naive.skip_pairs(lines, window).items():
+        totals[(u, v)] = totals.get((u, v), 0) + c
+    base = 2.0 * math.log(n_tok) - math.log(n_slots)  # the kernel's order of operations
+    want = sorted((u << 32) | v for (u, v), c in totals.items()
+                  if c >= min_count and math.log(c) + base - math.log(unigram[u])
+                  - math.log(unigram[v]) > min_pmi)
+    assert got.tolist() == want

@@ -106,6 +106,36 @@ def merge_pairs(k1, c1, k2, c2):
 
 
 @njit(cache=True)
+def strong_pairs(sorted_keys, unigram, n_slots, n_tok, min_count, min_proba, min_pmi):
+    """The strong links of a sorted array of pair keys (one per pair slot, both distance
+    buckets): ``u << 32 | v`` (uint64, ascending) of every pair (u, v) with count N_uv >=
+    min_count, N_uv / n_slots > min_proba and PMI = ln N_uv - ln n_slots + 2 ln n_tok -
+    ln N_u - ln N_v > min_pmi (unigram : int64 or float64 counts per id)."""
+    m = sorted_keys.shape[0]
+    out = np.empty(m, np.uint64)
+    n_out = 0
+    one = np.uint64(1)
+    mask = np.uint64(0xFFFFFFFF)
+    base = 2.0 * np.log(n_tok) - np.log(n_slots)
+    i = 0
+    while i < m:
+        pair = sorted_keys[i] & ~one
+        j = i + 1
+        while j < m and (sorted_keys[j] & ~one) == pair:
+            j += 1
+        count = j - i
+        if count >= min_count and count / n_slots > min_proba:
+            u = np.int64(pair >> np.uint64(U_SHIFT))
+            v = np.int64((pair >> np.uint64(V_SHIFT)) & mask)
+            pmi = np.log(count) + base - np.log(unigram[u]) - np.log(unigram[v])
+            if pmi > min_pmi:
+                out[n_out] = pair >> np.uint64(1)
+                n_out += 1
+        i = j
+    return out[:n_out].copy()
+
+
+@njit(cache=True)
 def unpack_pairs(keys):
     """(u int32[m], v int32[m], gapped int8[m]) of packed keys."""
     m = keys.shape[0]
@@ -245,6 +275,11 @@ def chain_candidates(toks, offsets, punct, links, window, max_fixed, min_words):
     candidate is rebuilt by `chain_elements` from (start, second, length).
     """
     ptr = _link_index(links, punct.shape[0])
+    memo = np.full(toks.shape[0], -2, np.int64)
+    has_in = np.zeros(punct.shape[0], np.bool_)
+    mask = np.uint64(0xFFFFFFFF)
+    for k in range(links.shape[0]):
+        has_in[np.int64(links[k] & mask)] = True
     cap = 1024
     hashes = np.empty(cap, np.uint64)
     starts = np.empty(cap, np.int64)
@@ -259,7 +294,7 @@ def chain_candidates(toks, offsets, punct, links, window, max_fixed, min_words):
             if punct[toks[i]] == SEP or ptr[toks[i] + 1] == ptr[toks[i]]:
                 continue
             for j in range(i + 1, min(hi, i + window + 1)):
-                if not _strong(links, ptr, toks[i], toks[j]):
+                if not has_in[toks[j]] or not _strong(links, ptr, toks[i], toks[j]):
                     continue
                 pos[0] = i
                 pos[1] = j
@@ -278,7 +313,10 @@ def chain_candidates(toks, offsets, punct, links, window, max_fixed, min_words):
                         m += 1
                     if k == max_fixed:
                         break
-                    nxt = _next_link(toks, links, ptr, pos[k - 1], hi, window)
+                    last = pos[k - 1]
+                    if memo[last] == -2:  # each position's nearest link is looked up once
+                        memo[last] = _next_link(toks, links, ptr, last, hi, window)
+                    nxt = memo[last]
                     if nxt < 0:
                         break
                     pos[k] = nxt
