@@ -176,8 +176,10 @@ def _line_tables(toks, wlp, flp, sep, edge_ptr, edge_tok, edge_child, x_child, f
     seq_back = np.empty((n + 1, L + 1), np.int32)
     blk = np.full((n + 1, L + 1), NEG)
     blk_tmpl = np.empty((n + 1, L + 1), np.int32)
-    rest = np.full((n + 1, L + 1), NEG)
-    rest_tmpl = np.empty((n + 1, L + 1), np.int32)
+    xr = x_child[0]
+    rows = n + 1 if xr >= 0 else 1  # no template with a leading placeholder: no rest table
+    rest = np.full((rows, L + 1), NEG)
+    rest_tmpl = np.empty((rows, L + 1), np.int32)
     nsep = _next_sep(sep)
     # blocks (and rests) ending at j: linked lists through end_head / link, holding starts
     end_head = np.full(n + 1, -1, np.int64)
@@ -186,7 +188,6 @@ def _line_tables(toks, wlp, flp, sep, edge_ptr, edge_tok, edge_child, x_child, f
     link_start = np.empty(2 * n * (L + 1) + 1, np.int64)
     n_links = 0
     overflow = False
-    xr = x_child[0]
     for i in range(n - 1, -1, -1):
         seq[i, 0] = 0.0
         hi = min(n, i + L)
@@ -196,8 +197,14 @@ def _line_tables(toks, wlp, flp, sep, edge_ptr, edge_tok, edge_child, x_child, f
             _push(bnode, bscore, bn, 0, xr, 0.0)
         bi = blk[i]
         bti = blk_tmpl[i]
-        ri = rest[i]
-        rti = rest_tmpl[i]
+        ri = rest[i] if xr >= 0 else rest[0]
+        rti = rest_tmpl[i] if xr >= 0 else rest_tmpl[0]
+        # seq[i, d] is read only for a placeholder's content starting at i, which stops at the
+        # next separator unless it follows an opening mark: no need to compute it further
+        if i > 0 and sep[i - 1] == OPEN:
+            seq_end = hi - i
+        else:
+            seq_end = min(hi, nsep[i]) - i
         for off in range(0, hi - i + 1):
             p = i + off
             if off > 0:
@@ -223,6 +230,7 @@ def _line_tables(toks, wlp, flp, sep, edge_ptr, edge_tok, edge_child, x_child, f
                     link_start[n_links] = i
                     rest_head[p] = n_links
                     n_links += 1
+            if 0 < off <= seq_end:
                 best = seq[i, off - 1] + wlp[p - 1]
                 back = -1
                 e = end_head[p]
