@@ -205,7 +205,10 @@ def _line_tables(toks, wlp, flp, sep, edge_ptr, edge_tok, edge_child, x_child, f
             seq_end = hi - i
         else:
             seq_end = min(hi, nsep[i]) - i
+        last = 0  # the furthest offset a state or a block of this start has reached
         for off in range(0, hi - i + 1):
+            if off > seq_end and off > last and xr < 0:
+                break  # (a leading placeholder could still end a block further on)
             p = i + off
             if off > 0:
                 # templates with a leading placeholder over toks[i:p]: gap i..q, rest q..p
@@ -256,6 +259,7 @@ def _line_tables(toks, wlp, flp, sep, edge_ptr, edge_tok, edge_child, x_child, f
                         _reach(c, off + 1, g, final, tlp, under, bi, bti, ri, rti)
                         if not _push(bnode, bscore, bn, off + 1, c, g):
                             overflow = True
+                        last = max(last, off + 1)
                 xc = x_child[s]
                 if xc >= 0 and s != 0 and off > 0:
                     stop = hi if sep[p - 1] == OPEN else min(hi, nsep[p])
@@ -263,6 +267,7 @@ def _line_tables(toks, wlp, flp, sep, edge_ptr, edge_tok, edge_child, x_child, f
                         g = sc + seq[p, q - p] - gap_cost * (q - p)
                         if nsep[p] >= q:
                             _reach(xc, q - i, g, final, tlp, under, bi, bti, ri, rti)
+                            last = max(last, q - i)
                         if q < hi:
                             c = _child(edge_ptr, edge_tok, edge_child, xc, toks[q])
                             if c >= 0:
@@ -270,6 +275,7 @@ def _line_tables(toks, wlp, flp, sep, edge_ptr, edge_tok, edge_child, x_child, f
                                 _reach(c, q + 1 - i, g2, final, tlp, under, bi, bti, ri, rti)
                                 if not _push(bnode, bscore, bn, q + 1 - i, c, g2):
                                     overflow = True
+                                last = max(last, q + 1 - i)
     top = np.full(n + 1, NEG)
     top_back = np.full(n + 1, -1, np.int64)
     top[0] = 0.0
