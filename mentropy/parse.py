@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Sequence
 
@@ -210,13 +211,16 @@ class Parser:
     with."""
 
     def __init__(self, templates: Templates, segmenter: Any) -> None:
-        """`segmenter`: a Segmenter, a Lexicon or a lexicon path; it must be the lexicon the
-        templates were mined with (their digests must agree)."""
-        if not isinstance(templates, Templates):
-            raise MentropyError("Parser needs a Templates object (Templates.load(path))")
-        self.templates = templates
+        """`templates`: a Templates object or the path of a templates file; `segmenter`: a
+        Segmenter, a Lexicon or a lexicon path. It must be the lexicon the templates were mined
+        with (their digests must agree)."""
         self.segmenter = as_segmenter(segmenter)
         digest = lexicon_digest(self.segmenter)
+        if isinstance(templates, (str, os.PathLike)):
+            templates = Templates.load(templates, lexicon_digest=digest)
+        if not isinstance(templates, Templates):
+            raise MentropyError("Parser needs a Templates object or a templates file path")
+        self.templates = templates
         if digest != templates.lexicon_digest:
             raise MentropyError("the templates were mined with another lexicon (digest "
                                 f"{templates.lexicon_digest[:12]}, this lexicon {digest[:12]})")

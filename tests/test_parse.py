@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 import naive_templates as naive
 from mentropy._kernels import spans as KS
-from mentropy.errors import MentropyError
+from mentropy.errors import FormatError, MentropyError
 from mentropy.lexicon import Lexicon
 from mentropy.parse import Parser, parse_features
 from mentropy.segment import Segmenter
@@ -205,3 +205,14 @@ def test_parse_on_mined_sample(sample_path, tmp_path):
         assert tree.to_json_line() == json.dumps(tree.to_json(), ensure_ascii=False)
         for s, e, template in tree.blocks():
             assert any(w is None for w in template) and e > s
+
+
+def test_parser_takes_a_templates_path(seg, tmp_path):
+    found = make(seg, [((None, "的", None, "是", None, "呢"), 3000)])
+    found.save(tmp_path / "t.jsonl")
+    parser = Parser(str(tmp_path / "t.jsonl"), seg)
+    assert parser.parse("苹果的颜色是什么呢").to_brackets() == "(苹果)的(颜色)是(什么)呢"
+    other = Segmenter.from_lexicon(Lexicon(["苹果"], [3]))
+    with pytest.raises(FormatError, match="another lexicon") as info:
+        Parser(tmp_path / "t.jsonl", other)
+    assert "t.jsonl" in str(info.value)
