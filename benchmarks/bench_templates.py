@@ -132,7 +132,7 @@ def parse_speed(lines: List[str], lexicon, templates_path: Path) -> Dict[str, ob
     import numpy as np
 
     from mentropy._kernels import spans as KS
-    from mentropy.parse import STATES_PER_POSITION, Parser
+    from mentropy.parse import CHUNK_TOKENS, STATES_PER_POSITION, Parser
     from mentropy.templates import Templates
 
     parser = Parser(Templates.load(templates_path), lexicon)
@@ -152,7 +152,7 @@ def parse_speed(lines: List[str], lexicon, templates_path: Path) -> Dict[str, ob
     np.cumsum([len(ws) for ws in words], out=offsets[1:])
     t0 = time.perf_counter()
     KS.parse_lines(*arrays, offsets, *parser._trie, parser._tlp, parser._ptr, parser._elems,
-                   parser.gap_cost, parser.max_span, STATES_PER_POSITION)
+                   parser.gap_cost, parser.max_span, STATES_PER_POSITION, CHUNK_TOKENS)
     t_kernel = time.perf_counter() - t0
     blocks = sum(len(t.blocks()) for t in trees)
     return {"chars": chars, "seconds_parse_many": t_all, "seconds_kernel": t_kernel,

@@ -446,6 +446,8 @@ def build_phrases_cmd(corpus: tuple[str, ...], lexicon: str, output: str,
               help="nats of skip-gram PMI a strong link needs")
 @click.option("--max-fixed", type=click.IntRange(2, 16), default=5, show_default=True,
               help="fixed tokens in one candidate")
+@click.option("--min-words", type=click.IntRange(1, 16), default=2, show_default=True,
+              help="fixed tokens of a template that are words, not punctuation")
 @click.option("--max-span", type=click.IntRange(4, 512), default=40, show_default=True,
               help="longest block, in words, the parser considers")
 @click.option("--lam", type=click.FloatRange(0), default=1.0, show_default=True,
@@ -456,7 +458,8 @@ def build_phrases_cmd(corpus: tuple[str, ...], lexicon: str, output: str,
 @click.option("-q", "--quiet", is_flag=True, help="no progress bars and no summary")
 @click.option("-v", "--verbose", count=True, help="log each stage (-vv for more)")
 def mine_templates_cmd(corpus: tuple[str, ...], lexicon: str, output: str, window: int,
-                       min_count: int | None, min_pmi: float, max_fixed: int, max_span: int,
+                       min_count: int | None, min_pmi: float, max_fixed: int, min_words: int,
+                       max_span: int,
                        lam: float, top_fillers: int, encoding: str, errors: str, quiet: bool,
                        verbose: int) -> None:
     """Mine sentence templates (fixed words with placeholders, such as X对X进行X) from CORPUS
@@ -471,7 +474,8 @@ def mine_templates_cmd(corpus: tuple[str, ...], lexicon: str, output: str, windo
         found = mine_templates(list(corpus), lexicon, encoding=encoding, errors=errors,
                                progress=False if quiet else None, window=window,
                                min_count=min_count, min_pmi=min_pmi, max_fixed=max_fixed,
-                               max_span=max_span, lam=lam, top_fillers=top_fillers)
+                               min_words=min_words, max_span=max_span, lam=lam,
+                               top_fillers=top_fillers)
         found.save(output)
     if not quiet:
         r = found.report

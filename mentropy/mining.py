@@ -24,6 +24,7 @@ from mentropy.templates import (LAT, NUM, SEPARATORS, RoundReport, Template, Tem
 log = logging.getLogger(__name__)
 
 STATES_PER_POSITION = 256  # trie states the parser keeps per position (more are dropped)
+CHUNK_TOKENS = 4096  # a longer line is parsed in pieces (bounded memory)
 NO_PUNCT, SEP, MARK = 0, 1, 2  # as in mentropy._kernels.skipgrams
 ONE_FILLER = 0.6  # a placeholder one filler fills this often is no placeholder
 SETTLED = 0.005  # hard EM stops when a round would drop at most this share of the templates
@@ -66,7 +67,7 @@ def mine_templates(corpus: Any = None, segmenter_or_lexicon: Any = None, *,
     wc = encode_words(texts, seg)
     log.info("cut %s lines into %s tokens in %.1f s", f"{wc.n_lines:,}", f"{wc.n_tokens:,}",
              time.perf_counter() - t0)
-    return mine_word_corpus(wc, seg, opts)
+    return mine_word_corpus(wc, seg, opts, progress=progress)
 
 
 def token_table(wc: Any, classes: bool) -> tuple[list[str], np.ndarray, np.ndarray]:
@@ -92,19 +93,13 @@ def strong_links(toks: np.ndarray, offsets: np.ndarray, n_vocab: int,
     """Sorted ``u << 32 | v`` keys of the strong skip-gram links (DESIGN §5)."""
     from mentropy._kernels import skipgrams as KG
 
-    keys, counts = KG.count_pairs(toks, offsets, opts.window)
-    pairs, _, total = KG.pair_totals(keys, counts)
-    n_slots = max(int(KG.n_pairs(offsets, opts.window)), 1)
+    keys = KG.pack_pairs(toks, offsets, opts.window)
+    keys.sort()  # numpy's sort of uint64 is several times faster than numba's
+    n_slots = max(int(keys.shape[0]), 1)
     n_tok = max(int(toks.shape[0]), 1)
     unigram = np.bincount(toks, minlength=n_vocab).astype(np.float64)
-    u = (pairs >> np.uint64(33)).astype(np.int64)
-    v = ((pairs >> np.uint64(1)) & np.uint64(0xFFFFFFFF)).astype(np.int64)
-    tot = total.astype(np.float64)
-    with np.errstate(divide="ignore"):
-        pmi = (np.log(tot) - math.log(n_slots) + 2 * math.log(n_tok) - np.log(unigram[u])
-               - np.log(unigram[v]))
-    strong = (total >= min_count) & (tot / n_slots > opts.min_proba) & (pmi > opts.min_pmi)
-    return np.ascontiguousarray(pairs[strong] >> np.uint64(1))
+    return KG.strong_pairs(keys, unigram, float(n_slots), float(n_tok), min_count,
+                           float(opts.min_proba), float(opts.min_pmi))
 
 
 def candidates(toks: np.ndarray, offsets: np.ndarray, punct: np.ndarray, links: np.ndarray,
@@ -114,7 +109,8 @@ def candidates(toks: np.ndarray, offsets: np.ndarray, punct: np.ndarray, links: 
     from mentropy._kernels import skipgrams as KG
 
     hashes, starts, seconds, lengths = KG.chain_candidates(toks, offsets, punct, links,
-                                                           opts.window, opts.max_fixed)
+                                                           opts.window, opts.max_fixed,
+                                                           opts.min_words)
     if hashes.shape[0] == 0:
         return [], []
     uniq, first, counts = np.unique(hashes, return_index=True, return_counts=True)
@@ -145,11 +141,17 @@ def run_parse(toks: np.ndarray, wlp: np.ndarray, flp: np.ndarray, sep: np.ndarra
     ptr, elems = _csr(elements)
     trie = build_trie(elements)
     return KS.parse_lines(toks, wlp, flp, sep, offsets, *trie, tlp, ptr, elems, opts.gap_cost,
-                          opts.max_span, STATES_PER_POSITION)
+                          opts.max_span, STATES_PER_POSITION, CHUNK_TOKENS)
 
 
-def mine_word_corpus(wc: Any, seg: Any, opts: TemplateOptions) -> Templates:
-    """Mine templates from a word-id corpus cut by `seg` (see `mine_templates`)."""
+def mine_word_corpus(wc: Any, seg: Any, opts: TemplateOptions, *,
+                     progress: bool | None = None) -> Templates:
+    """Mine templates from a word-id corpus cut by `seg` (see `mine_templates`); `progress`:
+    a tqdm bar over the hard-EM rounds on stderr (None: only when stderr is a terminal)."""
+    import sys
+
+    from tqdm import tqdm
+
     t0 = time.perf_counter()
     strings, tok_of_word, punct = token_table(wc, opts.classes)
     toks = tok_of_word[wc.ids] if wc.ids.size else np.zeros(0, np.int32)
@@ -175,9 +177,12 @@ def mine_word_corpus(wc: Any, seg: Any, opts: TemplateOptions) -> Templates:
     log.info("flat: %.4f bits/word", flat_bits)
     counts = np.asarray(cand_counts, dtype=np.float64)
     nodes = None
+    bar = tqdm(total=opts.rounds, desc="hard EM", unit="round", file=sys.stderr,
+               disable=None if progress is None else not progress, leave=False)
     for r in range(1, opts.rounds + 1):
         if not elements:
             break
+        bar.update(1)
         n_fixed = np.array([sum(x >= 0 for x in e) for e in elements], dtype=np.float64)
         uses_total = counts.sum()
         flat_est = max(n_tok - float((counts * n_fixed).sum()), 1.0)
@@ -198,11 +203,13 @@ def mine_word_corpus(wc: Any, seg: Any, opts: TemplateOptions) -> Templates:
         log.info("round %d: %s templates, %s uses, %.4f bits/word (%.4f with descriptions), "
                  "dropping %s", r, f"{len(elements):,}", f"{int(uses.sum()):,}", corpus_bits,
                  model_bits, f"{int(drop.sum()):,}")
+        bar.set_postfix_str(f"{len(elements):,} templates, {corpus_bits:.3f} bits/word")
         if drop.sum() <= SETTLED * len(elements) or r == opts.rounds:
             break
         keep = np.flatnonzero(~drop)
         elements = [elements[i] for i in keep.tolist()]
         counts = uses[keep]
+    bar.close()
     if not elements or nodes is None:
         return Templates([], lexicon_digest=lexicon_digest(seg), n_units=n_tok, options=opts,
                          report=reports)
@@ -325,8 +332,8 @@ def _fillers(nodes: tuple[np.ndarray, ...], elements: Sequence[tuple[int, ...]],
         new = np.ones(order.shape[0], bool)
         new[1:] = np.any(group[1:] != group[:-1], axis=1)
         starts = np.flatnonzero(new)
-        rank = np.arange(order.shape[0]) - np.repeat(starts, np.diff(np.append(starts,
-                                                                                order.shape[0])))
+        sizes = np.diff(np.append(starts, order.shape[0]))
+        rank = np.arange(order.shape[0]) - np.repeat(starts, sizes)
         words = wc.words
         ids = wc.ids
         for k in order[rank < 2 * top].tolist():

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Sequence
 
@@ -31,6 +32,7 @@ from mentropy.errors import MentropyError
 from mentropy.templates import LAT, NUM, Templates, as_segmenter, lexicon_digest, mark_class
 
 STATES_PER_POSITION = 256
+CHUNK_TOKENS = 4096  # a longer line is parsed in pieces (bounded memory)
 WORD, BLOCK, GAP = 0, 1, 2
 
 
@@ -209,13 +211,16 @@ class Parser:
     with."""
 
     def __init__(self, templates: Templates, segmenter: Any) -> None:
-        """`segmenter`: a Segmenter, a Lexicon or a lexicon path; it must be the lexicon the
-        templates were mined with (their digests must agree)."""
-        if not isinstance(templates, Templates):
-            raise MentropyError("Parser needs a Templates object (Templates.load(path))")
-        self.templates = templates
+        """`templates`: a Templates object or the path of a templates file; `segmenter`: a
+        Segmenter, a Lexicon or a lexicon path. It must be the lexicon the templates were mined
+        with (their digests must agree)."""
         self.segmenter = as_segmenter(segmenter)
         digest = lexicon_digest(self.segmenter)
+        if isinstance(templates, (str, os.PathLike)):
+            templates = Templates.load(templates, lexicon_digest=digest)
+        if not isinstance(templates, Templates):
+            raise MentropyError("Parser needs a Templates object or a templates file path")
+        self.templates = templates
         if digest != templates.lexicon_digest:
             raise MentropyError("the templates were mined with another lexicon (digest "
                                 f"{templates.lexicon_digest[:12]}, this lexicon {digest[:12]})")
@@ -282,7 +287,7 @@ class Parser:
         np.cumsum(lengths, out=offsets[1:])
         kind, start, end, tmpl, parent, line, _, overflow = KS.parse_lines(
             toks, wlp, flp, sep, offsets, *self._trie, self._tlp, self._ptr, self._elems,
-            self.gap_cost, self.max_span, STATES_PER_POSITION)
+            self.gap_cost, self.max_span, STATES_PER_POSITION, CHUNK_TOKENS)
         bounds = np.searchsorted(line, np.arange(len(texts) + 1), side="left").tolist()
         clause = _longest_clauses(sep, offsets)
         capped = (overflow | (clause > self.max_span)).tolist()

@@ -16,11 +16,15 @@ Mining (:func:`mentropy.mining.mine_templates`):
    most window * (max_fixed - 1) candidates per token: a long line cannot explode); a gap in
    the chain is a placeholder, and so is the end when a word ends the chain and another
    follows (never the start: a leading gap took one unrelated word far more often than a
-   constituent); at least two fixed tokens, one of them a word; separators (，。、；！？)
-   may be fixed only inside; candidates seen at least min_count times are kept;
+   constituent); at least two fixed tokens, min_words (2) of them words, not marks (so “X”
+   or 说：“X” alone are not templates, 行者X道：“ is); separators (，。、；！？) may be
+   fixed only inside; candidates seen at least min_count times are kept;
 3. hard EM: parse the corpus with the span DP (a template is used only where it beats the flat
    reading), re-estimate the template probabilities from the uses, drop every template whose
-   gain (uses x nats saved per use) does not pay for its description (cost x lam), repeat.
+   gain (uses x nats saved per use) does not pay for its description (cost x lam) and every
+   template with a placeholder that one filler fills in 60 % of its uses (a word or phrase cut
+   apart, not a template); repeat until a round would drop under 0.5 % (at most `rounds`
+   parses). The last parse gives the counts and the slot fillers.
 
 The code is a mixture: a unit is a template with probability λ (then one template by its use
 count), a plain word with probability 1 - λ (then the lexicon's unigram). Code lengths per word
@@ -66,6 +70,7 @@ class TemplateOptions:
     min_pmi: float = 2.0  # nats a strong link needs
     min_proba: float = 1e-6  # share of pair slots a strong link needs
     max_fixed: int = 5  # fixed tokens in one candidate chain
+    min_words: int = 2  # fixed tokens that are words (not punctuation) in a template
     max_span: int = 40  # longest block (words) the parser considers
     gap_cost: float = 0.05  # nats per word a placeholder absorbs: ties go to short gaps
     lam: float = 1.0  # a template must save lam x its description
@@ -76,6 +81,7 @@ class TemplateOptions:
     def validate(self) -> "TemplateOptions":
         """Raise MentropyError naming the first option out of range."""
         checks = [("window", 1 <= self.window <= 16), ("max_fixed", 2 <= self.max_fixed <= 16),
+                  ("min_words", 1 <= self.min_words <= self.max_fixed),
                   ("max_span", 4 <= self.max_span <= 512), ("rounds", 1 <= self.rounds <= 100),
                   ("min_pmi", math.isfinite(self.min_pmi)),
                   ("min_proba", 0 <= self.min_proba < 1),

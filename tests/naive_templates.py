@@ -84,3 +84,18 @@ def best_parse(templates: Sequence[Sequence[int]], tlp: Sequence[float], toks: S
         return best
 
     return seq(0, n)
+
+
+def pieces(n: int, sep: Sequence[int], chunk: int, max_span: int) -> list[tuple[int, int]]:
+    """The pieces a line of n tokens is parsed in (see spans._piece_end)."""
+    out, lo = [], 0
+    while lo < n:
+        end = lo + chunk
+        if end >= n:
+            hi = n
+        else:
+            hi = next((k for k in range(end, max(lo + 1, end - max_span), -1)
+                       if sep[k - 1] == SEP), end)
+        out.append((lo, hi))
+        lo = hi
+    return out

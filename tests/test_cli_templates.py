@@ -153,3 +153,13 @@ def test_reruns_are_byte_identical_across_hash_seeds(files, sample_path, tmp_pat
     one = run(parse, "3", tmp_path)
     assert one == run(parse, "4", tmp_path)
     assert len(one.splitlines()) == len(sample_path.read_text(encoding="utf-8").splitlines())
+
+
+def test_quiet_is_silent(files, sample_path, tmp_path):
+    _, lexicon, templates = files
+    mine = B.run_in_process(["mine-templates", "--lexicon", str(lexicon), str(sample_path), "-o",
+                             str(tmp_path / "t.jsonl"), "-q"])
+    parse = B.run_in_process(["parse", "--lexicon", str(lexicon), "--templates", str(templates),
+                              str(sample_path), "-o", str(tmp_path / "p.jsonl"), "-q"])
+    assert mine.code == parse.code == 0
+    assert mine.stderr == parse.stderr == ""

@@ -21,8 +21,8 @@ def csr(lines):
 def table(lines, window):
     keys, counts = K.count_pairs(*csr(lines), window)
     u, v, gapped = K.unpack_pairs(keys)
-    return {(a, b, g): c for a, b, g, c in zip(u.tolist(), v.tolist(), gapped.tolist(),
-                                                counts.tolist())}, keys
+    rows = zip(u.tolist(), v.tolist(), gapped.tolist(), counts.tolist())
+    return {(a, b, g): c for a, b, g, c in rows}, keys
 
 
 @settings(max_examples=150, deadline=None)
@@ -57,7 +57,7 @@ def test_buckets_fold_into_pair_totals():
     assert got[(1, 3)] == (1, 1)
 
 
-def naive_chains(line, punct, links, window, max_fixed):
+def naive_chains(line, punct, links, window, max_fixed, min_words):
     """Element tuples of the candidates of one line (see chain_candidates)."""
     def nxt(a):
         for j in range(a + 1, min(len(line), a + window + 1)):
@@ -78,7 +78,7 @@ def naive_chains(line, punct, links, window, max_fixed):
                 words = sum(punct[line[p]] == 0 for p in pos)
                 gaps = sum(b > a + 1 for a, b in zip(pos, pos[1:]))
                 if (punct[line[pos[0]]] != K.SEP and punct[line[pos[-1]]] != K.SEP
-                        and fixed >= 2 and words >= 1 and gaps):
+                        and fixed >= 2 and words >= min_words and gaps):
                     el = []
                     for k, p in enumerate(pos):
                         if k and p > pos[k - 1] + 1:
@@ -101,21 +101,44 @@ def naive_chains(line, punct, links, window, max_fixed):
 @settings(max_examples=100, deadline=None)
 @given(lines=st.lists(st.lists(st.integers(0, 5), max_size=14), min_size=1, max_size=5),
        link_list=st.lists(st.tuples(st.integers(0, 5), st.integers(0, 5)), max_size=12),
-       window=st.integers(1, 4), max_fixed=st.integers(2, 4))
-def test_chain_candidates_match_naive(lines, link_list, window, max_fixed):
+       window=st.integers(1, 4), max_fixed=st.integers(2, 4), min_words=st.integers(1, 2))
+def test_chain_candidates_match_naive(lines, link_list, window, max_fixed, min_words):
     punct = np.array([0, 0, 0, 0, K.SEP, K.MARK], dtype=np.int8)
     links = set(link_list)
     keys = np.array(sorted({(u << 32) | v for u, v in links}), dtype=np.uint64)
     ids, offsets = csr(lines)
     hashes, starts, seconds, lengths = K.chain_candidates(ids, offsets, punct, keys, window,
-                                                          max_fixed)
+                                                          max_fixed, min_words)
     line_of = np.searchsorted(offsets, starts, side="right") - 1
     ptr, elems = K.chain_elements(ids, offsets, punct, keys, window, line_of.astype(np.int64),
                                   starts, seconds, lengths)
     got = [tuple(elems[ptr[r]:ptr[r + 1]].tolist()) for r in range(len(starts))]
-    want = [c for line in lines for c in naive_chains(line, punct, links, window, max_fixed)]
+    want = [c for line in lines
+            for c in naive_chains(line, punct, links, window, max_fixed, min_words)]
     assert sorted(got) == sorted(want)
     # equal templates hash equally
     by_elems = {}
     for h, e in zip(hashes.tolist(), got):
         assert by_elems.setdefault(e, h) == h
+
+
+@settings(max_examples=150, deadline=None)
+@given(lines=lines_st, window=st.integers(1, 4), min_count=st.integers(1, 3),
+       min_pmi=st.sampled_from([-5.0, 0.0, 0.5, 1.5]))
+def test_strong_pairs_match_the_formula(lines, window, min_count, min_pmi):
+    import math
+
+    ids, offsets = csr(lines)
+    keys = np.sort(K.pack_pairs(ids, offsets, window))
+    n_slots = max(keys.shape[0], 1)
+    n_tok = max(ids.shape[0], 1)
+    unigram = np.bincount(ids, minlength=7).astype(np.float64)
+    got = K.strong_pairs(keys, unigram, float(n_slots), float(n_tok), min_count, 0.0, min_pmi)
+    totals: dict = {}
+    for (u, v, _), c in naive.skip_pairs(lines, window).items():
+        totals[(u, v)] = totals.get((u, v), 0) + c
+    base = 2.0 * math.log(n_tok) - math.log(n_slots)  # the kernel's order of operations
+    want = sorted((u << 32) | v for (u, v), c in totals.items()
+                  if c >= min_count and math.log(c) + base - math.log(unigram[u])
+                  - math.log(unigram[v]) > min_pmi)
+    assert got.tolist() == want

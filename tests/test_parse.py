@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 import naive_templates as naive
 from mentropy._kernels import spans as KS
-from mentropy.errors import MentropyError
+from mentropy.errors import FormatError, MentropyError
 from mentropy.lexicon import Lexicon
 from mentropy.parse import Parser, parse_features
 from mentropy.segment import Segmenter
@@ -52,11 +52,14 @@ def tree_score(kind, start, end, tmpl, parent, elems, wlp, flp, tlp, gap_cost):
 
 
 @settings(max_examples=250, deadline=None)
-@given(data=st.data(), n=st.integers(0, 14), max_span=st.integers(2, 9))
-def test_span_dp_matches_brute_force(data, n, max_span):
+@given(data=st.data(), n=st.integers(0, 14), max_span=st.integers(2, 9),
+       chunk=st.sampled_from([4, 7, 1000]))
+def test_span_dp_matches_brute_force(data, n, max_span, chunk):
     raw = data.draw(st.lists(st.lists(st.integers(-1, 3), min_size=1, max_size=5), min_size=1,
                              max_size=4))
     templates = [collapse(tp) for tp in raw if any(x >= 0 for x in tp)]
+    if data.draw(st.booleans()):  # as mined: no leading placeholder (the DP stops earlier)
+        templates = [tp[1:] if tp[0] < 0 else tp for tp in templates]
     if not templates:
         templates = [(0, -1, 1)]
     templates = list(dict.fromkeys(templates))
@@ -71,9 +74,11 @@ def test_span_dp_matches_brute_force(data, n, max_span):
     kind, start, end, tmpl, parent, line, logp, overflow = KS.parse_lines(
         np.array(toks, np.int32), np.array(wlp), np.array(flp), np.array(sep, np.int8),
         np.array([0, n], np.int64), *build_trie(templates), np.array(tlp), ptr, elems,
-        gap_cost, max_span, 64)
-    want = naive.best_parse(templates, tlp, toks, wlp, flp, sep, gap_cost, max_span)
-    assert not overflow[0]
+        gap_cost, max_span, 64, chunk)
+    # a line longer than `chunk` is parsed piece by piece
+    want = sum(naive.best_parse(templates, tlp, toks[a:b], wlp[a:b], flp[a:b], sep[a:b],
+                                gap_cost, max_span)
+               for a, b in naive.pieces(n, sep, chunk, max_span))
     assert math.isclose(logp[0], want, rel_tol=1e-9, abs_tol=1e-9)
     # the tree read back is a reading of exactly that score, and its leaves tile the line
     assert math.isclose(tree_score(kind, start, end, tmpl, parent, templates, wlp, flp, tlp,
@@ -200,3 +205,14 @@ def test_parse_on_mined_sample(sample_path, tmp_path):
         assert tree.to_json_line() == json.dumps(tree.to_json(), ensure_ascii=False)
         for s, e, template in tree.blocks():
             assert any(w is None for w in template) and e > s
+
+
+def test_parser_takes_a_templates_path(seg, tmp_path):
+    found = make(seg, [((None, "的", None, "是", None, "呢"), 3000)])
+    found.save(tmp_path / "t.jsonl")
+    parser = Parser(str(tmp_path / "t.jsonl"), seg)
+    assert parser.parse("苹果的颜色是什么呢").to_brackets() == "(苹果)的(颜色)是(什么)呢"
+    other = Segmenter.from_lexicon(Lexicon(["苹果"], [3]))
+    with pytest.raises(FormatError, match="another lexicon") as info:
+        Parser(tmp_path / "t.jsonl", other)
+    assert "t.jsonl" in str(info.value)

@@ -106,6 +106,36 @@ def merge_pairs(k1, c1, k2, c2):
 
 
 @njit(cache=True)
+def strong_pairs(sorted_keys, unigram, n_slots, n_tok, min_count, min_proba, min_pmi):
+    """The strong links of a sorted array of pair keys (one per pair slot, both distance
+    buckets): ``u << 32 | v`` (uint64, ascending) of every pair (u, v) with count N_uv >=
+    min_count, N_uv / n_slots > min_proba and PMI = ln N_uv - ln n_slots + 2 ln n_tok -
+    ln N_u - ln N_v > min_pmi (unigram : int64 or float64 counts per id)."""
+    m = sorted_keys.shape[0]
+    out = np.empty(m, np.uint64)
+    n_out = 0
+    one = np.uint64(1)
+    mask = np.uint64(0xFFFFFFFF)
+    base = 2.0 * np.log(n_tok) - np.log(n_slots)
+    i = 0
+    while i < m:
+        pair = sorted_keys[i] & ~one
+        j = i + 1
+        while j < m and (sorted_keys[j] & ~one) == pair:
+            j += 1
+        count = j - i
+        if count >= min_count and count / n_slots > min_proba:
+            u = np.int64(pair >> np.uint64(U_SHIFT))
+            v = np.int64((pair >> np.uint64(V_SHIFT)) & mask)
+            pmi = np.log(count) + base - np.log(unigram[u]) - np.log(unigram[v])
+            if pmi > min_pmi:
+                out[n_out] = pair >> np.uint64(1)
+                n_out += 1
+        i = j
+    return out[:n_out].copy()
+
+
+@njit(cache=True)
 def unpack_pairs(keys):
     """(u int32[m], v int32[m], gapped int8[m]) of packed keys."""
     m = keys.shape[0]
@@ -150,26 +180,38 @@ MARK = 2  # other punctuation: may be a fixed token anywhere (X：“X”)
 
 
 @njit(cache=True)
-def _strong(links, u, v):
-    """Is (u, v) in the sorted uint64 array of `u << 32 | v` link keys?"""
+def _link_index(links, n_vocab):
+    """ptr int64[n_vocab + 1]: the links of u are links[ptr[u]:ptr[u + 1]] (links sorted)."""
+    ptr = np.zeros(n_vocab + 1, np.int64)
+    for k in range(links.shape[0]):
+        ptr[np.int64(links[k] >> np.uint64(32)) + 1] += 1
+    for u in range(n_vocab):
+        ptr[u + 1] += ptr[u]
+    return ptr
+
+
+@njit(cache=True)
+def _strong(links, ptr, u, v):
+    """Is (u, v) in the sorted uint64 array of `u << 32 | v` link keys? (ptr: `_link_index`)"""
     key = (np.uint64(u) << np.uint64(32)) | np.uint64(v)
-    lo = 0
-    hi = links.shape[0]
+    lo = ptr[u]
+    hi = ptr[u + 1]
+    end = hi
     while lo < hi:
         mid = (lo + hi) // 2
         if links[mid] < key:
             lo = mid + 1
         else:
             hi = mid
-    return lo < links.shape[0] and links[lo] == key
+    return lo < end and links[lo] == key
 
 
 @njit(cache=True)
-def _next_link(toks, links, a, b, window):
+def _next_link(toks, links, ptr, a, b, window):
     """Nearest position j in (a, a + window] before b with (toks[a], toks[j]) a strong link,
     or -1."""
     for j in range(a + 1, min(b, a + window + 1)):
-        if _strong(links, toks[a], toks[j]):
+        if _strong(links, ptr, toks[a], toks[j]):
             return j
     return -1
 
@@ -200,9 +242,10 @@ def _chain_hash(toks, punct, lo, hi, pos, k):
 
 
 @njit(cache=True)
-def _valid_chain(toks, punct, pos, k):
-    """At least two fixed tokens that are not separators, one of them a word (not a mark), no
-    separator at either end, and a gap inside (adjacent words are a phrase, not a template)."""
+def _valid_chain(toks, punct, pos, k, min_words):
+    """At least two fixed tokens that are not separators, min_words of them words (not marks),
+    no separator at either end, and a gap inside (adjacent words are a phrase, not a
+    template)."""
     if punct[toks[pos[0]]] == SEP or punct[toks[pos[k - 1]]] == SEP:
         return False
     fixed = 0
@@ -215,21 +258,28 @@ def _valid_chain(toks, punct, pos, k):
             words += 1
         if e > 0 and pos[e] > pos[e - 1] + 1:
             gaps += 1
-    return fixed >= 2 and words >= 1 and gaps > 0
+    return fixed >= 2 and words >= min_words and gaps > 0
 
 
 @njit(cache=True)
-def chain_candidates(toks, offsets, punct, links, window, max_fixed):
+def chain_candidates(toks, offsets, punct, links, window, max_fixed, min_words):
     """Template candidates of every line: from each position i, for each strong successor j
     of i within `window`, the chain i, j, then nearest strong successors, and each of its
     prefixes of 2..max_fixed tokens (at most window * (max_fixed - 1) candidates per
-    position, so a long line cannot explode).
+    position, so a long line cannot explode) that hold min_words words (not marks).
 
     toks : int32[k] token ids; offsets : int64[l+1] lines; punct : int8[n_tokens] 0 word,
-    SEP or MARK; links : uint64[m] sorted ``u << 32 | v`` keys of the strong links.
+    SEP or MARK (one per token id: every id is below len(punct)); links : uint64[m] sorted
+    ``u << 32 | v`` keys of the strong links.
     Returns (hashes uint64[c], starts int64[c], seconds int64[c], lengths int64[c]): a
     candidate is rebuilt by `chain_elements` from (start, second, length).
     """
+    ptr = _link_index(links, punct.shape[0])
+    memo = np.full(toks.shape[0], -2, np.int64)
+    has_in = np.zeros(punct.shape[0], np.bool_)
+    mask = np.uint64(0xFFFFFFFF)
+    for k in range(links.shape[0]):
+        has_in[np.int64(links[k] & mask)] = True
     cap = 1024
     hashes = np.empty(cap, np.uint64)
     starts = np.empty(cap, np.int64)
@@ -241,16 +291,16 @@ def chain_candidates(toks, offsets, punct, links, window, max_fixed):
         lo = offsets[f]
         hi = offsets[f + 1]
         for i in range(lo, hi):
-            if punct[toks[i]] == SEP:
+            if punct[toks[i]] == SEP or ptr[toks[i] + 1] == ptr[toks[i]]:
                 continue
             for j in range(i + 1, min(hi, i + window + 1)):
-                if not _strong(links, toks[i], toks[j]):
+                if not has_in[toks[j]] or not _strong(links, ptr, toks[i], toks[j]):
                     continue
                 pos[0] = i
                 pos[1] = j
                 k = 2
                 while True:
-                    if _valid_chain(toks, punct, pos, k):
+                    if _valid_chain(toks, punct, pos, k, min_words):
                         if m == hashes.shape[0]:
                             hashes = _grow_u64(hashes)
                             starts = _grow_i64(starts)
@@ -263,7 +313,10 @@ def chain_candidates(toks, offsets, punct, links, window, max_fixed):
                         m += 1
                     if k == max_fixed:
                         break
-                    nxt = _next_link(toks, links, pos[k - 1], hi, window)
+                    last = pos[k - 1]
+                    if memo[last] == -2:  # each position's nearest link is looked up once
+                        memo[last] = _next_link(toks, links, ptr, last, hi, window)
+                    nxt = memo[last]
                     if nxt < 0:
                         break
                     pos[k] = nxt
@@ -290,6 +343,7 @@ def chain_elements(toks, offsets, punct, links, window, line_of, starts, seconds
     """The elements (token id, -1 for a placeholder) of the candidates given by (start,
     second, length) in lines `line_of`, as CSR (ptr int64[c+1], elements int32[...])."""
     c = starts.shape[0]
+    index = _link_index(links, punct.shape[0])
     ptr = np.zeros(c + 1, np.int64)
     out = np.empty(c * 64 + 1, np.int32)
     pos = np.empty(64, np.int64)
@@ -300,7 +354,7 @@ def chain_elements(toks, offsets, punct, links, window, line_of, starts, seconds
         pos[0] = starts[r]
         pos[1] = seconds[r]
         for e in range(2, lengths[r]):
-            pos[e] = _next_link(toks, links, pos[e - 1], hi, window)
+            pos[e] = _next_link(toks, links, index, pos[e - 1], hi, window)
         k = lengths[r]
         for e in range(k):
             if e > 0 and pos[e] > pos[e - 1] + 1:

@@ -176,8 +176,10 @@ def _line_tables(toks, wlp, flp, sep, edge_ptr, edge_tok, edge_child, x_child, f
     seq_back = np.empty((n + 1, L + 1), np.int32)
     blk = np.full((n + 1, L + 1), NEG)
     blk_tmpl = np.empty((n + 1, L + 1), np.int32)
-    rest = np.full((n + 1, L + 1), NEG)
-    rest_tmpl = np.empty((n + 1, L + 1), np.int32)
+    xr = x_child[0]
+    rows = n + 1 if xr >= 0 else 1  # no template with a leading placeholder: no rest table
+    rest = np.full((rows, L + 1), NEG)
+    rest_tmpl = np.empty((rows, L + 1), np.int32)
     nsep = _next_sep(sep)
     # blocks (and rests) ending at j: linked lists through end_head / link, holding starts
     end_head = np.full(n + 1, -1, np.int64)
@@ -186,7 +188,6 @@ def _line_tables(toks, wlp, flp, sep, edge_ptr, edge_tok, edge_child, x_child, f
     link_start = np.empty(2 * n * (L + 1) + 1, np.int64)
     n_links = 0
     overflow = False
-    xr = x_child[0]
     for i in range(n - 1, -1, -1):
         seq[i, 0] = 0.0
         hi = min(n, i + L)
@@ -196,9 +197,18 @@ def _line_tables(toks, wlp, flp, sep, edge_ptr, edge_tok, edge_child, x_child, f
             _push(bnode, bscore, bn, 0, xr, 0.0)
         bi = blk[i]
         bti = blk_tmpl[i]
-        ri = rest[i]
-        rti = rest_tmpl[i]
+        ri = rest[i] if xr >= 0 else rest[0]
+        rti = rest_tmpl[i] if xr >= 0 else rest_tmpl[0]
+        # seq[i, d] is read only for a placeholder's content starting at i, which stops at the
+        # next separator unless it follows an opening mark: no need to compute it further
+        if i > 0 and sep[i - 1] == OPEN:
+            seq_end = hi - i
+        else:
+            seq_end = min(hi, nsep[i]) - i
+        last = 0  # the furthest offset a state or a block of this start has reached
         for off in range(0, hi - i + 1):
+            if off > seq_end and off > last and xr < 0:
+                break  # (a leading placeholder could still end a block further on)
             p = i + off
             if off > 0:
                 # templates with a leading placeholder over toks[i:p]: gap i..q, rest q..p
@@ -223,6 +233,7 @@ def _line_tables(toks, wlp, flp, sep, edge_ptr, edge_tok, edge_child, x_child, f
                     link_start[n_links] = i
                     rest_head[p] = n_links
                     n_links += 1
+            if 0 < off <= seq_end:
                 best = seq[i, off - 1] + wlp[p - 1]
                 back = -1
                 e = end_head[p]
@@ -248,6 +259,7 @@ def _line_tables(toks, wlp, flp, sep, edge_ptr, edge_tok, edge_child, x_child, f
                         _reach(c, off + 1, g, final, tlp, under, bi, bti, ri, rti)
                         if not _push(bnode, bscore, bn, off + 1, c, g):
                             overflow = True
+                        last = max(last, off + 1)
                 xc = x_child[s]
                 if xc >= 0 and s != 0 and off > 0:
                     stop = hi if sep[p - 1] == OPEN else min(hi, nsep[p])
@@ -255,6 +267,7 @@ def _line_tables(toks, wlp, flp, sep, edge_ptr, edge_tok, edge_child, x_child, f
                         g = sc + seq[p, q - p] - gap_cost * (q - p)
                         if nsep[p] >= q:
                             _reach(xc, q - i, g, final, tlp, under, bi, bti, ri, rti)
+                            last = max(last, q - i)
                         if q < hi:
                             c = _child(edge_ptr, edge_tok, edge_child, xc, toks[q])
                             if c >= 0:
@@ -262,6 +275,7 @@ def _line_tables(toks, wlp, flp, sep, edge_ptr, edge_tok, edge_child, x_child, f
                                 _reach(c, q + 1 - i, g2, final, tlp, under, bi, bti, ri, rti)
                                 if not _push(bnode, bscore, bn, q + 1 - i, c, g2):
                                     overflow = True
+                                last = max(last, q + 1 - i)
     top = np.full(n + 1, NEG)
     top_back = np.full(n + 1, -1, np.int64)
     top[0] = 0.0
@@ -330,8 +344,21 @@ def _emit(kind, start, end, tmpl, parent, line, n_out, o_kind, o_start, o_end, o
 
 
 @njit(cache=True)
+def _piece_end(sep, lo, line_hi, chunk, max_span):
+    """End of the piece of a line that starts at lo: lo + chunk, or just after the last
+    separator in the max_span tokens before it; the line's end when that comes first."""
+    end = lo + chunk
+    if end >= line_hi:
+        return line_hi
+    for k in range(end, max(lo + 1, end - max_span), -1):
+        if sep[k - 1] == SEP:
+            return k
+    return end
+
+
+@njit(cache=True)
 def parse_lines(toks, wlp, flp, sep, offsets, edge_ptr, edge_tok, edge_child, x_child, final, tlp,
-                tmpl_ptr, tmpl_elems, gap_cost, max_span, cap):
+                tmpl_ptr, tmpl_elems, gap_cost, max_span, cap, chunk):
     """Best nested-template reading of every line (DESIGN §5): the flat reading and every
     template match compete in one log-probability, summed over the line.
 
@@ -345,10 +372,13 @@ def parse_lines(toks, wlp, flp, sep, offsets, edge_ptr, edge_tok, edge_child, x_
     tmpl_ptr : int64[T+1], tmpl_elems : int32[...]  the templates' elements (-1 placeholder)
     gap_cost : float     nats charged per token a placeholder absorbs (ties go to short gaps)
     max_span : int       longest block (tokens); cap : int  trie states kept per position
+    chunk : int          a line longer than this is parsed in pieces of at most chunk tokens,
+                         cut after a separator within max_span tokens of the limit if any
     Returns nodes in pre-order (kind int8: 0 word, 1 template block, 2 gap holding several
     items; start, end int64 token offsets within the line; tmpl int32; parent int64, -1 for
     the top items of a line; line int64), the log-probability of each line (float64[l]) and
-    a per-line overflow flag (bool[l]: some state was dropped for lack of room).
+    a per-line overflow flag (bool[l]: some state was dropped for lack of room, or a piece
+    boundary fell inside a clause).
     Children of a template block are its elements in order: a fixed token (word node) or the
     content of a placeholder (a word, a block, or a kind-2 node holding its items).
     """
@@ -370,71 +400,79 @@ def parse_lines(toks, wlp, flp, sep, offsets, edge_ptr, edge_tok, edge_child, x_
     bounds = np.empty(tmpl_elems.shape[0] + 1, np.int64)
     under = _under_x(edge_ptr, edge_child, x_child)
     # pre-order work stack of tasks (kind, a, b, parent): 0 word, 1 block, 2 gap, 3 line
-    stack = np.empty((4 * k_total + 16, 4), np.int64)
+    stack = np.empty((4 * min(k_total, chunk) + 16, 4), np.int64)
     for f in range(n_lines):
-        lo = offsets[f]
-        hi = offsets[f + 1]
-        n = hi - lo
-        if n == 0:
-            continue
-        lt = toks[lo:hi]
-        seq, seq_back, blk, blk_tmpl, top, top_back, ovf = _line_tables(
-            lt, wlp[lo:hi], flp[lo:hi], sep[lo:hi], edge_ptr, edge_tok, edge_child, x_child,
-            final, under, tlp, gap_cost, max_span, bnode, bscore, bn)
-        logp[f] = top[n]
-        overflow[f] = ovf
-        lflp = flp[lo:hi]
-        lsep = sep[lo:hi]
-        nsep = _next_sep(lsep)
-        stack[0, 0] = 3
-        stack[0, 1] = 0
-        stack[0, 2] = n
-        stack[0, 3] = -1
-        n_st = 1
-        while n_st > 0:
-            n_st -= 1
-            task = stack[n_st, 0]
-            a = stack[n_st, 1]
-            b = stack[n_st, 2]
-            parent = stack[n_st, 3]
-            if task == 0:
-                n_out = _emit(0, a, b, -1, parent, f, n_out, o_kind, o_start, o_end, o_tmpl,
-                              o_parent, o_line)
-            elif task == 1:
-                t = blk_tmpl[a, b - a]
-                n_out = _emit(1, a, b, t, parent, f, n_out, o_kind, o_start, o_end, o_tmpl,
-                              o_parent, o_line)
-                me = n_out - 1
-                m = _split(lt, lflp, lsep, nsep, a, b, t, tmpl_ptr, tmpl_elems, seq, gap_cost,
-                           bounds)
-                for e in range(m - 1, -1, -1):
-                    stack[n_st, 0] = 0 if tmpl_elems[tmpl_ptr[t] + e] >= 0 else 2
-                    stack[n_st, 1] = bounds[e]
-                    stack[n_st, 2] = bounds[e + 1]
-                    stack[n_st, 3] = me
-                    n_st += 1
-            else:
-                # the items of the best sequence over lt[a:b], read backwards from the
-                # back-pointers and pushed in that order, so that they pop in text order
-                n_items = 0
-                j = b
-                while j > a:
-                    k = top_back[j] if task == 3 else seq_back[a, j - a]
-                    stack[n_st, 0] = 0 if k < 0 else 1
-                    if k < 0:
-                        k = j - 1
-                    stack[n_st, 1] = k
-                    stack[n_st, 2] = j
-                    n_st += 1
-                    n_items += 1
-                    j = k
-                if task == 2 and n_items > 1:
-                    # a gap holding several items: a node of its own, parent of the items
-                    n_out = _emit(2, a, b, -1, parent, f, n_out, o_kind, o_start, o_end,
-                                  o_tmpl, o_parent, o_line)
-                    parent = n_out - 1
-                for q in range(n_st - n_items, n_st):
-                    stack[q, 3] = parent
+        line_lo = offsets[f]
+        line_hi = offsets[f + 1]
+        lo = line_lo
+        while lo < line_hi:
+            # a long line is parsed in pieces of at most `chunk` tokens, cut after a separator
+            # where one is near: the tables stay small whatever the line's length
+            hi = _piece_end(sep, lo, line_hi, chunk, max_span)
+            if hi < line_hi and sep[hi - 1] != SEP:
+                overflow[f] = True
+            shift = lo - line_lo
+            n = hi - lo
+            lt = toks[lo:hi]
+            seq, seq_back, blk, blk_tmpl, top, top_back, ovf = _line_tables(
+                lt, wlp[lo:hi], flp[lo:hi], sep[lo:hi], edge_ptr, edge_tok, edge_child, x_child,
+                final, under, tlp, gap_cost, max_span, bnode, bscore, bn)
+            logp[f] += top[n]
+            if ovf:
+                overflow[f] = True
+            lflp = flp[lo:hi]
+            lsep = sep[lo:hi]
+            nsep = _next_sep(lsep)
+            stack[0, 0] = 3
+            stack[0, 1] = 0
+            stack[0, 2] = n
+            stack[0, 3] = -1
+            n_st = 1
+            while n_st > 0:
+                n_st -= 1
+                task = stack[n_st, 0]
+                a = stack[n_st, 1]
+                b = stack[n_st, 2]
+                parent = stack[n_st, 3]
+                if task == 0:
+                    n_out = _emit(0, a + shift, b + shift, -1, parent, f, n_out, o_kind,
+                                  o_start, o_end, o_tmpl, o_parent, o_line)
+                elif task == 1:
+                    t = blk_tmpl[a, b - a]
+                    n_out = _emit(1, a + shift, b + shift, t, parent, f, n_out, o_kind,
+                                  o_start, o_end, o_tmpl, o_parent, o_line)
+                    me = n_out - 1
+                    m = _split(lt, lflp, lsep, nsep, a, b, t, tmpl_ptr, tmpl_elems, seq, gap_cost,
+                               bounds)
+                    for e in range(m - 1, -1, -1):
+                        stack[n_st, 0] = 0 if tmpl_elems[tmpl_ptr[t] + e] >= 0 else 2
+                        stack[n_st, 1] = bounds[e]
+                        stack[n_st, 2] = bounds[e + 1]
+                        stack[n_st, 3] = me
+                        n_st += 1
+                else:
+                    # the items of the best sequence over lt[a:b], read backwards from the
+                    # back-pointers and pushed in that order, so that they pop in text order
+                    n_items = 0
+                    j = b
+                    while j > a:
+                        k = top_back[j] if task == 3 else seq_back[a, j - a]
+                        stack[n_st, 0] = 0 if k < 0 else 1
+                        if k < 0:
+                            k = j - 1
+                        stack[n_st, 1] = k
+                        stack[n_st, 2] = j
+                        n_st += 1
+                        n_items += 1
+                        j = k
+                    if task == 2 and n_items > 1:
+                        # a gap holding several items: a node of its own, parent of the items
+                        n_out = _emit(2, a + shift, b + shift, -1, parent, f, n_out, o_kind,
+                                      o_start, o_end, o_tmpl, o_parent, o_line)
+                        parent = n_out - 1
+                    for q in range(n_st - n_items, n_st):
+                        stack[q, 3] = parent
+            lo = hi
     return (o_kind[:n_out].copy(), o_start[:n_out].copy(), o_end[:n_out].copy(),
             o_tmpl[:n_out].copy(), o_parent[:n_out].copy(), o_line[:n_out].copy(), logp,
             overflow)
