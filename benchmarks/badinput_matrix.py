@@ -19,6 +19,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 import badinput as B  # noqa: E402
+import badinput_templates  # noqa: E402
+
+B.ALL_CASES.update(badinput_templates.ALL_CASES)  # each stage's cases live beside its tests
 
 MESSAGE_CHARS = 110
 
