@@ -18,7 +18,7 @@ import os
 import sys
 import zlib
 from dataclasses import dataclass
-from typing import IO, Iterator, Sequence, Union
+from typing import IO, Iterable, Iterator, Sequence, Union
 
 from tqdm import tqdm
 
@@ -225,6 +225,40 @@ def iter_lines(sources: SourceSpec | Sequence[SourceSpec], *, encoding: str = "u
     """
     blocks = indexed_blocks(sources, encoding, errors, block_bytes, progress, desc)
     return _split_lines(blocks)
+
+
+def source_paths(sources: SourceSpec | Sequence[SourceSpec]) -> list[str]:
+    """The paths of `sources`: a str or PathLike is one path (never text), anything else an
+    iterable of them; raises MentropyError for an item that is not a path."""
+    items = [sources] if isinstance(sources, (str, os.PathLike)) else list(sources)
+    for item in items:
+        if not isinstance(item, (str, os.PathLike)):
+            raise MentropyError(f"a source must be a path (str or PathLike), got "
+                                f"{type(item).__name__}; pass texts with texts=[...]")
+    return [os.fspath(x) for x in items]
+
+
+def text_items(texts: Iterable[str]) -> Iterable[str]:
+    """`texts` checked to be an iterable of strings, not one string (a common slip)."""
+    if isinstance(texts, (str, bytes, os.PathLike)):
+        raise MentropyError("texts must be an iterable of strings, not a single "
+                            f"{type(texts).__name__}: use texts=[text]")
+    return texts
+
+
+def corpus_lines(sources: SourceSpec | Sequence[SourceSpec] | None = None, *,
+                 texts: Iterable[str] | None = None, encoding: str = "utf-8",
+                 errors: str = "strict", progress: bool | None = None,
+                 desc: str = "reading") -> Iterator[str]:
+    """The lines of `sources` (paths, folders, globs, '-') or of ``texts=`` (strings, each
+    split at newlines): the one rule every stage reads a corpus by. A str is always a path."""
+    if (sources is None) == (texts is None):
+        raise MentropyError("give either sources (paths) or texts=, not both or neither")
+    if texts is not None:
+        return (line for text in text_items(texts) for line in text.split("\n"))
+    lines = iter_lines(source_paths(sources), encoding=encoding, errors=errors,
+                       progress=progress, desc=desc)
+    return (line for _, line, _ in lines)
 
 
 def file_lines(path: PathSpec) -> Iterator[tuple[int, str]]:

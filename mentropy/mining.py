@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import math
-import os
 import time
 from collections import Counter
 from dataclasses import fields
@@ -50,21 +49,14 @@ def mine_templates(corpus: Any = None, segmenter_or_lexicon: Any = None, *,
     opts = TemplateOptions(**options).validate()
     if segmenter_or_lexicon is None:
         raise MentropyError("mine_templates needs a segmenter or lexicon")
-    if (corpus is None) == (texts is None):
-        raise MentropyError("give either corpus paths or texts=, not both or neither")
-    if texts is not None and isinstance(texts, (str, bytes)):
-        raise MentropyError("texts= must be an iterable of lines, not a single string")
+    from mentropy.corpus import corpus_lines
     from mentropy.wordcorpus import encode_words
 
+    lines = corpus_lines(corpus, texts=texts, encoding=encoding, errors=errors,
+                         progress=progress, desc="mining")
     seg = as_segmenter(segmenter_or_lexicon)
-    if texts is None:
-        from mentropy.corpus import iter_lines
-
-        sources = [corpus] if isinstance(corpus, (str, os.PathLike)) else list(corpus)
-        texts = (line for _, line, _ in iter_lines(sources, encoding=encoding, errors=errors,
-                                                   progress=progress, desc="mining"))
     t0 = time.perf_counter()
-    wc = encode_words(texts, seg)
+    wc = encode_words(lines, seg)
     log.info("cut %s lines into %s tokens in %.1f s", f"{wc.n_lines:,}", f"{wc.n_tokens:,}",
              time.perf_counter() - t0)
     return mine_word_corpus(wc, seg, opts, progress=progress)

@@ -193,21 +193,10 @@ def word_corpus(corpus: Any, segmenter: "Segmenter", *, texts: Iterable[str] | N
         if texts is not None:
             raise MentropyError("give a corpus or texts=, not both")
         return corpus
-    if (corpus is None) == (texts is None):
-        raise MentropyError("give either corpus paths or texts=, not both or neither")
-    if texts is not None:
-        return encode_words(texts, segmenter)
-    from mentropy.corpus import iter_lines
+    from mentropy.corpus import corpus_lines
 
-    paths = [corpus] if isinstance(corpus, (str, os.PathLike)) else list(corpus)
-    for p in paths:
-        if not isinstance(p, (str, os.PathLike)):
-            raise MentropyError(f"a corpus source must be a path, not {type(p).__name__}; "
-                                "pass texts with texts=[...]")
-    lines = (text for _, text, _ in iter_lines([os.fspath(p) for p in paths], encoding=encoding,
-                                               errors=errors, progress=progress,
-                                               desc="phrases"))
-    return encode_words(lines, segmenter)
+    return encode_words(corpus_lines(corpus, texts=texts, encoding=encoding, errors=errors,
+                                     progress=progress, desc="phrases"), segmenter)
 
 
 def _names(corpus: Any, texts: Any) -> str:

@@ -139,7 +139,7 @@ def test_mining_is_deterministic(synthetic_segmenter, synthetic_templates, tmp_p
 
 
 def test_mining_input_rules(synthetic_segmenter, tmp_path):
-    with pytest.raises(MentropyError, match="iterable of lines"):
+    with pytest.raises(MentropyError, match="iterable of strings"):
         mine_templates(texts="因为北京上海所以天津。", segmenter_or_lexicon=synthetic_segmenter)
     with pytest.raises(MentropyError, match="no such file"):  # a str is always a path
         mine_templates("因为北京上海所以天津。", synthetic_segmenter)
