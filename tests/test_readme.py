@@ -95,4 +95,7 @@ def test_python_block_runs(workdir, line, code, monkeypatch):
     assert (workdir / "output.txt").read_text(encoding="utf-8").count("\n") == \
         len(namespace["lines"])
     assert namespace["counts"].count("中国") > 0
+    assert len(namespace["phrases"]) > 0 and len(namespace["templates"]) > 0
+    tree = namespace["tree"]
+    assert "".join(w for w in tree.to_json()["words"]) == namespace["lines"][0]
     mentropy.set_default(None)
