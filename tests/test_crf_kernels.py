@@ -1,0 +1,159 @@
+"""CRF kernels against the enumeration oracle (tests/naive_crf.py)."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mentropy._kernels import crf as K
+import naive_crf as naive
+
+
+def problem(seed, lengths, n_feat=7, n_templates=3, scale=1.0, masks="free"):
+    rng = np.random.default_rng(seed)
+    n_pos = sum(lengths)
+    feats = rng.integers(-1, n_feat, size=(n_pos, n_templates)).astype(np.int32)
+    w = rng.normal(0, scale, size=(n_feat, 4))
+    trans = rng.normal(0, scale, size=(4, 4))
+    offsets = np.zeros(len(lengths) + 1, np.int64)
+    offsets[1:] = np.cumsum(lengths)
+    if masks == "free":
+        mask = np.full(n_pos, K.FREE, np.uint8)
+    elif masks == "gold":
+        mask = np.zeros(n_pos, np.uint8)
+        for s, n in enumerate(lengths):
+            words, left = [], n
+            while left:
+                k = int(rng.integers(1, left + 1))
+                words.append(k)
+                left -= k
+            tags = naive.tags_of_words(words)
+            mask[offsets[s]:offsets[s + 1]] = [1 << y for y in tags]
+    else:  # partial: random subsets that still allow a path
+        mask = np.zeros(n_pos, np.uint8)
+        for s, n in enumerate(lengths):
+            while True:
+                m = [int(x) for x in rng.integers(1, 16, size=n)]
+                if naive.paths(n, m):
+                    break
+            mask[offsets[s]:offsets[s + 1]] = m
+    return feats, offsets, mask, w, trans
+
+
+def emissions(feats, w, lo, hi):
+    return [[sum(w[f, y] for f in feats[p] if f >= 0) for y in range(4)] for p in range(lo, hi)]
+
+
+def nll(feats, offsets, mask, w, trans):
+    gw, gt = np.zeros_like(w), np.zeros_like(trans)
+    idx = np.arange(offsets.shape[0] - 1, dtype=np.int64)
+    loss, bad = K.nll_grad(feats, offsets, mask, w, trans, idx, gw, gt)
+    return loss, bad, gw, gt
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 2**31), st.lists(st.integers(1, 6), min_size=1, max_size=4),
+       st.sampled_from([0.1, 1.0, 5.0]))
+def test_log_z_and_marginals_match_enumeration(seed, lengths, scale):
+    feats, offsets, mask, w, trans = problem(seed, lengths, scale=scale)
+    post, log_zs = K.marginals(feats, offsets, mask, w, trans)
+    for s in range(len(lengths)):
+        lo, hi = offsets[s], offsets[s + 1]
+        h = emissions(feats, w, lo, hi)
+        assert log_zs[s] == pytest.approx(naive.log_z(h, trans.tolist()), rel=1e-9, abs=1e-9)
+        np.testing.assert_allclose(post[lo:hi], naive.marginals(h, trans.tolist()), atol=1e-9)
+    np.testing.assert_allclose(post.sum(axis=1), 1.0, atol=1e-12)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(0, 2**31), st.lists(st.integers(1, 5), min_size=1, max_size=3))
+def test_masked_marginals_match_enumeration(seed, lengths):
+    feats, offsets, mask, w, trans = problem(seed, lengths, masks="partial")
+    post, log_zs = K.marginals(feats, offsets, mask, w, trans)
+    for s in range(len(lengths)):
+        lo, hi = offsets[s], offsets[s + 1]
+        h = emissions(feats, w, lo, hi)
+        m = mask[lo:hi].tolist()
+        assert log_zs[s] == pytest.approx(naive.log_z(h, trans.tolist(), m), abs=1e-9)
+        np.testing.assert_allclose(post[lo:hi], naive.marginals(h, trans.tolist(), m),
+                                   atol=1e-9)
+
+
+@pytest.mark.parametrize("masks", ["gold", "partial"])
+@pytest.mark.parametrize("seed", range(4))
+def test_nll_matches_enumeration(seed, masks):
+    feats, offsets, mask, w, trans = problem(seed, [1, 3, 5, 6], masks=masks)
+    loss, bad, _, _ = nll(feats, offsets, mask, w, trans)
+    want = 0.0
+    for s in range(4):
+        lo, hi = offsets[s], offsets[s + 1]
+        h = emissions(feats, w, lo, hi)
+        want += naive.log_z(h, trans.tolist()) - naive.log_z(h, trans.tolist(),
+                                                             mask[lo:hi].tolist())
+    assert bad == 0
+    assert loss == pytest.approx(want, rel=1e-10)
+
+
+@pytest.mark.parametrize("masks", ["gold", "partial"])
+@pytest.mark.parametrize("seed", range(3))
+def test_gradient_matches_finite_differences(seed, masks):
+    feats, offsets, mask, w, trans = problem(seed, [2, 4, 5], masks=masks)
+    _, _, gw, gt = nll(feats, offsets, mask, w, trans)
+    eps = 1e-6
+    for f in range(w.shape[0]):
+        for y in range(4):
+            wp, wm = w.copy(), w.copy()
+            wp[f, y] += eps
+            wm[f, y] -= eps
+            num = (nll(feats, offsets, mask, wp, trans)[0]
+                   - nll(feats, offsets, mask, wm, trans)[0]) / (2 * eps)
+            assert gw[f, y] == pytest.approx(num, abs=1e-5)
+    for i in range(4):
+        for j in range(4):
+            tp, tm = trans.copy(), trans.copy()
+            tp[i, j] += eps
+            tm[i, j] -= eps
+            num = (nll(feats, offsets, mask, w, tp)[0] - nll(feats, offsets, mask, w, tm)[0]) / (
+                2 * eps)
+            assert gt[i, j] == pytest.approx(num, abs=1e-5)
+    assert np.count_nonzero(gw) > 0
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 2**31), st.lists(st.integers(1, 6), min_size=1, max_size=4),
+       st.booleans())
+def test_viterbi_matches_brute_force(seed, lengths, masked):
+    feats, offsets, mask, w, trans = problem(seed, lengths, masks="partial" if masked else "free")
+    tags = K.viterbi(feats, offsets, mask, w, trans)
+    for s in range(len(lengths)):
+        lo, hi = offsets[s], offsets[s + 1]
+        h = emissions(feats, w, lo, hi)
+        m = mask[lo:hi].tolist()
+        got = tags[lo:hi].tolist()
+        want = naive.best_path(h, trans.tolist(), m)
+        assert naive.valid(got, m)
+        assert naive.path_score(h, trans.tolist(), got) == pytest.approx(
+            naive.path_score(h, trans.tolist(), want), abs=1e-9)
+
+
+def test_huge_weights_and_long_sentences_stay_finite():
+    """Scaled pass underflows with extreme weights: the log-space fallback must take over."""
+    feats, offsets, mask, w, trans = problem(3, [5, 4, 2000], scale=800.0, masks="gold")
+    loss, bad, gw, gt = nll(feats, offsets, mask, w, trans)
+    assert bad == 0 and math.isfinite(loss) and np.isfinite(gw).all() and np.isfinite(gt).all()
+    post, log_zs = K.marginals(feats, offsets, np.full_like(mask, K.FREE), w, trans)
+    assert np.isfinite(log_zs).all()
+    np.testing.assert_allclose(post.sum(axis=1), 1.0, atol=1e-9)
+    lo, hi = offsets[0], offsets[1]
+    h = emissions(feats, w, lo, hi)
+    assert log_zs[0] == pytest.approx(naive.log_z(h, trans.tolist()), rel=1e-12)
+
+
+def test_impossible_labels_are_counted_not_nan():
+    feats, offsets, mask, w, trans = problem(1, [3, 2], masks="gold")
+    mask[offsets[1]:] = 1 << K.TAG_M  # M M: no valid path
+    loss, bad, gw, _ = nll(feats, offsets, mask, w, trans)
+    assert bad == 1 and math.isfinite(loss)
