@@ -28,6 +28,9 @@ _LAZY = {
     "evaluate_files": "mentropy.evaluate",
     "Scores": "mentropy.evaluate",
     "LexiconOptions": "mentropy.lexicon",
+    "CRFSegmenter": "mentropy.crf",
+    "FeatureOptions": "mentropy.crf_features",
+    "TrainOptions": "mentropy.crf_train",
 }
 
 __all__ = sorted(_LAZY) + ["__version__"]

@@ -275,6 +275,8 @@ def corpora_get_cmd(name: str, dest_dir: str) -> None:
               help="a lexicon made by build-lexicon (jieba format or TSV)")
 @click.option("--dict", "dictionary", type=click.Path(), default=None,
               help="a jieba-format dictionary (`word freq [tag]` lines), e.g. jieba's dict.txt")
+@click.option("--model", "model", type=click.Path(), default=None,
+              help="a CRF model made by train-crf")
 @click.option("-o", "--output", default="-", show_default=True,
               help="output file, one line of words per input line; '-' = stdout")
 @click.option("--delimiter", default=" ", show_default=True,
@@ -288,11 +290,14 @@ def corpora_get_cmd(name: str, dest_dir: str) -> None:
 @click.option("-q", "--quiet", is_flag=True, help="no progress bar")
 def segment_cmd(inputs: tuple[str, ...], lexicon: str | None, dictionary: str | None,
                 output: str, delimiter: str, workers: int, jieba_compatible: bool,
-                encoding: str, errors: str, quiet: bool) -> None:
+                encoding: str, errors: str, quiet: bool, model: str | None = None) -> None:
     """Cut the lines of INPUT (files, folders, globs, .gz/.bz2; stdin when none or '-') into
-    words with a lexicon; writes the words of each line joined by the delimiter."""
-    if (lexicon is None) == (dictionary is None):
-        raise click.UsageError("give exactly one of --lexicon and --dict")
+    words with a lexicon (or a CRF --model); writes the words of each line joined by the
+    delimiter."""
+    if sum(x is not None for x in (lexicon, dictionary, model)) != 1:
+        raise click.UsageError("give exactly one of --lexicon, --dict and --model")
+    if model is not None and jieba_compatible:
+        raise click.UsageError("--jieba-compatible goes with --lexicon or --dict, not --model")
     setup_logging(0, quiet)
     delimiter = {"\\t": "\t", "\\n": "\n", "\\0": "\0"}.get(delimiter, delimiter)
     with user_errors():
@@ -300,7 +305,11 @@ def segment_cmd(inputs: tuple[str, ...], lexicon: str | None, dictionary: str | 
         from mentropy.io import atomic_output
         from mentropy.segment import Segmenter
 
-        if lexicon is not None:
+        if model is not None:
+            from mentropy.crf import CRFSegmenter
+
+            segmenter = CRFSegmenter.load(model)
+        elif lexicon is not None:
             from mentropy.lexicon import Lexicon
 
             lex = Lexicon.load(lexicon)
@@ -343,3 +352,66 @@ def _segment_pieces(segmenter, pieces, delimiter: str, workers: int) -> Iterator
             parts = block.split("\n")
             yield "".join(part + ("\n" if last else delimiter)
                           for part, last in zip(parts, flags))
+
+
+@main.command("train-crf")
+@click.argument("raw", metavar="[RAW]...", nargs=-1)
+@click.option("--gold", type=click.Path(), default=None,
+              help="gold training text: words separated by spaces, or PKU word/TAG text")
+@click.option("--lexicon", type=click.Path(), default=None,
+              help="silver training: label RAW with this lexicon's segmentation")
+@click.option("-o", "--output", default="model.crf", show_default=True,
+              help="model file (npz bundle)")
+@click.option("--iterations", type=click.IntRange(1), default=200, show_default=True,
+              help="L-BFGS iterations at most")
+@click.option("--c2", type=click.FloatRange(0), default=1.0, show_default=True,
+              help="L2 penalty (c2 * squared norm of the weights)")
+@click.option("--holdout", type=click.FloatRange(0, 0.5, max_open=True), default=0.0,
+              show_default=True, help="share of sentences held out for early stopping")
+@click.option("--hash-bits", type=click.IntRange(10, 28), default=22, show_default=True,
+              help="the weight table has 2**hash-bits rows")
+@click.option("--lexicon-features", is_flag=True,
+              help="silver: add features from the lexicon's words (stored in the model)")
+@click.option("--rounds", type=click.IntRange(1), default=1, show_default=True,
+              help="silver: relabel-and-retrain rounds")
+@click.option("--confident", type=click.FloatRange(0.5, 1, max_open=True), default=None,
+              help="silver: from round 2 keep only labels the model is this sure of")
+@click.option("--seed", type=int, default=0, show_default=True, help="draws the held-out part")
+@click.option("-q", "--quiet", is_flag=True, help="no progress bar and no summary")
+@click.option("-v", "--verbose", count=True, help="log each stage")
+def train_crf_cmd(raw: tuple[str, ...], gold: str | None, lexicon: str | None, output: str,
+                  iterations: int, c2: float, holdout: float, hash_bits: int,
+                  lexicon_features: bool, rounds: int, confident: float | None, seed: int,
+                  quiet: bool, verbose: int) -> None:
+    """Train a CRF segmenter from --gold GOLD, or from RAW text labelled by --lexicon LEX."""
+    if (gold is None) == (lexicon is None):
+        raise click.UsageError("give exactly one of --gold and --lexicon")
+    if gold is not None and raw:
+        raise click.UsageError("RAW files go with --lexicon (silver training), not --gold")
+    if lexicon is not None and not raw:
+        raise click.UsageError("--lexicon needs RAW text files to label")
+    if gold is not None and (lexicon_features or rounds != 1 or confident is not None):
+        raise click.UsageError("--lexicon-features, --rounds and --confident are for "
+                               "silver training (--lexicon)")
+    setup_logging(verbose, quiet)
+    with user_errors():
+        from mentropy.crf import CRFSegmenter
+        from mentropy.crf_features import FeatureOptions
+
+        crf = CRFSegmenter(FeatureOptions(hash_bits=hash_bits,
+                                          lexicon_features=lexicon_features))
+        options = dict(max_iterations=iterations, c2=c2, holdout=holdout, seed=seed,
+                       progress=False if quiet else None)
+        if gold is not None:
+            crf.train_gold(gold, **options)
+        else:
+            from mentropy.corpus import iter_lines
+
+            texts = [t for _, t, _ in iter_lines(list(raw), progress=False if quiet else None)]
+            crf.train_silver(texts, lexicon, rounds=rounds, confident=confident, **options)
+        crf.save(output)
+    if not quiet:
+        r = crf.report
+        click.echo(f"mentropy: CRF trained on {r.n_sentences:,} sentences, {r.n_features:,} "
+                   f"features, {r.iterations} iterations ({r.stopped}), loss {r.loss:,.1f}, "
+                   f"{r.seconds:.1f} s", err=True)

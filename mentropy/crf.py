@@ -106,7 +106,8 @@ class CRFSegmenter:
         if isinstance(raw_texts, (str, os.PathLike)):
             from mentropy.corpus import iter_lines
 
-            texts = [t for t in iter_lines(os.fspath(raw_texts)) if t.strip()]
+            texts = [t for _, t, _ in iter_lines(os.fspath(raw_texts), progress=False)
+                     if t.strip()]
             source = os.fspath(raw_texts)
         else:
             texts = [t for t in raw_texts if t.strip()]
@@ -163,7 +164,9 @@ class CRFSegmenter:
         for t in texts:
             digest.update(t.encode("utf-8", "surrogatepass") + b"\n")
         digest.update(np.ascontiguousarray(mask, np.uint8).tobytes())
-        self.meta = {"train": options.to_dict(), "report": report.to_dict(),
+        # the model file records what was done, not how long it took (reproducible bytes)
+        summary = {k: v for k, v in report.to_dict().items() if k != "seconds"}
+        self.meta = {"train": options.to_dict(), "report": summary,
                      "data": dict(data, sha256=digest.hexdigest())}
 
     # -- features ----------------------------------------------------------------------------
@@ -291,22 +294,28 @@ class CRFSegmenter:
                 out.append([joined[s:e] for s, e in zip(bb[:-1], bb[1:])])
         return out
 
-    def segmented_blocks(self, texts: Iterable[str], delimiter: str = " ") -> Iterator[str]:
+    def segmented_blocks(self, texts: Iterable[str], delimiter: str = " ", workers: int = 1,
+                         chunksize: int = CHUNK) -> Iterator[str]:
         """Segmented text of `texts`: the words of each line joined by `delimiter`, a newline
-        after each line; one string per batch of lines (no string per word)."""
+        after each line; one string per `chunksize` lines (no string per word). `workers` is
+        accepted for compatibility with Segmenter.segmented_blocks (decoding is in-process)."""
         from mentropy import atoms
 
-        d = atoms.codepoints(delimiter)
-        for chunk in _chunks(texts, CHUNK):
-            bounds, line_chars = self._bounds(chunk)
-            inner = np.setdiff1d(bounds, line_chars, assume_unique=True)
-            cps = atoms.codepoints("".join(chunk))
-            pos = np.concatenate([np.repeat(inner, d.shape[0]), line_chars[1:]])
-            val = np.concatenate([np.tile(d, inner.shape[0]),
-                                  np.full(len(chunk), 10, dtype=np.uint32)])
-            order = np.argsort(pos, kind="stable")
-            out = np.insert(cps, pos[order], val[order])
+        if not isinstance(delimiter, str):
+            raise MentropyError(f"the delimiter must be a str, not {type(delimiter).__name__}")
+        if chunksize < 1:
+            raise MentropyError("chunksize must be at least 1")
+        d = np.ascontiguousarray(atoms.codepoints(delimiter), dtype=np.uint32)
+        for chunk in _chunks(texts, chunksize):
+            units, tags = self._decode(chunk)
+            out = KF.join_tagged(units.joined, units.starts, units.ends, tags, units.line_units,
+                                 d, np.uint32(10))
             yield out.tobytes().decode("utf-32-le", "surrogatepass")
+
+    def safe_cut_marks(self, marks: str) -> str:
+        """Marks after which a long line may be cut into pieces without changing its
+        segmentation: none, since the features see two units to either side of every unit."""
+        return ""
 
     def marginals(self, text: str) -> np.ndarray:
         """Per-character tag probabilities, float64[len(text), 4] (columns B, M, E, S), under

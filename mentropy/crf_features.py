@@ -69,6 +69,7 @@ class Units:
     line_chars: np.ndarray  # int64[n_lines + 1]
     sym: np.ndarray  # uint32[m]
     cls: np.ndarray  # uint8[m]
+    joined: np.ndarray  # uint32: code points of the lines joined by one "\n" each
 
     def __len__(self) -> int:
         return int(self.starts.shape[0])
@@ -108,7 +109,7 @@ def make_units(texts: Sequence[str]) -> Units:
     np.cumsum(np.bincount(line_of, minlength=len(texts)), out=line_units[1:])
     shift = line_of  # separators before each unit
     return Units(starts=starts_j - shift, ends=ends_j - shift, line_units=line_units,
-                 line_chars=line_chars, sym=sym, cls=cls)
+                 line_chars=line_chars, sym=sym, cls=cls, joined=cps)
 
 
 def extract(units: Units, options: FeatureOptions, extra: np.ndarray | None = None) -> np.ndarray:

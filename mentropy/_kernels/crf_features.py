@@ -178,3 +178,38 @@ def lexicon_columns(m_starts, m_ends, unit_at_start, unit_at_end, n_units, max_b
             if v > out[u, 2]:
                 out[u, 2] = v
     return out
+
+
+@njit(cache=True)
+def join_tagged(joined, starts, ends, tags, line_units, delimiter, newline):
+    """Segmented text as code points: each line's units, `delimiter` (uint32[d]) before every
+    unit tagged B (0) or S (3) but the first of its line, `newline` after every line.
+
+    joined : uint32[n + L - 1] the lines joined by one separator each; starts, ends : int64[m]
+    unit bounds in the lines without separators (line i is shifted by i in `joined`);
+    tags : int8[m]; line_units : int64[L + 1].
+    """
+    n_lines = line_units.shape[0] - 1
+    d = delimiter.shape[0]
+    n_delim = 0
+    for line in range(n_lines):
+        for u in range(line_units[line] + 1, line_units[line + 1]):
+            if tags[u] == 0 or tags[u] == 3:
+                n_delim += 1
+    n_chars = 0
+    for u in range(starts.shape[0]):
+        n_chars += ends[u] - starts[u]
+    out = np.empty(n_chars + n_lines + d * n_delim, np.uint32)
+    k = 0
+    for line in range(n_lines):
+        for u in range(line_units[line], line_units[line + 1]):
+            if u > line_units[line] and (tags[u] == 0 or tags[u] == 3):
+                for t in range(d):
+                    out[k] = delimiter[t]
+                    k += 1
+            for p in range(starts[u] + line, ends[u] + line):
+                out[k] = joined[p]
+                k += 1
+        out[k] = newline
+        k += 1
+    return out
