@@ -80,11 +80,16 @@ class CRFSegmenter:
             source = "<lines>"
         words = [ws for ws in words if ws]
         _check_size(len(words), source)
+        opts = _merge(options, train_options)
         texts = ["".join(ws) for ws in words]
         units = F.make_units(texts)
-        tags = F.gold_tags(units, words)
-        self._fit(texts, units, _TAG_BITS[tags], _merge(options, train_options), progress,
-                  {"source": "gold", "sentences": len(texts)})
+        mask = _TAG_BITS[F.gold_tags(units, words)]
+        del words  # the text is let go before training: memory is the optimiser's
+        feats = self._features(units, texts)
+        data = {"source": "gold", "sentences": len(texts), "sha256": _digest(texts, mask)}
+        offsets = units.line_units
+        del texts, units
+        self._train(feats, offsets, mask, opts, progress, data)
         return self
 
     def train_silver(self, raw_texts: str | os.PathLike | Iterable[str], lexicon: Any, *,
@@ -129,10 +134,12 @@ class CRFSegmenter:
         for r in range(rounds):
             if r > 0:  # relabel with the model of the previous round
                 mask = self._relabel(texts, units, teacher, confident)
-            self._fit(texts, units, mask, opts, progress,
-                      {"source": "silver", "sentences": len(texts), "round": r + 1,
-                       "rounds": rounds, "confident": confident,
-                       "labelled_share": float(np.mean(np.isin(mask, _TAG_BITS)))})
+            data = {"source": "silver", "sentences": len(texts), "round": r + 1,
+                    "rounds": rounds, "confident": confident,
+                    "labelled_share": float(np.mean(np.isin(mask, _TAG_BITS))),
+                    "sha256": _digest(texts, mask)}
+            self._train(self._features(units, texts), units.line_units, mask, opts, progress,
+                        data)
         return self
 
     def _relabel(self, texts: list[str], units: F.Units, teacher: np.ndarray,
@@ -147,27 +154,20 @@ class CRFSegmenter:
         sure = post[np.arange(len(units)), teacher.astype(np.int64)] >= confident
         return np.where(sure, _TAG_BITS[teacher], np.uint8(K.FREE)).astype(np.uint8)
 
-    def _fit(self, texts: list[str], units: F.Units, mask: np.ndarray, options: TrainOptions,
-             progress: bool | None, data: dict[str, Any]) -> None:
-        feats = self._features(units, texts)
+    def _train(self, feats: np.ndarray, offsets: np.ndarray, mask: np.ndarray,
+               options: TrainOptions, progress: bool | None, data: dict[str, Any]) -> None:
+        """Train on hashed features (int32, remapped in place to dense ids) and labels."""
         table = np.full(self.features.n_buckets, -1, dtype=np.int32)
         n_feat = KF.remap(feats, table)
-        offsets = units.line_units
         w, trans, report = train_lbfgs(feats, offsets, np.ascontiguousarray(mask, np.uint8),
                                        int(n_feat), options, progress=progress)
-        del feats
         buckets = np.flatnonzero(table >= 0)
         weights = np.zeros((self.features.n_buckets, 4))
         weights[buckets] = w[table[buckets]]
         self.weights, self.trans, self.report = weights, trans, report
-        digest = hashlib.sha256()
-        for t in texts:
-            digest.update(t.encode("utf-8", "surrogatepass") + b"\n")
-        digest.update(np.ascontiguousarray(mask, np.uint8).tobytes())
         # the model file records what was done, not how long it took (reproducible bytes)
         summary = {k: v for k, v in report.to_dict().items() if k != "seconds"}
-        self.meta = {"train": options.to_dict(), "report": summary,
-                     "data": dict(data, sha256=digest.hexdigest())}
+        self.meta = {"train": options.to_dict(), "report": summary, "data": data}
 
     # -- features ----------------------------------------------------------------------------
 
@@ -456,6 +456,15 @@ def read_gold(path: str | os.PathLike) -> list[list[str]]:
                                    f"characters ({longest[:12]!r}…)", line=line_no)
         out.append(words)
     return out
+
+
+def _digest(texts: Sequence[str], mask: np.ndarray) -> str:
+    """sha256 of the training texts and their labels."""
+    digest = hashlib.sha256()
+    for t in texts:
+        digest.update(t.encode("utf-8", "surrogatepass") + b"\n")
+    digest.update(np.ascontiguousarray(mask, np.uint8).tobytes())
+    return digest.hexdigest()
 
 
 def _check_size(n: int, source: str) -> None:

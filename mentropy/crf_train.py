@@ -99,10 +99,13 @@ def train_lbfgs(feats: np.ndarray, offsets: np.ndarray, mask: np.ndarray, n_feat
     n_w = n_features * 4
     n_x = n_w + 16
     m = options.history
-    # every vector of the parameter size is allocated here once (memory = (2m + 5) vectors)
+    # every vector of the parameter size is allocated here once: 5 in float64, the 2m of the
+    # history in float32 (the curvature pairs need no more precision; memory ~ (5 + m) * 8n)
     x, grad = np.zeros(n_x), np.zeros(n_x)
     x_new, g_new, d = np.empty(n_x), np.empty(n_x), np.empty(n_x)
-    s_hist, y_hist, rho = np.empty((m, n_x)), np.empty((m, n_x)), np.zeros(m)
+    s_hist = np.empty((m, n_x), dtype=np.float32)
+    y_hist = np.empty((m, n_x), dtype=np.float32)
+    rho = np.zeros(m)
     c2 = float(options.c2)
     bad = [0]
 

@@ -157,3 +157,43 @@ def test_impossible_labels_are_counted_not_nan():
     mask[offsets[1]:] = 1 << K.TAG_M  # M M: no valid path
     loss, bad, gw, _ = nll(feats, offsets, mask, w, trans)
     assert bad == 1 and math.isfinite(loss)
+
+
+def test_two_loop_matches_numpy():
+    from mentropy._kernels import lbfgs as KL
+
+    rng = np.random.default_rng(5)
+    n, m = 50, 4
+    g = rng.normal(size=n)
+    s_hist = rng.normal(size=(m, n)).astype(np.float32)
+    y_hist = (s_hist + 0.1 * rng.normal(size=(m, n))).astype(np.float32)
+    rho = 1.0 / np.einsum("ij,ij->i", s_hist.astype(float), y_hist.astype(float))
+    order = np.array([2, 0, 3, 1], dtype=np.int64)
+    d = np.empty(n)
+    KL.two_loop(g, s_hist, y_hist, rho, order, d)
+    # the textbook recursion, newest pair first, in float64 from the stored float32 values
+    S, Y = s_hist.astype(float), y_hist.astype(float)
+    q, alphas = -g.copy(), []
+    for k in order:
+        a = rho[k] * S[k] @ q
+        alphas.append(a)
+        q -= a * Y[k]
+    q *= (S[order[0]] @ Y[order[0]]) / (Y[order[0]] @ Y[order[0]])
+    for k, a in zip(order[::-1], alphas[::-1]):
+        q += (a - rho[k] * Y[k] @ q) * S[k]
+    np.testing.assert_allclose(d, q, rtol=1e-10, atol=1e-12)
+
+
+def test_lbfgs_finds_the_minimum():
+    """On a small convex problem the trained weights have a (near) zero gradient."""
+    from mentropy.crf_train import TrainOptions, train_lbfgs
+
+    feats, offsets, mask, _, _ = problem(11, [3, 5, 2, 6, 4], n_feat=9, masks="gold")
+    w, trans, report = train_lbfgs(feats, offsets, mask, 9,
+                                   TrainOptions(max_iterations=500, c2=0.5, epsilon=1e-9,
+                                                delta=0.0), progress=False)
+    _, _, gw, gt = nll(feats, offsets, mask, w, trans)
+    gw += 2 * 0.5 * w
+    gt += 2 * 0.5 * trans
+    allowed = K.ALLOWED.astype(bool)
+    assert np.abs(gw).max() < 1e-4 and np.abs(gt[allowed]).max() < 1e-4, report

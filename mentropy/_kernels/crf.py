@@ -67,61 +67,93 @@ def _allowed(mask, p, y, use_mask):
 @njit(cache=True)
 def _fb_scaled(h, n, trans, mask, lo, use_mask, post, pair, alpha, beta, scale):
     """Scaled forward-backward over h[:n]; writes post[:n] (tag marginals) and adds the
-    expected transition counts to pair. Returns ln Z, or NaN when a scale underflowed."""
-    g = np.empty((4, 4))
-    for i in range(4):
-        for j in range(4):
-            g[i, j] = np.exp(trans[i, j]) if ALLOWED[i, j] else 0.0
+    expected transition counts to pair. Returns ln Z, or NaN when a scale underflowed.
+
+    Only the eight allowed transitions are visited: B <- {E, S}, M <- {B, M}, E <- {B, M},
+    S <- {E, S}.
+    """
+    g01 = np.exp(trans[0, 1])
+    g02 = np.exp(trans[0, 2])
+    g11 = np.exp(trans[1, 1])
+    g12 = np.exp(trans[1, 2])
+    g20 = np.exp(trans[2, 0])
+    g23 = np.exp(trans[2, 3])
+    g30 = np.exp(trans[3, 0])
+    g33 = np.exp(trans[3, 3])
     log_z = 0.0
+    a0 = a1 = a2 = a3 = 0.0
     for t in range(n):
         m = -np.inf
         for y in range(4):
-            ok = _allowed(mask, lo + t, y, use_mask)
-            if ok and h[t, y] > m:
+            if _allowed(mask, lo + t, y, use_mask) and h[t, y] > m:
                 m = h[t, y]
         if m == -np.inf:
             return np.nan
-        s = 0.0
-        for y in range(4):
-            ok = _allowed(mask, lo + t, y, use_mask)
-            e = np.exp(h[t, y] - m) if ok else 0.0
-            post[t, y] = e  # keep the scaled emission for the backward pass
-            if t == 0:
-                a = e * START_OK[y]
-            else:
-                a = e * (alpha[t - 1, 0] * g[0, y] + alpha[t - 1, 1] * g[1, y]
-                         + alpha[t - 1, 2] * g[2, y] + alpha[t - 1, 3] * g[3, y])
-            alpha[t, y] = a
-            s += a
-        if not (s > 0.0) or not np.isfinite(s):
+        e0 = np.exp(h[t, 0] - m) if _allowed(mask, lo + t, 0, use_mask) else 0.0
+        e1 = np.exp(h[t, 1] - m) if _allowed(mask, lo + t, 1, use_mask) else 0.0
+        e2 = np.exp(h[t, 2] - m) if _allowed(mask, lo + t, 2, use_mask) else 0.0
+        e3 = np.exp(h[t, 3] - m) if _allowed(mask, lo + t, 3, use_mask) else 0.0
+        post[t, 0] = e0  # the scaled emissions, kept for the backward pass
+        post[t, 1] = e1
+        post[t, 2] = e2
+        post[t, 3] = e3
+        if t == 0:
+            b0, b1, b2, b3 = e0, 0.0, 0.0, e3
+        else:
+            b0 = e0 * (a2 * g20 + a3 * g30)
+            b1 = e1 * (a0 * g01 + a1 * g11)
+            b2 = e2 * (a0 * g02 + a1 * g12)
+            b3 = e3 * (a2 * g23 + a3 * g33)
+        sm = b0 + b1 + b2 + b3
+        if not (sm > 0.0) or not np.isfinite(sm):
             return np.nan
-        for y in range(4):
-            alpha[t, y] /= s
-        scale[t] = s
-        log_z += m + np.log(s)
-    z_end = 0.0
-    for y in range(4):
-        beta[n - 1, y] = END_OK[y]
-        z_end += alpha[n - 1, y] * END_OK[y]
+        inv = 1.0 / sm
+        a0, a1, a2, a3 = b0 * inv, b1 * inv, b2 * inv, b3 * inv
+        alpha[t, 0] = a0
+        alpha[t, 1] = a1
+        alpha[t, 2] = a2
+        alpha[t, 3] = a3
+        scale[t] = sm
+        log_z += m + np.log(sm)
+    z_end = a2 + a3
     if not (z_end > 0.0):
         return np.nan
     log_z += np.log(z_end)
+    inv_z = 1.0 / z_end
+    r0, r1, r2, r3 = 0.0, 0.0, 1.0, 1.0  # beta at the last position: end in E or S
+    beta[n - 1, 0] = r0
+    beta[n - 1, 1] = r1
+    beta[n - 1, 2] = r2
+    beta[n - 1, 3] = r3
     for t in range(n - 2, -1, -1):
         inv = 1.0 / scale[t + 1]
-        for i in range(4):
-            b = 0.0
-            for j in range(4):
-                b += g[i, j] * post[t + 1, j] * beta[t + 1, j]
-            beta[t, i] = b * inv
-        for i in range(4):
-            ai = alpha[t, i]
-            if ai > 0.0:
-                c = ai * inv / z_end
-                for j in range(4):
-                    pair[i, j] += c * g[i, j] * post[t + 1, j] * beta[t + 1, j]
+        q0 = post[t + 1, 0] * r0 * inv
+        q1 = post[t + 1, 1] * r1 * inv
+        q2 = post[t + 1, 2] * r2 * inv
+        q3 = post[t + 1, 3] * r3 * inv
+        r0 = g01 * q1 + g02 * q2
+        r1 = g11 * q1 + g12 * q2
+        r2 = g20 * q0 + g23 * q3
+        r3 = g30 * q0 + g33 * q3
+        beta[t, 0] = r0
+        beta[t, 1] = r1
+        beta[t, 2] = r2
+        beta[t, 3] = r3
+        c0 = alpha[t, 0] * inv_z
+        c1 = alpha[t, 1] * inv_z
+        c2 = alpha[t, 2] * inv_z
+        c3 = alpha[t, 3] * inv_z
+        pair[0, 1] += c0 * g01 * q1
+        pair[0, 2] += c0 * g02 * q2
+        pair[1, 1] += c1 * g11 * q1
+        pair[1, 2] += c1 * g12 * q2
+        pair[2, 0] += c2 * g20 * q0
+        pair[2, 3] += c2 * g23 * q3
+        pair[3, 0] += c3 * g30 * q0
+        pair[3, 3] += c3 * g33 * q3
     for t in range(n):
         for y in range(4):
-            post[t, y] = alpha[t, y] * beta[t, y] / z_end
+            post[t, y] = alpha[t, y] * beta[t, y] * inv_z
     return log_z
 
 
@@ -234,6 +266,7 @@ def nll_grad(feats, offsets, mask, w, trans, sent_idx, grad_w, grad_trans):
     h = np.empty((max_len, 4))
     post = np.empty((max_len, 4))
     post2 = np.empty((max_len, 4))
+    ytag = np.empty(max_len, np.int64)
     alpha = np.empty((max_len, 4))
     beta = np.empty((max_len, 4))
     scale = np.empty(max_len)
@@ -271,8 +304,7 @@ def nll_grad(feats, offsets, mask, w, trans, sent_idx, grad_w, grad_trans):
                         ok = False
                     log_zc += trans[prev, y]
                     pair2[prev, y] += 1.0
-                for k in range(4):
-                    post2[t, k] = 1.0 if k == y else 0.0
+                ytag[t] = y
                 prev = y
             if not ok:
                 n_bad += 1
@@ -290,10 +322,17 @@ def nll_grad(feats, offsets, mask, w, trans, sent_idx, grad_w, grad_trans):
                                   scale, tmp)
         total += log_z - log_zc
         for t in range(n):
-            d0 = post[t, 0] - post2[t, 0]
-            d1 = post[t, 1] - post2[t, 1]
-            d2 = post[t, 2] - post2[t, 2]
-            d3 = post[t, 3] - post2[t, 3]
+            if full:
+                y = ytag[t]
+                d0 = post[t, 0] - (1.0 if y == 0 else 0.0)
+                d1 = post[t, 1] - (1.0 if y == 1 else 0.0)
+                d2 = post[t, 2] - (1.0 if y == 2 else 0.0)
+                d3 = post[t, 3] - (1.0 if y == 3 else 0.0)
+            else:
+                d0 = post[t, 0] - post2[t, 0]
+                d1 = post[t, 1] - post2[t, 1]
+                d2 = post[t, 2] - post2[t, 2]
+                d3 = post[t, 3] - post2[t, 3]
             for k in range(n_t):
                 f = feats[lo + t, k]
                 if f >= 0:

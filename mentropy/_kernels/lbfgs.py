@@ -7,7 +7,7 @@ from numba import njit
 def two_loop(g, s_hist, y_hist, rho, order, d):
     """d = -H g by the two-loop recursion over history slots `order` (int64, newest first).
 
-    g : float64[n]; s_hist, y_hist : float64[m, n]; rho : float64[m] (1 / s.y); d : float64[n]
+    g : float64[n]; s_hist, y_hist : float32[m, n]; rho : float64[m] (1 / s.y); d : float64[n]
     written in place. With an empty `order`, d = -g.
     """
     n = g.shape[0]
@@ -19,18 +19,19 @@ def two_loop(g, s_hist, y_hist, rho, order, d):
         slot = order[a]
         acc = 0.0
         for i in range(n):
-            acc += s_hist[slot, i] * d[i]
+            acc += np.float64(s_hist[slot, i]) * d[i]
         al = rho[slot] * acc
         alphas[a] = al
         for i in range(n):
-            d[i] -= al * y_hist[slot, i]
+            d[i] -= al * np.float64(y_hist[slot, i])
     if k > 0:
         slot = order[0]
         sy = 0.0
         yy = 0.0
         for i in range(n):
-            sy += s_hist[slot, i] * y_hist[slot, i]
-            yy += y_hist[slot, i] * y_hist[slot, i]
+            yi = np.float64(y_hist[slot, i])
+            sy += np.float64(s_hist[slot, i]) * yi
+            yy += yi * yi
         gamma = sy / yy
         for i in range(n):
             d[i] *= gamma
@@ -38,11 +39,11 @@ def two_loop(g, s_hist, y_hist, rho, order, d):
         slot = order[a]
         acc = 0.0
         for i in range(n):
-            acc += y_hist[slot, i] * d[i]
+            acc += np.float64(y_hist[slot, i]) * d[i]
         b = rho[slot] * acc
         c = alphas[a] - b
         for i in range(n):
-            d[i] += c * s_hist[slot, i]
+            d[i] += c * np.float64(s_hist[slot, i])
 
 
 @njit(cache=True)
@@ -66,14 +67,15 @@ def l2_penalty(params, c2, g):
 
 @njit(cache=True)
 def store_pair(x_new, x, g_new, g, s_out, y_out):
-    """s = x_new - x and y = g_new - g written into s_out, y_out; returns s.y."""
+    """s = x_new - x and y = g_new - g written into s_out, y_out (float32); returns s.y of
+    the stored values, so that rho matches the pair the two-loop recursion will read."""
     sy = 0.0
     for i in range(x.shape[0]):
-        s = x_new[i] - x[i]
-        y = g_new[i] - g[i]
+        s = np.float32(x_new[i] - x[i])
+        y = np.float32(g_new[i] - g[i])
         s_out[i] = s
         y_out[i] = y
-        sy += s * y
+        sy += np.float64(s) * np.float64(y)
     return sy
 
 
