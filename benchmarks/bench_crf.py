@@ -10,7 +10,7 @@ class trigram, bias; on width-folded text), and run 200 L-BFGS iterations with c
 other stopping rules off (epsilon = delta = 0), so both do exactly 200 iterations.
 
     python benchmarks/bench_crf.py supervised [--iterations 200] [--json out.json]
-    python benchmarks/bench_crf.py silver [--iterations 100] [--json out.json]
+    python benchmarks/bench_crf.py silver --iterations 100 [--variants a,b] [--json out.json]
 
 Training time: mentropy's is ``train_gold`` from gold lines (units, features, L-BFGS), in a
 fresh process; crfsuite's is ``Trainer.train`` alone (its data were appended before the clock
@@ -229,6 +229,66 @@ def peer_tag(out: Path, runs: int) -> dict:
             "chars_per_s": round(chars / statistics.median(times))}
 
 
+# -- silver (project venv) --------------------------------------------------------------------------
+
+SILVER_VARIANTS = {
+    # name: (feature options, train_silver options)
+    "imitate": ({}, {}),
+    "lexicon-features": ({"lexicon_features": True}, {}),
+    "free-single-runs": ({}, {"free_single_runs": True}),
+    "lexfeat+free-single-runs": ({"lexicon_features": True}, {"free_single_runs": True}),
+    "confident-0.9 (2 rounds)": ({}, {"rounds": 2, "confident": 0.9}),
+    "self-training (2 rounds)": ({}, {"rounds": 2}),
+    "guided+free-single-runs": ({}, {"free_single_runs": True, "lexicon_guided": True}),
+    "guided+lexfeat+free-single-runs": ({"lexicon_features": True},
+                                        {"free_single_runs": True, "lexicon_guided": True}),
+}
+
+
+def silver(args) -> dict:
+    """Silver protocol: the default lexicon learnt from the raw training nine tenths (no gold),
+    its segmentation as labels; every model scored on the test tenth against the gold. OOV =
+    gold words absent from the lexicon."""
+    from mentropy.crf import CRFSegmenter
+    from mentropy.crf_features import FeatureOptions
+    from mentropy.lexicon import Lexicon, build_lexicon
+    from mentropy.segment import Segmenter
+
+    out = Path(args.work or tempfile.mkdtemp(prefix="bench_crf_"))
+    out.mkdir(parents=True, exist_ok=True)
+    if not (out / "train_raw.txt").exists():
+        prepare(out)
+    res = {"machine": machine(), "protocol": "silver", "iterations": args.iterations}
+    lex_path = out / "silver_lexicon.dict"
+    if not lex_path.exists():
+        t0 = time.perf_counter()
+        build_lexicon(str(out / "train_raw.txt"), progress=False).save(str(lex_path))
+        res["lexicon_seconds"] = round(time.perf_counter() - t0, 1)
+    lex = Lexicon.load(str(lex_path))
+    seg = Segmenter.from_lexicon(lex)
+    words = set(lex.words)
+    train = (out / "train_raw.txt").read_text(encoding="utf-8").splitlines()
+    test = (out / "test_raw.txt").read_text(encoding="utf-8").splitlines()
+    gold = [l.split() for l in (out / "test_gold.txt").read_text(encoding="utf-8").splitlines()]
+    res["lexicon_words"] = len(lex)
+    res["lexicon"] = scores(gold, seg.cut_many(test), words)
+    print(json.dumps({"lexicon": res["lexicon"]}), file=sys.stderr)
+    only = set(args.variants.split(",")) if args.variants else None
+    for name, (fopts, topts) in SILVER_VARIANTS.items():
+        if only and name not in only:
+            continue
+        t0 = time.perf_counter()
+        crf = CRFSegmenter(FeatureOptions(hash_bits=args.hash_bits, **fopts)).train_silver(
+            train, seg, max_iterations=args.iterations, c2=args.c2, progress=False, **topts)
+        row = scores(gold, crf.cut_many(test), words)
+        row["train_seconds"] = round(time.perf_counter() - t0, 1)
+        row["labelled_share"] = round(crf.meta["data"]["labelled_share"], 4)
+        row["gain_f1_points"] = round(100 * (row["f1"] - res["lexicon"]["f1"]), 2)
+        res[name] = row
+        print(json.dumps({name: row}), file=sys.stderr)
+    return res
+
+
 # -- driver ---------------------------------------------------------------------------------------
 
 
@@ -289,6 +349,7 @@ def main() -> None:
     p.add_argument("--runs", type=int, default=3)
     p.add_argument("--no-peer", action="store_true", help="mentropy only")
     p.add_argument("--json", default=None, help="also write the figures here")
+    p.add_argument("--variants", default=None, help="silver: comma-separated variant names")
     args = p.parse_args()
     work = Path(args.work) if args.work else None
     if args.mode == "ours-train":
@@ -300,8 +361,6 @@ def main() -> None:
     elif args.mode == "peer-tag":
         res = peer_tag(work, args.runs)
     elif args.mode == "silver":
-        from bench_crf_silver import silver  # noqa: E402  (kept apart: its own experiments)
-
         res = silver(args)
     else:
         res = supervised(args)

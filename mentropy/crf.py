@@ -57,6 +57,8 @@ class CRFSegmenter:
         self.meta: dict[str, Any] = {}
         self.report: TrainReport | None = None
         self._trie = None
+        self._segmenter = None
+        self.lexicon_guided = False  # decode inside the lexicon's words (see train_silver)
         self._user: dict[str, None] = {}
         self._user_matcher = None
 
@@ -94,6 +96,7 @@ class CRFSegmenter:
 
     def train_silver(self, raw_texts: str | os.PathLike | Iterable[str], lexicon: Any, *,
                      rounds: int = 1, confident: float | None = None,
+                     free_single_runs: bool = False, lexicon_guided: bool = False,
                      options: TrainOptions | None = None, progress: bool | None = None,
                      **train_options: Any) -> "CRFSegmenter":
         """Train on mentropy's own segmentation of raw text (no gold); returns self.
@@ -103,8 +106,12 @@ class CRFSegmenter:
         model is sure of (marginal probability >= p, agreeing with the lexicon) are kept as
         labels; elsewhere any tag is allowed (partial labels). Round 1 trains on the lexicon's
         labels; each further round relabels the text with the model trained so far (its best
-        tags, or with `confident` the confident teacher labels) and retrains. `raw_texts`: a path or an iterable of
-        lines.
+        tags, or with `confident` the confident teacher labels) and retrains. With
+        `free_single_runs`, runs of two or more Han characters that the lexicon left as
+        single-character words (where it knew no word) carry no label: the CRF decides them
+        from what it learns elsewhere. With `lexicon_guided`, the model keeps the lexicon and
+        decodes inside its segmentation: the lexicon's words stay, the CRF cuts the runs of
+        single characters it left. `raw_texts`: a path or an iterable of lines.
         """
         from mentropy.segment import Segmenter
 
@@ -123,14 +130,17 @@ class CRFSegmenter:
         if confident is not None and not 0.5 <= confident < 1:
             raise MentropyError(f"confident must be in [0.5, 1), not {confident}")
         seg = lexicon if isinstance(lexicon, Segmenter) else _segmenter_of(lexicon)
-        if self.features.lexicon_features:
+        if self.features.lexicon_features or lexicon_guided:
             words, counts = seg.entries()
             self.lexicon_words, self.lexicon_counts = words, np.asarray(counts, np.int64)
-            self._trie = None
+            self._trie = self._segmenter = None
+        self.lexicon_guided = False  # training relabels with the CRF alone
         units = F.make_units(texts)
         teacher = _tags_of_cuts(units, seg.cut_many(texts))
         opts = _merge(options, train_options)
         mask = _TAG_BITS[teacher]
+        if free_single_runs:
+            mask[_single_runs(units, teacher)] = K.FREE
         for r in range(rounds):
             if r > 0:  # relabel with the model of the previous round
                 mask = self._relabel(texts, units, teacher, confident)
@@ -140,6 +150,7 @@ class CRFSegmenter:
                     "sha256": _digest(texts, mask)}
             self._train(self._features(units, texts), units.line_units, mask, opts, progress,
                         data)
+        self.lexicon_guided = bool(lexicon_guided)
         return self
 
     def _relabel(self, texts: list[str], units: F.Units, teacher: np.ndarray,
@@ -253,9 +264,27 @@ class CRFSegmenter:
         self._require_model()
         units = F.make_units(texts)
         feats = self._features(units, texts)
+        mask = self._decode_mask(units, texts)
+        return units, K.viterbi(feats, units.line_units, mask, self.weights, self.trans)
+
+    def _decode_mask(self, units: F.Units, texts: Sequence[str]) -> np.ndarray:
+        """Tags allowed at decoding: user words forced; with lexicon guidance, the lexicon's
+        tags wherever it found words (the CRF decides its runs of single characters)."""
         mask = self._forced_mask(units, "".join(texts)) if self._user else \
             np.full(len(units), K.FREE, dtype=np.uint8)
-        return units, K.viterbi(feats, units.line_units, mask, self.weights, self.trans)
+        if self.lexicon_guided:
+            teacher = _tags_of_cuts(units, self._lexicon_segmenter().cut_many(list(texts)))
+            guide = _TAG_BITS[teacher]
+            guide[_single_runs(units, teacher)] = K.FREE
+            mask = np.where(mask == K.FREE, guide, mask)
+        return mask
+
+    def _lexicon_segmenter(self):
+        if self._segmenter is None:
+            from mentropy.segment import Segmenter
+
+            self._segmenter = Segmenter(self.lexicon_words, self.lexicon_counts)
+        return self._segmenter
 
     def _bounds(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
         """(word starts in the concatenation, int64 sorted incl. every line end, line_chars)."""
@@ -324,7 +353,7 @@ class CRFSegmenter:
         _check_text(text)
         units = F.make_units([text])
         feats = self._features(units, [text])
-        mask = self._forced_mask(units, text)
+        mask = self._decode_mask(units, [text])
         post, _ = K.marginals(feats, units.line_units, mask, self.weights, self.trans)
         out = np.zeros((len(text), 4))
         lengths = units.ends - units.starts
@@ -346,14 +375,14 @@ class CRFSegmenter:
         self._require_model()
         buckets = np.flatnonzero(np.any(self.weights != 0, axis=1)).astype(np.int64)
         probe = self._self_test_texts()
-        user, self._user = self._user, {}  # the self-test is of the model alone
+        user, self._user = self._user, {}  # the self-test is of the model, not the user words
         try:
             self_test = [[t, self.lcut(t)] for t in probe]
         finally:
             self._user = user
         meta = dict(self.meta, format=FORMAT_VERSION, kind=KIND, mentropy=__version__,
                     features=self.features.to_dict(), n_weights=int(buckets.shape[0]),
-                    n_lexicon=len(self.lexicon_words),
+                    n_lexicon=len(self.lexicon_words), lexicon_guided=self.lexicon_guided,
                     self_test=self_test)
         arrays = {"meta": np.frombuffer(json.dumps(meta, ensure_ascii=False, sort_keys=True)
                                         .encode("utf-8"), dtype=np.uint8),
@@ -423,6 +452,9 @@ class CRFSegmenter:
                 len(seg.lexicon_words) != meta.get("n_lexicon", 0):
             raise FormatError(path, "lexicon arrays do not match the metadata (corrupt file)")
         seg.meta = {k: v for k, v in meta.items() if k in ("train", "report", "data")}
+        seg.lexicon_guided = bool(meta.get("lexicon_guided", False))
+        if seg.lexicon_guided and not seg.lexicon_words:
+            raise FormatError(path, "lexicon-guided model without its lexicon (corrupt file)")
         for text, words in meta.get("self_test", []):
             if seg.lcut(text) != words:
                 raise FormatError(path, f"self-test failed on {text!r} (corrupt weights)")
@@ -496,6 +528,19 @@ def _segmenter_of(lexicon: Any):
     if isinstance(lexicon, (str, os.PathLike)):
         lexicon = Lexicon.load(lexicon)
     return Segmenter.from_lexicon(lexicon)
+
+
+def _single_runs(units: F.Units, tags: np.ndarray) -> np.ndarray:
+    """bool[n_units]: Han units tagged S next to another such unit of the same line."""
+    single = (tags == K.TAG_S) & ((units.cls == 1) | (units.cls == 7))
+    first = np.zeros(len(units), dtype=bool)
+    first[units.line_units[:-1][units.line_units[:-1] < len(units)]] = True
+    prev_single = np.zeros(len(units), dtype=bool)
+    prev_single[1:] = single[:-1]
+    prev_single &= ~first
+    next_single = np.zeros(len(units), dtype=bool)
+    next_single[:-1] = single[1:] & ~first[1:]
+    return single & (prev_single | next_single)
 
 
 def _tags_of_cuts(units: F.Units, cuts: list[list[str]]) -> np.ndarray:

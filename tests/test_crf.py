@@ -197,6 +197,33 @@ def test_silver_training_runs_all_options(tmp_path):
     assert CRFSegmenter.load(tmp_path / "s.crf").lexicon_words == m.lexicon_words
 
 
+def test_lexicon_guided_keeps_the_lexicon_words(tmp_path):
+    from mentropy.segment import Segmenter
+
+    texts = ["中国人民银行今天宣布下调存款利率。", "经济发展需要稳定的金融环境。"] * 10
+    seg = Segmenter(["中国", "人民", "银行", "今天", "宣布", "经济", "发展"],
+                    [50, 40, 30, 20, 20, 60, 25])
+    m = CRFSegmenter(FeatureOptions(hash_bits=14)).train_silver(
+        texts, seg, free_single_runs=True, lexicon_guided=True, max_iterations=10,
+        progress=False)
+    words = m.lcut(texts[0])
+    assert words[:5] == ["中国", "人民", "银行", "今天", "宣布"] and "".join(words) == texts[0]
+    m.save(tmp_path / "g.crf")
+    loaded = CRFSegmenter.load(tmp_path / "g.crf")
+    assert loaded.lexicon_guided and loaded.cut_many(texts) == m.cut_many(texts)
+
+
+def test_single_runs():
+    from mentropy.crf import _single_runs
+
+    texts = ["中国的了吧", "了", "他a吗呢"]
+    units = F.make_units(texts)
+    tags = np.array(naive_crf.tags_of_words([2, 1, 1, 1]) + [3] + [3, 3, 3, 3], dtype=np.int8)
+    got = _single_runs(units, tags).tolist()
+    # 的了吧 is a run; a lone 了 on its own line is not; a latin unit breaks 他 from 吗呢
+    assert got == [False, False, True, True, True, False, False, False, True, True]
+
+
 # -- bad input ---------------------------------------------------------------------------------
 
 
