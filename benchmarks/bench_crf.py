@@ -235,13 +235,16 @@ SILVER_VARIANTS = {
     # name: (feature options, train_silver options)
     "imitate": ({}, {}),
     "lexicon-features": ({"lexicon_features": True}, {}),
-    "free-single-runs": ({}, {"free_single_runs": True}),
-    "lexfeat+free-single-runs": ({"lexicon_features": True}, {"free_single_runs": True}),
+    "free-single-runs": ({}, {"free_single_runs": 1.0}),
+    "lexfeat+free-single-runs": ({"lexicon_features": True}, {"free_single_runs": 1.0}),
     "confident-0.9 (2 rounds)": ({}, {"rounds": 2, "confident": 0.9}),
     "self-training (2 rounds)": ({}, {"rounds": 2}),
-    "guided+free-single-runs": ({}, {"free_single_runs": True, "lexicon_guided": True}),
+    "guided+free-single-runs": ({}, {"free_single_runs": 1.0, "lexicon_guided": True}),
     "guided+lexfeat+free-single-runs": ({"lexicon_features": True},
-                                        {"free_single_runs": True, "lexicon_guided": True}),
+                                        {"free_single_runs": 1.0, "lexicon_guided": True}),
+    "free-single-runs-0.5": ({}, {"free_single_runs": 0.5}),
+    "guided+free-single-runs-0.5": ({}, {"free_single_runs": 0.5, "lexicon_guided": True}),
+    "free-single-runs-0.3": ({}, {"free_single_runs": 0.3}),
 }
 
 

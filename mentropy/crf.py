@@ -59,6 +59,7 @@ class CRFSegmenter:
         self._trie = None
         self._segmenter = None
         self.lexicon_guided = False  # decode inside the lexicon's words (see train_silver)
+        self.alone = np.zeros(0, dtype=np.uint32)  # symbols usually alone: kept as words
         self._user: dict[str, None] = {}
         self._user_matcher = None
 
@@ -83,6 +84,10 @@ class CRFSegmenter:
         words = [ws for ws in words if ws]
         _check_size(len(words), source)
         opts = _merge(options, train_options)
+        if self.features.lexicon_features:
+            raise MentropyError("lexicon features need a lexicon: they go with train_silver")
+        self.lexicon_guided = False
+        self.alone = np.zeros(0, dtype=np.uint32)
         texts = ["".join(ws) for ws in words]
         units = F.make_units(texts)
         mask = _TAG_BITS[F.gold_tags(units, words)]
@@ -96,7 +101,7 @@ class CRFSegmenter:
 
     def train_silver(self, raw_texts: str | os.PathLike | Iterable[str], lexicon: Any, *,
                      rounds: int = 1, confident: float | None = None,
-                     free_single_runs: bool = False, lexicon_guided: bool = False,
+                     free_single_runs: float = 0.0, lexicon_guided: bool = False,
                      options: TrainOptions | None = None, progress: bool | None = None,
                      **train_options: Any) -> "CRFSegmenter":
         """Train on mentropy's own segmentation of raw text (no gold); returns self.
@@ -107,9 +112,11 @@ class CRFSegmenter:
         labels; elsewhere any tag is allowed (partial labels). Round 1 trains on the lexicon's
         labels; each further round relabels the text with the model trained so far (its best
         tags, or with `confident` the confident teacher labels) and retrains. With
-        `free_single_runs`, runs of two or more Han characters that the lexicon left as
-        single-character words (where it knew no word) carry no label: the CRF decides them
-        from what it learns elsewhere. With `lexicon_guided`, the model keeps the lexicon and
+        ``free_single_runs=r`` (0 < r <= 1), the single-character words of runs of two or more
+        that the lexicon left (where it knew no word) carry no label when their character
+        stands alone in less than a share r of its occurrences in the teacher's segmentation
+        of `raw_texts` (1 frees every such run; 0.5 keeps function words such as 的 or 了
+        labelled): the CRF decides them from what it learns elsewhere. With `lexicon_guided`, the model keeps the lexicon and
         decodes inside its segmentation: the lexicon's words stay, the CRF cuts the runs of
         single characters it left. `raw_texts`: a path or an iterable of lines.
         """
@@ -139,8 +146,11 @@ class CRFSegmenter:
         teacher = _tags_of_cuts(units, seg.cut_many(texts))
         opts = _merge(options, train_options)
         mask = _TAG_BITS[teacher]
-        if free_single_runs:
-            mask[_single_runs(units, teacher)] = K.FREE
+        if not 0 <= free_single_runs <= 1:
+            raise MentropyError(f"free_single_runs must be in [0, 1], not {free_single_runs}")
+        self.alone = _often_alone(units, teacher, free_single_runs or 1.0)
+        if free_single_runs > 0:
+            mask[_single_runs(units, teacher, self.alone)] = K.FREE
         for r in range(rounds):
             if r > 0:  # relabel with the model of the previous round
                 mask = self._relabel(texts, units, teacher, confident)
@@ -275,7 +285,7 @@ class CRFSegmenter:
         if self.lexicon_guided:
             teacher = _tags_of_cuts(units, self._lexicon_segmenter().cut_many(list(texts)))
             guide = _TAG_BITS[teacher]
-            guide[_single_runs(units, teacher)] = K.FREE
+            guide[_single_runs(units, teacher, self.alone)] = K.FREE
             mask = np.where(mask == K.FREE, guide, mask)
         return mask
 
@@ -391,7 +401,8 @@ class CRFSegmenter:
                   "lexicon_cps": np.frombuffer("\n".join(self.lexicon_words)
                                                .encode("utf-32-le", "surrogatepass"),
                                                dtype=np.uint32),
-                  "lexicon_counts": self.lexicon_counts.astype(np.int64)}
+                  "lexicon_counts": self.lexicon_counts.astype(np.int64),
+                  "alone": self.alone.astype(np.uint32)}
         with atomic_output(path, binary=True) as f:
             _write_npz(f, arrays)
 
@@ -410,7 +421,7 @@ class CRFSegmenter:
         try:
             with np.load(path, allow_pickle=False) as z:
                 arrays = {k: z[k] for k in ("meta", "buckets", "weights", "trans",
-                                            "lexicon_cps", "lexicon_counts")}
+                                            "lexicon_cps", "lexicon_counts", "alone")}
             meta = json.loads(arrays["meta"].tobytes().decode("utf-8"))
         except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile, zlib.error,
                 UnicodeDecodeError) as exc:
@@ -453,6 +464,7 @@ class CRFSegmenter:
             raise FormatError(path, "lexicon arrays do not match the metadata (corrupt file)")
         seg.meta = {k: v for k, v in meta.items() if k in ("train", "report", "data")}
         seg.lexicon_guided = bool(meta.get("lexicon_guided", False))
+        seg.alone = np.sort(arrays["alone"].astype(np.uint32))
         if seg.lexicon_guided and not seg.lexicon_words:
             raise FormatError(path, "lexicon-guided model without its lexicon (corrupt file)")
         for text, words in meta.get("self_test", []):
@@ -530,8 +542,9 @@ def _segmenter_of(lexicon: Any):
     return Segmenter.from_lexicon(lexicon)
 
 
-def _single_runs(units: F.Units, tags: np.ndarray) -> np.ndarray:
-    """bool[n_units]: Han units tagged S next to another such unit of the same line."""
+def _single_runs(units: F.Units, tags: np.ndarray, alone: np.ndarray) -> np.ndarray:
+    """bool[n_units]: Han units tagged S next to another such unit of the same line, except
+    units whose symbol is in `alone` (uint32, sorted: characters that are usually words)."""
     single = (tags == K.TAG_S) & ((units.cls == 1) | (units.cls == 7))
     first = np.zeros(len(units), dtype=bool)
     first[units.line_units[:-1][units.line_units[:-1] < len(units)]] = True
@@ -540,7 +553,19 @@ def _single_runs(units: F.Units, tags: np.ndarray) -> np.ndarray:
     prev_single &= ~first
     next_single = np.zeros(len(units), dtype=bool)
     next_single[:-1] = single[1:] & ~first[1:]
-    return single & (prev_single | next_single)
+    return single & (prev_single | next_single) & ~np.isin(units.sym, alone)
+
+
+def _often_alone(units: F.Units, tags: np.ndarray, ratio: float) -> np.ndarray:
+    """Symbols (uint32, sorted) of Han units tagged S in at least `ratio` of their
+    occurrences (none when ratio >= 1)."""
+    if ratio >= 1 or len(units) == 0:
+        return np.zeros(0, dtype=np.uint32)
+    single = (tags == K.TAG_S) & ((units.cls == 1) | (units.cls == 7))
+    sym, inverse = np.unique(units.sym, return_inverse=True)
+    share = np.bincount(inverse, weights=single, minlength=sym.shape[0]) / np.bincount(
+        inverse, minlength=sym.shape[0])
+    return sym[share >= ratio].astype(np.uint32)
 
 
 def _tags_of_cuts(units: F.Units, cuts: list[list[str]]) -> np.ndarray:

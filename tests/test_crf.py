@@ -204,7 +204,7 @@ def test_lexicon_guided_keeps_the_lexicon_words(tmp_path):
     seg = Segmenter(["中国", "人民", "银行", "今天", "宣布", "经济", "发展"],
                     [50, 40, 30, 20, 20, 60, 25])
     m = CRFSegmenter(FeatureOptions(hash_bits=14)).train_silver(
-        texts, seg, free_single_runs=True, lexicon_guided=True, max_iterations=10,
+        texts, seg, free_single_runs=0.5, lexicon_guided=True, max_iterations=10,
         progress=False)
     words = m.lcut(texts[0])
     assert words[:5] == ["中国", "人民", "银行", "今天", "宣布"] and "".join(words) == texts[0]
@@ -219,9 +219,14 @@ def test_single_runs():
     texts = ["中国的了吧", "了", "他a吗呢"]
     units = F.make_units(texts)
     tags = np.array(naive_crf.tags_of_words([2, 1, 1, 1]) + [3] + [3, 3, 3, 3], dtype=np.int8)
-    got = _single_runs(units, tags).tolist()
+    got = _single_runs(units, tags, np.zeros(0, np.uint32)).tolist()
     # 的了吧 is a run; a lone 了 on its own line is not; a latin unit breaks 他 from 吗呢
     assert got == [False, False, True, True, True, False, False, False, True, True]
+    from mentropy.crf import _often_alone
+
+    alone = _often_alone(units, tags, 0.9)  # 了 and the rest are always alone here, 中国 not
+    assert ord("了") in alone.tolist() and ord("中") not in alone.tolist()
+    assert _single_runs(units, tags, alone).tolist() == [False] * 10
 
 
 # -- bad input ---------------------------------------------------------------------------------
