@@ -245,6 +245,9 @@ SILVER_VARIANTS = {
     "free-single-runs-0.5": ({}, {"free_single_runs": 0.5}),
     "guided+free-single-runs-0.5": ({}, {"free_single_runs": 0.5, "lexicon_guided": True}),
     "free-single-runs-0.3": ({}, {"free_single_runs": 0.3}),
+    "guided+free-0.5+confident-0.9 (2 rounds)": ({}, {"free_single_runs": 0.5, "rounds": 2,
+                                                      "confident": 0.9,
+                                                      "lexicon_guided": True}),
 }
 
 

@@ -376,12 +376,20 @@ def _segment_pieces(segmenter, pieces, delimiter: str, workers: int) -> Iterator
               help="silver: relabel-and-retrain rounds")
 @click.option("--confident", type=click.FloatRange(0.5, 1, max_open=True), default=None,
               help="silver: from round 2 keep only labels the model is this sure of")
+@click.option("--free-single-runs", type=click.FloatRange(0, 1), default=0.0,
+              show_default=True,
+              help="silver: leave unlabelled the runs of single characters the lexicon left, "
+                   "except characters alone in at least this share of their uses (0 = off)")
+@click.option("--lexicon-guided", is_flag=True,
+              help="silver: keep the lexicon in the model and decode inside its words (the "
+                   "CRF cuts the runs of single characters)")
 @click.option("--seed", type=int, default=0, show_default=True, help="draws the held-out part")
 @click.option("-q", "--quiet", is_flag=True, help="no progress bar and no summary")
 @click.option("-v", "--verbose", count=True, help="log each stage")
 def train_crf_cmd(raw: tuple[str, ...], gold: str | None, lexicon: str | None, output: str,
                   iterations: int, c2: float, holdout: float, hash_bits: int,
-                  lexicon_features: bool, rounds: int, confident: float | None, seed: int,
+                  lexicon_features: bool, rounds: int, confident: float | None,
+                  free_single_runs: float, lexicon_guided: bool, seed: int,
                   quiet: bool, verbose: int) -> None:
     """Train a CRF segmenter from --gold GOLD, or from RAW text labelled by --lexicon LEX."""
     if (gold is None) == (lexicon is None):
@@ -390,9 +398,10 @@ def train_crf_cmd(raw: tuple[str, ...], gold: str | None, lexicon: str | None, o
         raise click.UsageError("RAW files go with --lexicon (silver training), not --gold")
     if lexicon is not None and not raw:
         raise click.UsageError("--lexicon needs RAW text files to label")
-    if gold is not None and (lexicon_features or rounds != 1 or confident is not None):
-        raise click.UsageError("--lexicon-features, --rounds and --confident are for "
-                               "silver training (--lexicon)")
+    if gold is not None and (lexicon_features or rounds != 1 or confident is not None
+                             or free_single_runs or lexicon_guided):
+        raise click.UsageError("--lexicon-features, --rounds, --confident, --free-single-runs "
+                               "and --lexicon-guided are for silver training (--lexicon)")
     setup_logging(verbose, quiet)
     with user_errors():
         from mentropy.crf import CRFSegmenter
@@ -408,7 +417,9 @@ def train_crf_cmd(raw: tuple[str, ...], gold: str | None, lexicon: str | None, o
             from mentropy.corpus import iter_lines
 
             texts = [t for _, t, _ in iter_lines(list(raw), progress=False if quiet else None)]
-            crf.train_silver(texts, lexicon, rounds=rounds, confident=confident, **options)
+            crf.train_silver(texts, lexicon, rounds=rounds, confident=confident,
+                             free_single_runs=free_single_runs, lexicon_guided=lexicon_guided,
+                             **options)
         crf.save(output)
     if not quiet:
         r = crf.report

@@ -154,6 +154,8 @@ class CRFSegmenter:
         for r in range(rounds):
             if r > 0:  # relabel with the model of the previous round
                 mask = self._relabel(texts, units, teacher, confident)
+                if free_single_runs > 0:
+                    mask[_single_runs(units, teacher, self.alone)] = K.FREE
             data = {"source": "silver", "sentences": len(texts), "round": r + 1,
                     "rounds": rounds, "confident": confident,
                     "labelled_share": float(np.mean(np.isin(mask, _TAG_BITS))),

@@ -76,7 +76,7 @@ def test_silver(files, tmp_path):
     r = CliRunner().invoke(main, ["train-crf", "--lexicon", str(files / "lex.dict"),
                                   str(files / "test_raw.txt"), "-o", str(model),
                                   "--lexicon-features", "--rounds", "2", "--confident", "0.9",
-                                  *FAST])
+                                  "--free-single-runs", "0.5", "--lexicon-guided", *FAST])
     assert r.exit_code == 0, r.output
     r = CliRunner().invoke(main, ["segment", "--model", str(model), str(files / "test_raw.txt"),
                                   "-q"])
