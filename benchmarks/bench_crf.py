@@ -233,18 +233,19 @@ def peer_tag(out: Path, runs: int) -> dict:
 
 SILVER_VARIANTS = {
     # name: (feature options, train_silver options)
-    "imitate": ({}, {}),
-    "lexicon-features": ({"lexicon_features": True}, {}),
+    "imitate": ({}, {"free_single_runs": 0.0}),
+    "lexicon-features": ({"lexicon_features": True}, {"free_single_runs": 0.0}),
     "free-single-runs": ({}, {"free_single_runs": 1.0}),
     "lexfeat+free-single-runs": ({"lexicon_features": True}, {"free_single_runs": 1.0}),
-    "confident-0.9 (2 rounds)": ({}, {"rounds": 2, "confident": 0.9}),
-    "self-training (2 rounds)": ({}, {"rounds": 2}),
+    "confident-0.9 (2 rounds)": ({}, {"rounds": 2, "confident": 0.9, "free_single_runs": 0.0}),
+    "self-training (2 rounds)": ({}, {"rounds": 2, "free_single_runs": 0.0}),
     "guided+free-single-runs": ({}, {"free_single_runs": 1.0, "lexicon_guided": True}),
     "guided+lexfeat+free-single-runs": ({"lexicon_features": True},
                                         {"free_single_runs": 1.0, "lexicon_guided": True}),
     "free-single-runs-0.5": ({}, {"free_single_runs": 0.5}),
     "guided+free-single-runs-0.5": ({}, {"free_single_runs": 0.5, "lexicon_guided": True}),
     "free-single-runs-0.3": ({}, {"free_single_runs": 0.3}),
+    "free-single-runs-0.7": ({}, {"free_single_runs": 0.7}),
     "guided+free-0.5+confident-0.9 (2 rounds)": ({}, {"free_single_runs": 0.5, "rounds": 2,
                                                       "confident": 0.9,
                                                       "lexicon_guided": True}),

@@ -376,10 +376,11 @@ def _segment_pieces(segmenter, pieces, delimiter: str, workers: int) -> Iterator
               help="silver: relabel-and-retrain rounds")
 @click.option("--confident", type=click.FloatRange(0.5, 1, max_open=True), default=None,
               help="silver: from round 2 keep only labels the model is this sure of")
-@click.option("--free-single-runs", type=click.FloatRange(0, 1), default=0.0,
+@click.option("--free-single-runs", type=click.FloatRange(0, 1), default=None,
               show_default=True,
               help="silver: leave unlabelled the runs of single characters the lexicon left, "
-                   "except characters alone in at least this share of their uses (0 = off)")
+                   "except characters alone in at least this share of their uses (0 = off) "
+                   "[default: 0.5]")
 @click.option("--lexicon-guided", is_flag=True,
               help="silver: keep the lexicon in the model and decode inside its words (the "
                    "CRF cuts the runs of single characters)")
@@ -389,7 +390,7 @@ def _segment_pieces(segmenter, pieces, delimiter: str, workers: int) -> Iterator
 def train_crf_cmd(raw: tuple[str, ...], gold: str | None, lexicon: str | None, output: str,
                   iterations: int, c2: float, holdout: float, hash_bits: int,
                   lexicon_features: bool, rounds: int, confident: float | None,
-                  free_single_runs: float, lexicon_guided: bool, seed: int,
+                  free_single_runs: float | None, lexicon_guided: bool, seed: int,
                   quiet: bool, verbose: int) -> None:
     """Train a CRF segmenter from --gold GOLD, or from RAW text labelled by --lexicon LEX."""
     if (gold is None) == (lexicon is None):
@@ -399,7 +400,7 @@ def train_crf_cmd(raw: tuple[str, ...], gold: str | None, lexicon: str | None, o
     if lexicon is not None and not raw:
         raise click.UsageError("--lexicon needs RAW text files to label")
     if gold is not None and (lexicon_features or rounds != 1 or confident is not None
-                             or free_single_runs or lexicon_guided):
+                             or free_single_runs is not None or lexicon_guided):
         raise click.UsageError("--lexicon-features, --rounds, --confident, --free-single-runs "
                                "and --lexicon-guided are for silver training (--lexicon)")
     setup_logging(verbose, quiet)
@@ -417,8 +418,9 @@ def train_crf_cmd(raw: tuple[str, ...], gold: str | None, lexicon: str | None, o
             from mentropy.corpus import iter_lines
 
             texts = [t for _, t, _ in iter_lines(list(raw), progress=False if quiet else None)]
+            free = 0.5 if free_single_runs is None else free_single_runs
             crf.train_silver(texts, lexicon, rounds=rounds, confident=confident,
-                             free_single_runs=free_single_runs, lexicon_guided=lexicon_guided,
+                             free_single_runs=free, lexicon_guided=lexicon_guided,
                              **options)
         crf.save(output)
     if not quiet:
