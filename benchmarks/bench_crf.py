@@ -37,7 +37,8 @@ from pathlib import Path
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
 N_TRAIN = 17536
-PEERS_PY = Path(os.environ.get("PEERS_VENV", Path.home() / ".cache" / "mentropy-peers")) / "bin" / "python"
+PEERS_VENV = Path(os.environ.get("PEERS_VENV", Path.home() / ".cache" / "mentropy-peers"))
+PEERS_PY = PEERS_VENV / "bin" / "python"
 TAGS = "BMES"
 
 
@@ -61,7 +62,7 @@ def machine() -> dict:
     return info
 
 
-# -- data (project venv) --------------------------------------------------------------------------
+# -- data (project venv) -----------------------------------------------------------------------
 
 
 def prepare(out: Path) -> dict:
@@ -83,7 +84,8 @@ def prepare(out: Path) -> dict:
         np.savez(out / f"{name}_units.npz", sym=units.sym, cls=units.cls,
                  line_units=units.line_units, tags=tags, starts=units.starts, ends=units.ends)
     return {"train_lines": N_TRAIN, "test_lines": len(raw) - N_TRAIN,
-            "train_chars": sum(map(len, raw[:N_TRAIN])), "test_chars": sum(map(len, raw[N_TRAIN:]))}
+            "train_chars": sum(map(len, raw[:N_TRAIN])),
+            "test_chars": sum(map(len, raw[N_TRAIN:]))}
 
 
 def words_from_tags(texts, units_npz, tags):
@@ -115,7 +117,7 @@ def scores(gold_lines, pred_lines, train_words) -> dict:
             "n_oov": s.n_oov}
 
 
-# -- mentropy (project venv, one process per measurement) ------------------------------------------
+# -- mentropy (project venv, one process per measurement) --------------------------------------
 
 
 def ours_train(out: Path, iterations: int, hash_bits: int, c2: float) -> dict:
@@ -156,7 +158,7 @@ def ours_decode(out: Path, runs: int) -> dict:
             "chars_per_s": round(chars / med)}
 
 
-# -- python-crfsuite (peers venv) ----------------------------------------------------------------
+# -- python-crfsuite (peers venv) --------------------------------------------------------------
 
 
 def _symbol_strings(sym):
@@ -229,7 +231,7 @@ def peer_tag(out: Path, runs: int) -> dict:
             "chars_per_s": round(chars / statistics.median(times))}
 
 
-# -- silver (project venv) --------------------------------------------------------------------------
+# -- silver (project venv) ---------------------------------------------------------------------
 
 SILVER_VARIANTS = {
     # name: (feature options, train_silver options)
@@ -296,7 +298,7 @@ def silver(args) -> dict:
     return res
 
 
-# -- driver ---------------------------------------------------------------------------------------
+# -- driver ------------------------------------------------------------------------------------
 
 
 def run_child(python: str, mode: str, out: Path, extra: list[str]) -> dict:
