@@ -425,7 +425,8 @@ class CRFSegmenter:
         try:
             with np.load(path, allow_pickle=False) as z:
                 arrays = {k: z[k] for k in ("meta", "buckets", "weights", "trans",
-                                            "lexicon_cps", "lexicon_counts", "alone")}
+                                            "lexicon_cps", "lexicon_counts")}
+                arrays["alone"] = z["alone"] if "alone" in z.files else np.zeros(0, np.uint32)
             meta = json.loads(arrays["meta"].tobytes().decode("utf-8"))
         except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile, zlib.error,
                 UnicodeDecodeError) as exc:
