@@ -248,6 +248,8 @@ SILVER_VARIANTS = {
     "guided+free-single-runs-0.5": ({}, {"free_single_runs": 0.5, "lexicon_guided": True}),
     "free-single-runs-0.3": ({}, {"free_single_runs": 0.3}),
     "free-single-runs-0.7": ({}, {"free_single_runs": 0.7}),
+    "pmi-features": ({"pmi_features": True}, {"free_single_runs": 0.0}),
+    "pmi-features+free-single-runs-0.5": ({"pmi_features": True}, {"free_single_runs": 0.5}),
     "guided+free-0.5+confident-0.9 (2 rounds)": ({}, {"free_single_runs": 0.5, "rounds": 2,
                                                       "confident": 0.9,
                                                       "lexicon_guided": True}),

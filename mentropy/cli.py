@@ -372,6 +372,9 @@ def _segment_pieces(segmenter, pieces, delimiter: str, workers: int) -> Iterator
               help="the weight table has 2**hash-bits rows")
 @click.option("--lexicon-features", is_flag=True,
               help="silver: add features from the lexicon's words (stored in the model)")
+@click.option("--pmi-features", is_flag=True,
+              help="add the binned PMI of the unit pairs across each boundary (counts of the "
+                   "training text, stored in the model)")
 @click.option("--rounds", type=click.IntRange(1), default=1, show_default=True,
               help="silver: relabel-and-retrain rounds")
 @click.option("--confident", type=click.FloatRange(0.5, 1, max_open=True), default=None,
@@ -389,7 +392,8 @@ def _segment_pieces(segmenter, pieces, delimiter: str, workers: int) -> Iterator
 @click.option("-v", "--verbose", count=True, help="log each stage")
 def train_crf_cmd(raw: tuple[str, ...], gold: str | None, lexicon: str | None, output: str,
                   iterations: int, c2: float, holdout: float, hash_bits: int,
-                  lexicon_features: bool, rounds: int, confident: float | None,
+                  lexicon_features: bool, pmi_features: bool, rounds: int,
+                  confident: float | None,
                   free_single_runs: float | None, lexicon_guided: bool, seed: int,
                   quiet: bool, verbose: int) -> None:
     """Train a CRF segmenter from --gold GOLD, or from RAW text labelled by --lexicon LEX."""
@@ -408,8 +412,8 @@ def train_crf_cmd(raw: tuple[str, ...], gold: str | None, lexicon: str | None, o
         from mentropy.crf import CRFSegmenter
         from mentropy.crf_features import FeatureOptions
 
-        crf = CRFSegmenter(FeatureOptions(hash_bits=hash_bits,
-                                          lexicon_features=lexicon_features))
+        crf = CRFSegmenter(FeatureOptions(hash_bits=hash_bits, lexicon_features=lexicon_features,
+                                          pmi_features=pmi_features))
         options = dict(max_iterations=iterations, c2=c2, holdout=holdout, seed=seed,
                        progress=False if quiet else None)
         if gold is not None:

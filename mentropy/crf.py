@@ -60,6 +60,7 @@ class CRFSegmenter:
         self._segmenter = None
         self.lexicon_guided = False  # decode inside the lexicon's words (see train_silver)
         self.alone = np.zeros(0, dtype=np.uint32)  # symbols usually alone: kept as words
+        self.pairs = F.PairCounts.empty()  # the training text's pair counts (PMI features)
         self._user: dict[str, None] = {}
         self._user_matcher = None
 
@@ -91,6 +92,8 @@ class CRFSegmenter:
         texts = ["".join(ws) for ws in words]
         units = F.make_units(texts)
         mask = _TAG_BITS[F.gold_tags(units, words)]
+        self.pairs = F.PairCounts.from_units(units) if self.features.pmi_features else \
+            F.PairCounts.empty()
         del words  # the text is let go before training: memory is the optimiser's
         feats = self._features(units, texts)
         data = {"source": "gold", "sentences": len(texts), "sha256": _digest(texts, mask)}
@@ -145,6 +148,8 @@ class CRFSegmenter:
             self._trie = self._segmenter = None
         self.lexicon_guided = False  # training relabels with the CRF alone
         units = F.make_units(texts)
+        self.pairs = F.PairCounts.from_units(units) if self.features.pmi_features else \
+            F.PairCounts.empty()
         teacher = _tags_of_cuts(units, seg.cut_many(texts))
         opts = _merge(options, train_options)
         mask = _TAG_BITS[teacher]
@@ -197,8 +202,12 @@ class CRFSegmenter:
     # -- features ----------------------------------------------------------------------------
 
     def _features(self, units: F.Units, texts: Sequence[str]) -> np.ndarray:
-        extra = self._lexicon_columns(units, texts) if self.features.lexicon_features else None
-        return F.extract(units, self.features, extra)
+        extra = []
+        if self.features.lexicon_features:
+            extra.append(self._lexicon_columns(units, texts))
+        if self.features.pmi_features:
+            extra.append(self.pairs.columns(units))
+        return F.extract(units, self.features, np.hstack(extra) if extra else None)
 
     def _lexicon_columns(self, units: F.Units, texts: Sequence[str]) -> np.ndarray:
         from mentropy import atoms
@@ -406,7 +415,9 @@ class CRFSegmenter:
                                                .encode("utf-32-le", "surrogatepass"),
                                                dtype=np.uint32),
                   "lexicon_counts": self.lexicon_counts.astype(np.int64),
-                  "alone": self.alone.astype(np.uint32)}
+                  "alone": self.alone.astype(np.uint32),
+                  "pair_keys": self.pairs.pair_keys, "pair_counts": self.pairs.pair_counts,
+                  "uni_keys": self.pairs.uni_keys, "uni_counts": self.pairs.uni_counts}
         with atomic_output(path, binary=True) as f:
             _write_npz(f, arrays)
 
@@ -427,6 +438,9 @@ class CRFSegmenter:
                 arrays = {k: z[k] for k in ("meta", "buckets", "weights", "trans",
                                             "lexicon_cps", "lexicon_counts")}
                 arrays["alone"] = z["alone"] if "alone" in z.files else np.zeros(0, np.uint32)
+                pairs = [z[k] if k in z.files else np.zeros(0, np.uint64 if "keys" in k else
+                                                             np.int64)
+                         for k in ("pair_keys", "pair_counts", "uni_keys", "uni_counts")]
             meta = json.loads(arrays["meta"].tobytes().decode("utf-8"))
         except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile, zlib.error,
                 UnicodeDecodeError) as exc:
@@ -470,6 +484,14 @@ class CRFSegmenter:
         seg.meta = {k: v for k, v in meta.items() if k in ("train", "report", "data")}
         seg.lexicon_guided = bool(meta.get("lexicon_guided", False))
         seg.alone = np.sort(arrays["alone"].astype(np.uint32))
+        pk, pc, uk, uc = pairs
+        if (pk.dtype != np.uint64 or uk.dtype != np.uint64 or pk.shape != pc.shape
+                or uk.shape != uc.shape or np.any(pk[1:] <= pk[:-1])
+                or np.any(uk[1:] <= uk[:-1])):
+            raise FormatError(path, "pair count arrays are malformed (corrupt file)")
+        if opts.pmi_features and not uk.shape[0]:
+            raise FormatError(path, "a model with PMI features but no pair counts (corrupt)")
+        seg.pairs = F.PairCounts(pk, pc.astype(np.int64), uk, uc.astype(np.int64))
         if seg.lexicon_guided and not seg.lexicon_words:
             raise FormatError(path, "lexicon-guided model without its lexicon (corrupt file)")
         for text, words in meta.get("self_test", []):

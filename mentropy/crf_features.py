@@ -28,6 +28,7 @@ class FeatureOptions:
 
     hash_bits: int = 22  # the weight table has 2**hash_bits rows (4 weights each)
     lexicon_features: bool = False  # words of a lexicon starting/ending/inside at a unit
+    pmi_features: bool = False  # binned PMI of the unit pairs across each boundary
     templates: int = FEATURES_VERSION
 
     def validate(self) -> "FeatureOptions":
@@ -47,7 +48,8 @@ class FeatureOptions:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "FeatureOptions":
-        """Options from :meth:`to_dict`; unknown keys raise MentropyError."""
+        """Options from :meth:`to_dict`; unknown keys raise MentropyError (a missing
+        pmi_features means False: models made before it existed)."""
         names = {f.name for f in fields(cls)}
         unknown = sorted(set(d) - names)
         if unknown:
@@ -140,3 +142,37 @@ def word_bounds_from_tags(units: Units, tags: np.ndarray) -> np.ndarray:
     the start of every unit tagged B or S, plus every line start."""
     starts = units.starts[(tags == 0) | (tags == 3)]
     return np.union1d(starts, units.line_chars[:-1])
+
+
+PMI_BINS = (-4, 12)  # PMI floored and clipped to this range (nats)
+
+
+@dataclass(frozen=True)
+class PairCounts:
+    """Counts of unit symbols and adjacent symbol pairs of a training text (for PMI features)."""
+
+    pair_keys: np.ndarray  # uint64 sorted
+    pair_counts: np.ndarray  # int64
+    uni_keys: np.ndarray  # uint64 sorted
+    uni_counts: np.ndarray  # int64
+
+    @classmethod
+    def from_units(cls, units: Units) -> "PairCounts":
+        """Count the symbols and adjacent pairs of `units`."""
+        pk, pc = np.unique(KF.pair_keys(units.sym, units.line_units), return_counts=True)
+        uk, uc = np.unique(units.sym.astype(np.uint64), return_counts=True)
+        return cls(pk.astype(np.uint64), pc.astype(np.int64), uk.astype(np.uint64),
+                   uc.astype(np.int64))
+
+    @classmethod
+    def empty(cls) -> "PairCounts":
+        """No counts (every pair unseen)."""
+        z = np.zeros(0, dtype=np.uint64)
+        return cls(z, np.zeros(0, np.int64), z, np.zeros(0, np.int64))
+
+    def columns(self, units: Units) -> np.ndarray:
+        """Binned PMI before and after each unit, int32[n_units, 2]."""
+        total = int(self.uni_counts.sum())
+        return KF.pmi_columns(units.sym, units.line_units, self.pair_keys, self.pair_counts,
+                              self.uni_keys, self.uni_counts, float(np.log(max(total, 1))),
+                              np.int64(PMI_BINS[0]), np.int64(PMI_BINS[1]))

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import subprocess
 import sys
 import zipfile
@@ -195,6 +196,28 @@ def test_silver_training_runs_all_options(tmp_path):
     assert "".join(m.lcut(texts[0])) == texts[0]
     m.save(tmp_path / "s.crf")
     assert CRFSegmenter.load(tmp_path / "s.crf").lexicon_words == m.lexicon_words
+
+
+def test_pmi_features(gold_lines, tmp_path):
+    m = CRFSegmenter(FeatureOptions(hash_bits=16, pmi_features=True)).train_gold(
+        gold_lines[:200], max_iterations=5, progress=False)
+    units = F.make_units(["中国人民", "人民"])
+    cols = m.pairs.columns(units)
+    assert cols.tolist()[0][0] == -1 and cols.tolist()[3][1] == -1 and cols[1, 0] == cols[0, 1]
+    # PMI by formula for 中国 (both counted in the training text)
+    text_units = F.make_units(["".join(x.split()) for x in gold_lines[:200]])
+    syms = text_units.sym.tolist()
+    lines = text_units.line_units.tolist()
+    pairs = [(syms[p - 1], syms[p]) for i in range(len(lines) - 1)
+             for p in range(lines[i] + 1, lines[i + 1])]
+    n_ab = pairs.count((ord("中"), ord("国")))
+    pmi = math.log(n_ab) + math.log(len(syms)) - math.log(syms.count(ord("中"))) - math.log(
+        syms.count(ord("国")))
+    assert cols[0, 1] == min(max(math.floor(pmi), -4), 12) + 4 + 1
+    m.save(tmp_path / "p.crf")
+    loaded = CRFSegmenter.load(tmp_path / "p.crf")
+    texts = ["".join(x.split()) for x in gold_lines[300:340]]
+    assert loaded.cut_many(texts) == m.cut_many(texts)
 
 
 def test_lexicon_guided_keeps_the_lexicon_words(tmp_path):

@@ -213,3 +213,54 @@ def join_tagged(joined, starts, ends, tags, line_units, delimiter, newline):
         out[k] = newline
         k += 1
     return out
+
+
+@njit(cache=True)
+def pair_keys(sym, line_units):
+    """uint64 key (left symbol << 32 | right symbol) of every adjacent unit pair in a line."""
+    n = 0
+    for line in range(line_units.shape[0] - 1):
+        n += max(line_units[line + 1] - line_units[line] - 1, 0)
+    keys = np.empty(n, np.uint64)
+    k = 0
+    for line in range(line_units.shape[0] - 1):
+        for p in range(line_units[line] + 1, line_units[line + 1]):
+            keys[k] = (np.uint64(sym[p - 1]) << np.uint64(32)) | np.uint64(sym[p])
+            k += 1
+    return keys
+
+
+@njit(cache=True)
+def _count_of(sorted_keys, counts, key):
+    i = np.searchsorted(sorted_keys, key)
+    if i < sorted_keys.shape[0] and sorted_keys[i] == key:
+        return counts[i]
+    return 0
+
+
+@njit(cache=True)
+def pmi_columns(sym, line_units, pair_k, pair_c, uni_k, uni_c, log_total, lo_bin, hi_bin):
+    """Binned PMI of the boundary before and after every unit (int32[n_units, 2], -1 at a
+    line's edge): bin = clip(floor(PMI), lo_bin, hi_bin) - lo_bin + 1, 0 for an unseen pair.
+
+    PMI(a, b) = ln N_ab + ln N - ln N_a - ln N_b over unit symbols; pair_k / uni_k : uint64
+    sorted keys (pair_keys / symbols), pair_c / uni_c : int64 counts; log_total : ln N.
+    """
+    n_units = sym.shape[0]
+    out = np.full((n_units, 2), -1, np.int32)
+    for line in range(line_units.shape[0] - 1):
+        for p in range(line_units[line] + 1, line_units[line + 1]):
+            a = np.uint64(sym[p - 1])
+            b = np.uint64(sym[p])
+            c_ab = _count_of(pair_k, pair_c, (a << np.uint64(32)) | b)
+            v = 0
+            if c_ab > 0:
+                c_a = _count_of(uni_k, uni_c, a)
+                c_b = _count_of(uni_k, uni_c, b)
+                pmi = np.log(c_ab) + log_total - np.log(c_a) - np.log(c_b)
+                f = int(np.floor(pmi))
+                f = min(max(f, lo_bin), hi_bin)
+                v = f - lo_bin + 1
+            out[p - 1, 1] = v
+            out[p, 0] = v
+    return out
