@@ -120,7 +120,8 @@ def scores(gold_lines, pred_lines, train_words) -> dict:
 # -- mentropy (project venv, one process per measurement) --------------------------------------
 
 
-def ours_train(out: Path, iterations: int, hash_bits: int, c2: float) -> dict:
+def ours_train(out: Path, iterations: int, hash_bits: int, c2: float,
+               pmi: bool = False) -> dict:
     from mentropy.crf import CRFSegmenter
     from mentropy.crf_features import FeatureOptions
 
@@ -129,7 +130,7 @@ def ours_train(out: Path, iterations: int, hash_bits: int, c2: float) -> dict:
     warm.train_gold(lines[:20], max_iterations=2, progress=False)
     rss0 = peak_rss_mb()
     t0 = time.perf_counter()
-    crf = CRFSegmenter(FeatureOptions(hash_bits=hash_bits)).train_gold(
+    crf = CRFSegmenter(FeatureOptions(hash_bits=hash_bits, pmi_features=pmi)).train_gold(
         lines, max_iterations=iterations, c2=c2, epsilon=0.0, delta=0.0, progress=False)
     seconds = time.perf_counter() - t0
     crf.save(out / "ours.crf")
@@ -317,10 +318,12 @@ def supervised(args) -> dict:
     out = Path(args.work or tempfile.mkdtemp(prefix="bench_crf_"))
     out.mkdir(parents=True, exist_ok=True)
     res = {"machine": machine(), "protocol": "supervised", "split": prepare(out),
-           "iterations": args.iterations, "c2": args.c2, "hash_bits": args.hash_bits}
+           "iterations": args.iterations, "c2": args.c2, "hash_bits": args.hash_bits,
+           "pmi_features": args.pmi_features}
     it = ["--iterations", str(args.iterations), "--c2", str(args.c2)]
     res["ours_train"] = run_child(sys.executable, "ours-train", out,
-                                  it + ["--hash-bits", str(args.hash_bits)])
+                                  it + ["--hash-bits", str(args.hash_bits)]
+                                  + (["--pmi-features"] if args.pmi_features else []))
     print(json.dumps(res["ours_train"]), file=sys.stderr)
     res["ours_decode"] = run_child(sys.executable, "ours-decode", out, ["--runs", str(args.runs)])
     if not args.no_peer:
@@ -359,12 +362,13 @@ def main() -> None:
     p.add_argument("--hash-bits", type=int, default=22)
     p.add_argument("--runs", type=int, default=3)
     p.add_argument("--no-peer", action="store_true", help="mentropy only")
+    p.add_argument("--pmi-features", action="store_true", help="mentropy: add PMI features")
     p.add_argument("--json", default=None, help="also write the figures here")
     p.add_argument("--variants", default=None, help="silver: comma-separated variant names")
     args = p.parse_args()
     work = Path(args.work) if args.work else None
     if args.mode == "ours-train":
-        res = ours_train(work, args.iterations, args.hash_bits, args.c2)
+        res = ours_train(work, args.iterations, args.hash_bits, args.c2, args.pmi_features)
     elif args.mode == "ours-decode":
         res = ours_decode(work, args.runs)
     elif args.mode == "peer-train":
