@@ -6,9 +6,14 @@ lexicon segmentation of raw text (:meth:`CRFSegmenter.train_silver`), it cuts te
 original string, atoms (number and latin runs, time words, runs of one mark) never split, user
 words forced with :meth:`add_word`.
 
+Silver training leaves unlabelled the runs of single characters the lexicon left (where it
+knew no word), except characters that are usually words by themselves: the CRF cuts those runs
+from its character contexts, which is what lifts it above its teacher (benchmarks/RESULTS_crf.md).
+
 Usage::
 
     crf = CRFSegmenter().train_gold("gold.txt")         # words separated by spaces, or PKU
+    crf = CRFSegmenter().train_silver("raw.txt", "corpus.dict")   # no gold: the lexicon labels
     crf.lcut("他说的确实在理"); crf.tokenize("…"); crf.marginals("…")
     crf.save("news.crf")                                # npz (no pickles) + JSON metadata
     crf = CRFSegmenter.load("news.crf")
