@@ -366,6 +366,8 @@ def _segment_pieces(segmenter, pieces, delimiter: str, workers: int) -> Iterator
               help="L-BFGS iterations at most")
 @click.option("--c2", type=click.FloatRange(0), default=1.0, show_default=True,
               help="L2 penalty (c2 * squared norm of the weights)")
+@click.option("--c1", type=click.FloatRange(0), default=0.0, show_default=True,
+              help="L1 penalty (c1 * sum of |weights|, OWL-QN): sparser models")
 @click.option("--holdout", type=click.FloatRange(0, 0.5, max_open=True), default=0.0,
               show_default=True, help="share of sentences held out for early stopping")
 @click.option("--hash-bits", type=click.IntRange(10, 28), default=22, show_default=True,
@@ -391,7 +393,7 @@ def _segment_pieces(segmenter, pieces, delimiter: str, workers: int) -> Iterator
 @click.option("-q", "--quiet", is_flag=True, help="no progress bar and no summary")
 @click.option("-v", "--verbose", count=True, help="log each stage")
 def train_crf_cmd(raw: tuple[str, ...], gold: str | None, lexicon: str | None, output: str,
-                  iterations: int, c2: float, holdout: float, hash_bits: int,
+                  iterations: int, c2: float, c1: float, holdout: float, hash_bits: int,
                   lexicon_features: bool, pmi_features: bool, rounds: int,
                   confident: float | None,
                   free_single_runs: float | None, lexicon_guided: bool, seed: int,
@@ -414,7 +416,7 @@ def train_crf_cmd(raw: tuple[str, ...], gold: str | None, lexicon: str | None, o
 
         crf = CRFSegmenter(FeatureOptions(hash_bits=hash_bits, lexicon_features=lexicon_features,
                                           pmi_features=pmi_features))
-        options = dict(max_iterations=iterations, c2=c2, holdout=holdout, seed=seed,
+        options = dict(max_iterations=iterations, c2=c2, c1=c1, holdout=holdout, seed=seed,
                        progress=False if quiet else None)
         if gold is not None:
             crf.train_gold(gold, **options)

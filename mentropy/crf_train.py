@@ -28,6 +28,7 @@ class TrainOptions:
 
     max_iterations: int = 200  # L-BFGS iterations
     c2: float = 1.0  # L2 penalty: c2 * ||w||^2 is added to the loss
+    c1: float = 0.0  # L1 penalty: c1 * ||w||_1 (OWL-QN; 0 = off)
     history: int = 6  # L-BFGS memory (pairs of vectors)
     epsilon: float = 1e-5  # stop when ||g|| / max(1, ||w||) < epsilon
     period: int = 10  # stop when the loss fell by less than delta (relative) in `period` its
@@ -43,6 +44,8 @@ class TrainOptions:
             raise MentropyError(f"max_iterations must be >= 1, not {self.max_iterations!r}")
         if not (math.isfinite(self.c2) and self.c2 >= 0):
             raise MentropyError(f"c2 must be a finite number >= 0, not {self.c2!r}")
+        if not (math.isfinite(self.c1) and self.c1 >= 0):
+            raise MentropyError(f"c1 must be a finite number >= 0, not {self.c1!r}")
         if not 0 <= self.holdout < 0.5:
             raise MentropyError(f"holdout must be in [0, 0.5), not {self.holdout!r}")
         if self.history < 1 or self.check_every < 1 or self.patience < 1 or self.period < 1:
@@ -86,7 +89,8 @@ def train_lbfgs(feats: np.ndarray, offsets: np.ndarray, mask: np.ndarray, n_feat
                 options: TrainOptions, *, progress: bool | None = None
                 ) -> tuple[np.ndarray, np.ndarray, TrainReport]:
     """Weights (float64[n_features, 4]) and transitions (float64[4, 4]) minimising
-    NLL + c2 * ||params||^2 on the sentences not held out.
+    NLL + c2 * ||params||^2 + c1 * ||params||_1 on the sentences not held out (OWL-QN when
+    c1 > 0).
 
     feats : int32[n_pos, n_templates] dense feature ids < n_features; offsets : int64 sentence
     bounds; mask : uint8[n_pos] labels as tag bit sets.
@@ -107,6 +111,8 @@ def train_lbfgs(feats: np.ndarray, offsets: np.ndarray, mask: np.ndarray, n_feat
     y_hist = np.empty((m, n_x), dtype=np.float32)
     rho = np.zeros(m)
     c2 = float(options.c2)
+    c1 = float(options.c1)
+    pg = np.empty(n_x) if c1 > 0 else grad  # OWL-QN's pseudo-gradient (L1), else the gradient
     bad = [0]
 
     def objective(params: np.ndarray, idx: np.ndarray, g: np.ndarray) -> float:
@@ -121,13 +127,14 @@ def train_lbfgs(feats: np.ndarray, offsets: np.ndarray, mask: np.ndarray, n_feat
         return float(loss)
 
     t0 = time.perf_counter()
-    f = objective(x, train_idx, grad)
+    f = objective(x, train_idx, grad)  # smooth part (NLL + L2); F = f + c1 * ||x||_1
     if bad[0] == len(train_idx):
         raise MentropyError("no training sentence has a valid BMES labelling")
     if not math.isfinite(f):
         raise MentropyError("the loss is not finite at the start of training")
     order: list[int] = []  # history slots, newest first
-    losses = [f]
+    norm1 = KL.pseudo_gradient(x, grad, c1, pg) if c1 > 0 else 0.0
+    losses = [f + c1 * norm1]
     best_held, best_x, since_best = math.inf, None, 0
     held_loss: float | None = None
     stopped = "max_iterations"
@@ -136,19 +143,27 @@ def train_lbfgs(feats: np.ndarray, offsets: np.ndarray, mask: np.ndarray, n_feat
                disable=None if progress is None else not progress, leave=False)
     try:
         for it in range(1, options.max_iterations + 1):
-            KL.two_loop(grad, s_hist, y_hist, rho, np.array(order, dtype=np.int64), d)
-            gtd = KL.dot(grad, d)
+            KL.two_loop(pg, s_hist, y_hist, rho, np.array(order, dtype=np.int64), d)
+            if c1 > 0:
+                KL.orthant_direction(d, pg)
+            gtd = KL.dot(pg, d)
             if not gtd < 0:
                 order.clear()
-                np.negative(grad, out=d)
-                gtd = KL.dot(grad, d)
-            step = 1.0 if order else 1.0 / max(math.sqrt(KL.dot(grad, grad)), 1e-12)
+                np.negative(pg, out=d)
+                gtd = KL.dot(pg, d)
+            step = 1.0 if order else 1.0 / max(math.sqrt(KL.dot(pg, pg)), 1e-12)
+            big_f = f + c1 * norm1
             for _ in range(40):  # backtracking, Armijo condition
-                KL.step_to(x, step, d, x_new)
+                if c1 > 0:
+                    norm1_new, dec = KL.project_step(x, step, d, pg, x_new)
+                else:
+                    KL.step_to(x, step, d, x_new)
+                    norm1_new, dec = 0.0, step * gtd
                 f_new = objective(x_new, train_idx, g_new)
-                if math.isfinite(f_new) and f_new <= f + 1e-4 * step * gtd:
+                big_new = f_new + c1 * norm1_new
+                if math.isfinite(big_new) and big_new <= big_f + 1e-4 * dec:
                     break
-                step *= 0.5 if not math.isfinite(f_new) else max(
+                step *= 0.5 if not math.isfinite(big_new) or c1 > 0 else max(
                     0.1, min(0.5, -gtd * step / (2 * (f_new - f - gtd * step))))
             else:
                 stopped = "line search failed"
@@ -167,11 +182,15 @@ def train_lbfgs(feats: np.ndarray, offsets: np.ndarray, mask: np.ndarray, n_feat
             x, x_new = x_new, x
             grad, g_new = g_new, grad
             f = f_new
-            losses.append(f)
+            if c1 > 0:
+                norm1 = KL.pseudo_gradient(x, grad, c1, pg)
+            else:
+                pg = grad
+            losses.append(f + c1 * norm1)
             bar.update(1)
-            bar.set_postfix(loss=f"{f:.6g}")
+            bar.set_postfix(loss=f"{losses[-1]:.6g}")
             if len(held_idx) and it % options.check_every == 0:
-                held_loss = objective(x, held_idx, d) - (KL.dot(x, x) * c2)
+                held_loss = objective(x, held_idx, d) - (KL.dot(x, x) * c2)  # NLL only
                 if held_loss < best_held:
                     best_held, best_x, since_best = held_loss, x.copy(), 0
                 else:
@@ -179,13 +198,13 @@ def train_lbfgs(feats: np.ndarray, offsets: np.ndarray, mask: np.ndarray, n_feat
                     if since_best >= options.patience:
                         stopped = "held-out loss"
                         break
-            if math.sqrt(KL.dot(grad, grad)) / max(1.0, math.sqrt(KL.dot(x, x))) < \
+            if math.sqrt(KL.dot(pg, pg)) / max(1.0, math.sqrt(KL.dot(x, x))) < \
                     options.epsilon:
                 stopped = "gradient"
                 break
             if len(losses) > options.period:
                 old = losses[-1 - options.period]
-                if (old - f) / max(abs(f), 1e-300) < options.delta:
+                if (old - losses[-1]) / max(abs(losses[-1]), 1e-300) < options.delta:
                     stopped = "delta"
                     break
     finally:
@@ -193,7 +212,7 @@ def train_lbfgs(feats: np.ndarray, offsets: np.ndarray, mask: np.ndarray, n_feat
     if best_x is not None and held_loss is not None and held_loss > best_held:
         x = best_x
         held_loss = best_held
-    report = TrainReport(iterations=it, loss=f, heldout_loss=held_loss,
+    report = TrainReport(iterations=it, loss=losses[-1], heldout_loss=held_loss,
                          seconds=time.perf_counter() - t0, stopped=stopped,
                          n_sentences=int(len(train_idx)), n_heldout=int(len(held_idx)),
                          n_features=int(n_features), n_bad=bad[0])

@@ -197,3 +197,25 @@ def test_lbfgs_finds_the_minimum():
     gt += 2 * 0.5 * trans
     allowed = K.ALLOWED.astype(bool)
     assert np.abs(gw).max() < 1e-4 and np.abs(gt[allowed]).max() < 1e-4, report
+
+
+def test_owlqn_reaches_the_l1_optimum():
+    """With L1, every weight meets the optimality conditions: |g| <= c1 where w = 0, and
+    g + c1 * sign(w) = 0 elsewhere; a large c1 zeroes many weights."""
+    from mentropy.crf_train import TrainOptions, train_lbfgs
+
+    feats, offsets, mask, _, _ = problem(12, [3, 5, 2, 6, 4, 5], n_feat=9, masks="gold")
+    c1, c2 = 0.8, 0.05
+    w, trans, report = train_lbfgs(feats, offsets, mask, 9,
+                                   TrainOptions(max_iterations=2000, c1=c1, c2=c2,
+                                                epsilon=1e-10, delta=0.0), progress=False)
+    _, _, gw, gt = nll(feats, offsets, mask, w, trans)
+    params = np.concatenate([w.ravel(), trans.ravel()])
+    g = np.concatenate([gw.ravel(), gt.ravel()]) + 2 * c2 * params
+    zero = params == 0
+    assert zero.sum() >= 8  # forbidden transitions at least, and some weights
+    assert np.all(np.abs(g[zero]) <= c1 + 1e-4)
+    assert np.abs(g[~zero] + c1 * np.sign(params[~zero])).max() < 1e-3, report
+    dense, _, _ = train_lbfgs(feats, offsets, mask, 9, TrainOptions(max_iterations=300, c2=c2),
+                              progress=False)
+    assert np.count_nonzero(w) < np.count_nonzero(dense)

@@ -86,3 +86,54 @@ def dot(a, b):
     for i in range(a.shape[0]):
         acc += a[i] * b[i]
     return acc
+
+
+@njit(cache=True)
+def pseudo_gradient(x, g, c1, pg):
+    """OWL-QN pseudo-gradient of f(x) + c1 * ||x||_1 (g = gradient of f), into pg; returns
+    ||x||_1."""
+    norm1 = 0.0
+    for i in range(x.shape[0]):
+        xi = x[i]
+        if xi > 0:
+            pg[i] = g[i] + c1
+            norm1 += xi
+        elif xi < 0:
+            pg[i] = g[i] - c1
+            norm1 -= xi
+        elif g[i] + c1 < 0:
+            pg[i] = g[i] + c1
+        elif g[i] - c1 > 0:
+            pg[i] = g[i] - c1
+        else:
+            pg[i] = 0.0
+    return norm1
+
+
+@njit(cache=True)
+def orthant_direction(d, pg):
+    """Zero every coordinate of the direction d that does not descend along -pg."""
+    for i in range(d.shape[0]):
+        if d[i] * pg[i] >= 0:
+            d[i] = 0.0
+
+
+@njit(cache=True)
+def project_step(x, step, d, pg, out):
+    """out = x + step * d projected onto the orthant of x (of -pg where x is 0): a coordinate
+    that would change sign becomes 0. Returns (||out||_1, pg . (out - x))."""
+    norm1 = 0.0
+    dec = 0.0
+    for i in range(x.shape[0]):
+        xi = x[i]
+        o = xi + step * d[i]
+        if xi != 0.0:
+            sign = 1.0 if xi > 0 else -1.0
+        else:
+            sign = -1.0 if pg[i] > 0 else (1.0 if pg[i] < 0 else 0.0)
+        if o * sign <= 0.0:
+            o = 0.0
+        out[i] = o
+        norm1 += abs(o)
+        dec += pg[i] * (o - xi)
+    return norm1, dec
