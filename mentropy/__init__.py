@@ -41,6 +41,9 @@ _LAZY = {
     "Parser": "mentropy.parse",
     "ParseTree": "mentropy.parse",
     "parse_features": "mentropy.parse",
+    "CRFSegmenter": "mentropy.crf",
+    "FeatureOptions": "mentropy.crf_features",
+    "TrainOptions": "mentropy.crf_train",
 }
 
 __all__ = sorted(_LAZY) + ["__version__"]

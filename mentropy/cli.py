@@ -239,6 +239,8 @@ def corpora_get_cmd(name: str, dest_dir: str) -> None:
 @click.option("--dict", "dictionary", type=click.Path(), default=None,
               help="a jieba-format dictionary (`word freq [tag]` lines), e.g. jieba's dict.txt; "
                    "read like --lexicon")
+@click.option("--model", "model", type=click.Path(), default=None,
+              help="a CRF model made by train-crf")
 @click.option("-o", "--output", default="-", show_default=True,
               help="output file, one line of words per input line; '-' = stdout")
 @click.option("--delimiter", default=" ", show_default=True,
@@ -259,11 +261,15 @@ def corpora_get_cmd(name: str, dest_dir: str) -> None:
 def segment_cmd(inputs: tuple[str, ...], lexicon: str | None, dictionary: str | None,
                 output: str, delimiter: str, workers: int, jieba_compatible: bool,
                 phrases: str | None, level: str | None, encoding: str, errors: str,
-                quiet: bool) -> None:
-    """Cut the lines of INPUT (files, folders, globs, .gz/.bz2; stdin when none or '-') into
-    words with a lexicon; writes the words of each line joined by the delimiter."""
-    if (lexicon is None) == (dictionary is None):
-        raise click.UsageError("give exactly one of --lexicon and --dict")
+                quiet: bool, model: str | None = None) -> None:
+    """Cut the lines of INPUT (files, folders, globs, .gz/.bz2/.xz; stdin when none or '-')
+    into words with a lexicon (or a CRF --model); writes the words of each line joined by the
+    delimiter."""
+    if sum(x is not None for x in (lexicon, dictionary, model)) != 1:
+        raise click.UsageError("give exactly one of --lexicon, --dict and --model")
+    if model is not None and (jieba_compatible or phrases is not None):
+        raise click.UsageError("--jieba-compatible and --phrases go with --lexicon or --dict, "
+                               "not --model")
     level = level or ("phrase" if phrases else "word")
     if level == "phrase" and phrases is None:
         raise click.UsageError("--level phrase needs --phrases PHRASES")
@@ -274,8 +280,13 @@ def segment_cmd(inputs: tuple[str, ...], lexicon: str | None, dictionary: str | 
         from mentropy.io import atomic_output
         from mentropy.segment import Segmenter
 
-        segmenter = Segmenter.from_lexicon(lexicon if lexicon is not None else dictionary,
-                                           jieba_compatible=jieba_compatible)
+        if model is not None:
+            from mentropy.crf import CRFSegmenter
+
+            segmenter = CRFSegmenter.load(model)
+        else:
+            segmenter = Segmenter.from_lexicon(lexicon if lexicon is not None else dictionary,
+                                               jieba_compatible=jieba_compatible)
         if phrases is not None:
             segmenter.add_phrases(phrases)
         # long lines are cut in pieces at points that do not change their segmentation; a
@@ -305,8 +316,9 @@ def _segment_pieces(segmenter, pieces, delimiter: str, workers: int,
             last_flags.append(last)
             yield piece
 
+    options = {} if level == "word" else {"level": level}  # a CRF model has no phrase level
     for block in segmenter.segmented_blocks(texts(), delimiter, workers=workers,
-                                            chunksize=SEGMENT_CHUNK, level=level):
+                                            chunksize=SEGMENT_CHUNK, **options):
         # every block but the last holds SEGMENT_CHUNK texts (the delimiter may hold newlines)
         flags = [last_flags.popleft() for _ in range(min(SEGMENT_CHUNK, len(last_flags)))]
         if all(flags):
@@ -534,3 +546,85 @@ def parse_cmd(inputs: tuple[str, ...], lexicon: str, templates: str, output: str
                     chunk = []
             if chunk:
                 out.write("".join(map(render, parser.parse_many(chunk))))
+
+
+@main.command("train-crf")
+@click.argument("raw", metavar="[RAW]...", nargs=-1)
+@click.option("--gold", type=click.Path(), default=None,
+              help="gold training text: words separated by spaces, or PKU word/TAG text")
+@click.option("--lexicon", type=click.Path(), default=None,
+              help="silver training: label RAW with this lexicon's segmentation")
+@click.option("-o", "--output", default="model.crf", show_default=True,
+              help="model file (npz bundle)")
+@click.option("--iterations", type=click.IntRange(1), default=200, show_default=True,
+              help="L-BFGS iterations at most")
+@click.option("--c2", type=click.FloatRange(0), default=1.0, show_default=True,
+              help="L2 penalty (c2 * squared norm of the weights)")
+@click.option("--c1", type=click.FloatRange(0), default=0.0, show_default=True,
+              help="L1 penalty (c1 * sum of |weights|, OWL-QN): sparser models")
+@click.option("--holdout", type=click.FloatRange(0, 0.5, max_open=True), default=0.0,
+              show_default=True, help="share of sentences held out for early stopping")
+@click.option("--hash-bits", type=click.IntRange(10, 28), default=22, show_default=True,
+              help="the weight table has 2**hash-bits rows")
+@click.option("--lexicon-features", is_flag=True,
+              help="silver: add features from the lexicon's words (stored in the model)")
+@click.option("--pmi-features", is_flag=True,
+              help="add the binned PMI of the unit pairs across each boundary (counts of the "
+                   "training text, stored in the model)")
+@click.option("--rounds", type=click.IntRange(1), default=1, show_default=True,
+              help="silver: relabel-and-retrain rounds")
+@click.option("--confident", type=click.FloatRange(0.5, 1, max_open=True), default=None,
+              help="silver: from round 2 keep only labels the model is this sure of")
+@click.option("--free-single-runs", type=click.FloatRange(0, 1), default=None,
+              show_default=True,
+              help="silver: leave unlabelled the runs of single characters the lexicon left, "
+                   "except characters alone in at least this share of their uses (0 = off) "
+                   "[default: 0.5]")
+@click.option("--lexicon-guided", is_flag=True,
+              help="silver: keep the lexicon in the model and decode inside its words (the "
+                   "CRF cuts the runs of single characters)")
+@click.option("--seed", type=int, default=0, show_default=True, help="draws the held-out part")
+@click.option("-q", "--quiet", is_flag=True, help="no progress bar and no summary")
+@click.option("-v", "--verbose", count=True, help="log each stage")
+def train_crf_cmd(raw: tuple[str, ...], gold: str | None, lexicon: str | None, output: str,
+                  iterations: int, c2: float, c1: float, holdout: float, hash_bits: int,
+                  lexicon_features: bool, pmi_features: bool, rounds: int,
+                  confident: float | None,
+                  free_single_runs: float | None, lexicon_guided: bool, seed: int,
+                  quiet: bool, verbose: int) -> None:
+    """Train a CRF segmenter from --gold GOLD, or from RAW text labelled by --lexicon LEX."""
+    if (gold is None) == (lexicon is None):
+        raise click.UsageError("give exactly one of --gold and --lexicon")
+    if gold is not None and raw:
+        raise click.UsageError("RAW files go with --lexicon (silver training), not --gold")
+    if lexicon is not None and not raw:
+        raise click.UsageError("--lexicon needs RAW text files to label")
+    if gold is not None and (lexicon_features or rounds != 1 or confident is not None
+                             or free_single_runs is not None or lexicon_guided):
+        raise click.UsageError("--lexicon-features, --rounds, --confident, --free-single-runs "
+                               "and --lexicon-guided are for silver training (--lexicon)")
+    setup_logging(verbose, quiet)
+    with user_errors():
+        from mentropy.crf import CRFSegmenter
+        from mentropy.crf_features import FeatureOptions
+
+        crf = CRFSegmenter(FeatureOptions(hash_bits=hash_bits, lexicon_features=lexicon_features,
+                                          pmi_features=pmi_features))
+        options = dict(max_iterations=iterations, c2=c2, c1=c1, holdout=holdout, seed=seed,
+                       progress=False if quiet else None)
+        if gold is not None:
+            crf.train_gold(gold, **options)
+        else:
+            from mentropy.corpus import iter_lines
+
+            texts = [t for _, t, _ in iter_lines(list(raw), progress=False if quiet else None)]
+            free = 0.5 if free_single_runs is None else free_single_runs
+            crf.train_silver(texts, lexicon, rounds=rounds, confident=confident,
+                             free_single_runs=free, lexicon_guided=lexicon_guided,
+                             **options)
+        crf.save(output)
+    if not quiet:
+        r = crf.report
+        click.echo(f"mentropy: CRF trained on {r.n_sentences:,} sentences, {r.n_features:,} "
+                   f"features, {r.iterations} iterations ({r.stopped}), loss {r.loss:,.1f}, "
+                   f"{r.seconds:.1f} s", err=True)

@@ -77,7 +77,8 @@ def test_bash_block_runs(workdir, line, code):
         done = subprocess.run(["bash", "-c", f"set -eo pipefail; {step}"], cwd=workdir, env=env,
                               capture_output=True, text=True, timeout=600)
         assert done.returncode == 0, f"README line {line}: {step}\n{done.stderr}"
-    for name in ("corpus.dict", "output.txt", "notes.tsv"):
+    for name in ("corpus.dict", "output.txt", "notes.tsv", "coarse.txt", "templates.jsonl",
+                 "crf_output.txt"):
         if name in code:
             assert (workdir / name).stat().st_size > 0
 
@@ -98,4 +99,6 @@ def test_python_block_runs(workdir, line, code, monkeypatch):
     assert len(namespace["phrases"]) > 0 and len(namespace["templates"]) > 0
     tree = namespace["tree"]
     assert "".join(w for w in tree.to_json()["words"]) == namespace["lines"][0]
+    crf = namespace["crf"]
+    assert "".join(crf.lcut("他说的确实在理")) == "他说的确实在理"
     mentropy.set_default(None)
