@@ -128,6 +128,9 @@ def setup_logging(verbose: int, quiet: bool) -> None:
 def main(ctx: click.Context) -> None:
     """Learn the words, phrasings and a segmenter of a Chinese corpus from raw text alone."""
     handle_signals(ctx)
+    from mentropy._startup import tune_process
+
+    tune_process()
 
 
 def input_options(f):
