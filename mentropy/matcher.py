@@ -151,7 +151,7 @@ class Trie:
         if bulk:
             self.total = int(used.sum())
             self.n_words = int((used > 0).sum())
-            touched = np.flatnonzero(used > 0)
+            touched = np.arange(self.n_nodes)  # counts set to 0 become -inf too
         else:
             touched = np.unique(nodes[nodes > 0])
             before = np.zeros(touched.shape[0], dtype=np.int64)

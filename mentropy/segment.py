@@ -189,9 +189,18 @@ class Segmenter:
         # a line start is a cut even if the atomiser glued a combining mark to the separator
         may_cut[line_starts] = 1
         may_cut[line_ends] = 1
+        return self.segment_codepoints(norm, may_cut, line_starts, line_ends)
+
+    def segment_codepoints(self, cps: np.ndarray, may_cut: np.ndarray, line_starts: np.ndarray,
+                           line_ends: np.ndarray, *, nodes: bool = False) -> tuple:
+        """Word ends and per-line word offsets (CSR) of lines of normalised code points
+        (uint32) whose atom boundaries are marked in `may_cut` (uint8[n + 1]): the Viterbi
+        every segmentation runs, the lexicon builder's too. With ``nodes=True`` the trie node
+        of every word comes third (-1 for an unknown atom)."""
         log_p, unk = self._scores()
-        return KV.segment_lines(*self.trie.kernel_args(), log_p, norm, may_cut,
-                                line_starts, line_ends, unk, np.int64(self.fallback))
+        kernel = KV.segment_tokens if nodes else KV.segment_lines
+        return kernel(*self.trie.kernel_args(), log_p, cps, may_cut, line_starts, line_ends, unk,
+                      np.int64(self.fallback))
 
     def _cut_positions_as_jieba(self, cps: np.ndarray, line_starts: np.ndarray,
                                 line_ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -10,7 +10,8 @@ from hypothesis import strategies as st
 
 import naive
 from mentropy._kernels import ngrams as K
-from mentropy.counts import count_table, key_width, pack, sort_rows, unpack
+from mentropy.counts import (count_table, key_head, key_tail, key_width, pack, sort_rows, unpack,
+                             unpack_ids)
 
 # ids: mostly a small alphabet (so n-grams repeat), sometimes the extremes of the 16-bit code
 IDS = st.one_of(st.integers(1, 4), st.sampled_from([1, 2, 255, 256, 4095, 65534, 65535]),
@@ -185,3 +186,16 @@ def test_sort_rows_is_lexicographic_on_raw_words(rows, width):
                     dtype=np.uint64).reshape(-1, width)
     got = [tuple(int(v) for v in r) for r in sort_rows(keys)]
     assert got == sorted(tuple(int(v) for v in r) for r in keys)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.lists(st.integers(1, 65535), min_size=1, max_size=4), min_size=1, max_size=20),
+       st.integers(1, 3))
+def test_key_head_and_tail_are_the_keys_of_the_parts(rows, k):
+    """The numpy key helpers follow the kernels' layout (CODE_BITS, PER_WORD): the head and
+    tail of a key are the keys of the first k ids and of the rest."""
+    keys = pack(rows, 1)[:, 0]
+    assert key_head(keys, k).tolist() == pack([r[:k] for r in rows], 1)[:, 0].tolist()
+    assert key_tail(keys, k).tolist() == [pack([r[k:]], 1)[0, 0] if r[k:] else 0 for r in rows]
+    assert unpack(pack(rows, 2)) == rows
+    assert unpack_ids(pack(rows, 1), 4)[:, :1].ravel().tolist() == [r[0] for r in rows]

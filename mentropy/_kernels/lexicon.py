@@ -1,8 +1,8 @@
-"""Kernels of lexicon induction: the cohesion cut and description-length pruning."""
+"""Kernels of lexicon induction: the cohesion cut and branching entropy (the pruning runs the
+Segmenter's Viterbi, in viterbi.py)."""
 import numpy as np
 from numba import njit
 
-from mentropy._kernels.idtrie import trie_child
 
 CODE_BITS = 16
 
@@ -79,129 +79,6 @@ def pieces(offsets, join, n_ids):
             p += 1
     starts[p] = n_ids
     return starts[: p + 1].copy()
-
-
-@njit(cache=True)
-def best_split(chars, a, b, table_keys, table_vals, node_word, log_count, active, ln_total,
-               skip, max_len, best, back_w, back_pos, parts):
-    """Best split of chars[a:b] into active words other than `skip`.
-
-    Score of a word = log_count[w] - ln_total. Fills parts[:k] with word indices and returns
-    (k, score); k = 0 when no split exists.
-    """
-    n = b - a
-    best[0] = 0.0
-    for j in range(1, n + 1):
-        best[j] = -np.inf
-    for i in range(n):
-        if best[i] == -np.inf:
-            continue
-        node = 0
-        for L in range(1, min(max_len, n - i) + 1):
-            node = trie_child(table_keys, table_vals, node, chars[a + i + L - 1])
-            if node < 0:
-                break
-            w = node_word[node]
-            if w >= 0 and w != skip and active[w]:
-                score = best[i] + log_count[w] - ln_total
-                if score > best[i + L]:
-                    best[i + L] = score
-                    back_w[i + L] = w
-                    back_pos[i + L] = i
-    if best[n] == -np.inf:
-        return 0, -np.inf
-    k = 0
-    j = n
-    while j > 0:
-        k += 1
-        j = back_pos[j]
-    j = n
-    m = k - 1
-    while j > 0:
-        parts[m] = back_w[j]
-        m -= 1
-        j = back_pos[j]
-    return k, best[n]
-
-
-@njit(cache=True)
-def prune_by_description_length(chars, woff, order, counts, active, table_keys, table_vals,
-                                node_word, spell, lam, min_pmi, max_len):
-    """Delete words that do not pay for their spelling, longest first (DESIGN §3 stage 3).
-
-    counts : float64[w] (updated in place: a deleted word's count goes to its parts)
-    active : bool[w] (updated in place)
-    spell : float64[w]  spelling cost of each word in nats
-    order : int64[.]    words to consider, in order (multi-char words, longest first)
-    A word w is deleted when N_w * PMI_w < lam * spell[w] or PMI_w < min_pmi, with PMI_w = ln p_w minus the log
-    probability of its best split by the other active words. Returns the number deleted.
-    """
-    total = 0.0
-    for w in range(counts.shape[0]):
-        if active[w]:
-            total += counts[w]
-    log_count = np.log(np.maximum(counts, 1e-300))
-    longest = 1
-    for w in range(woff.shape[0] - 1):
-        longest = max(longest, woff[w + 1] - woff[w])
-    best = np.empty(longest + 1, np.float64)
-    back_w = np.empty(longest + 1, np.int64)
-    back_pos = np.empty(longest + 1, np.int64)
-    parts = np.empty(longest, np.int64)
-    deleted = 0
-    for w in order:
-        if not active[w] or counts[w] <= 0:
-            continue
-        ln_total = np.log(total)
-        k, split_score = best_split(chars, woff[w], woff[w + 1], table_keys, table_vals,
-                                    node_word, log_count, active, ln_total, w, max_len, best,
-                                    back_w, back_pos, parts)
-        if k == 0:
-            continue
-        pmi = (log_count[w] - ln_total) - split_score
-        if counts[w] * pmi < lam * spell[w] or pmi < min_pmi:
-            active[w] = False
-            n_w = counts[w]
-            for m in range(k):
-                p = parts[m]
-                counts[p] += n_w
-                log_count[p] = np.log(counts[p])
-            total += n_w * (k - 1)
-            counts[w] = 0.0
-            deleted += 1
-    return deleted
-
-
-@njit(cache=True)
-def word_pmi(chars, woff, counts, active, table_keys, table_vals, node_word, max_len):
-    """PMI of each active multi-char word against its best split by the other words (nats).
-
-    Returns float64[w]; NaN for single chars, inactive words and words with no split.
-    """
-    n_words = woff.shape[0] - 1
-    total = 0.0
-    for w in range(n_words):
-        if active[w]:
-            total += counts[w]
-    ln_total = np.log(max(total, 1.0))
-    log_count = np.log(np.maximum(counts, 1e-300))
-    longest = 1
-    for w in range(n_words):
-        longest = max(longest, woff[w + 1] - woff[w])
-    best = np.empty(longest + 1, np.float64)
-    back_w = np.empty(longest + 1, np.int64)
-    back_pos = np.empty(longest + 1, np.int64)
-    parts = np.empty(longest, np.int64)
-    out = np.full(n_words, np.nan)
-    for w in range(n_words):
-        if not active[w] or woff[w + 1] - woff[w] < 2:
-            continue
-        k, split_score = best_split(chars, woff[w], woff[w + 1], table_keys, table_vals,
-                                    node_word, log_count, active, ln_total, w, max_len, best,
-                                    back_w, back_pos, parts)
-        if k > 0:
-            out[w] = (log_count[w] - ln_total) - split_score
-    return out
 
 
 @njit(cache=True)
