@@ -198,9 +198,10 @@ class Segmenter:
         every segmentation runs, the lexicon builder's too. With ``nodes=True`` the trie node
         of every word comes third (-1 for an unknown atom)."""
         log_p, unk = self._scores()
-        kernel = KV.segment_tokens if nodes else KV.segment_lines
-        return kernel(*self.trie.kernel_args(), log_p, cps, may_cut, line_starts, line_ends, unk,
-                      np.int64(self.fallback))
+        ends, offsets, word_nodes = KV.segment_lines(*self.trie.kernel_args(), log_p, cps,
+                                                     may_cut, line_starts, line_ends, unk,
+                                                     np.int64(self.fallback), nodes)
+        return (ends, offsets, word_nodes) if nodes else (ends, offsets)
 
     def _cut_positions_as_jieba(self, cps: np.ndarray, line_starts: np.ndarray,
                                 line_ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -208,8 +209,9 @@ class Segmenter:
         span_starts, span_ends, span_kind, span_offsets, may_cut = KJ.jieba_spans(
             cps, line_starts, line_ends)
         log_p, unk = self._scores()
-        ends, offsets = KV.segment_lines(*self.trie.kernel_args(), log_p, cps, may_cut,
-                                         span_starts, span_ends, unk, np.int64(FALLBACK_JIEBA))
+        ends, offsets, _ = KV.segment_lines(*self.trie.kernel_args(), log_p, cps, may_cut,
+                                            span_starts, span_ends, unk,
+                                            np.int64(FALLBACK_JIEBA), False)
         return KJ.glue_ascii(cps, ends, offsets, span_starts, span_kind, span_offsets)
 
     def word_ends(self, text: str) -> np.ndarray:

@@ -49,7 +49,7 @@ def id_trie(words, counts=None) -> tuple[Trie, np.ndarray]:
 
 
 def viterbi(ids, offsets, words, log_p, active, unk_log_p):
-    """The builder's Viterbi (KV.segment_tokens) over fragments of ids with scores per word;
+    """The builder's Viterbi (KV.segment_lines recording nodes) over id fragments, scores per word;
     returns (token starts, token word index, -1 for an unknown char)."""
     trie, nodes = id_trie(words)
     node_log_p = np.full(trie.n_nodes, -np.inf)
@@ -57,9 +57,9 @@ def viterbi(ids, offsets, words, log_p, active, unk_log_p):
     node_word = np.full(trie.n_nodes + 1, -1, np.int64)
     node_word[nodes] = np.arange(len(words))
     cps = cps_of(ids)
-    ends, word_offsets, tok_nodes = KV.segment_tokens(
+    ends, word_offsets, tok_nodes = KV.segment_lines(
         *trie.kernel_args(), node_log_p, cps, np.ones(cps.shape[0] + 1, np.uint8),
-        offsets[:-1].copy(), offsets[1:].copy(), float(unk_log_p), np.int64(1))
+        offsets[:-1].copy(), offsets[1:].copy(), float(unk_log_p), np.int64(1), True)
     assert word_offsets.tolist() == np.searchsorted(ends, offsets, side="right").tolist()
     tok_start = np.concatenate([[0], ends[:-1]]).astype(np.int64)
     return tok_start, node_word[tok_nodes]

@@ -82,9 +82,10 @@ def kernel_cut(words, scores, text, may_cut, unk, fallback, lines=None):
     lines = lines or [(0, len(text))]
     ls = np.array([a for a, _ in lines], dtype=np.int64)
     le = np.array([b for _, b in lines], dtype=np.int64)
-    ends, offsets = KV.segment_lines(*seg.trie.kernel_args(), log_p, atoms.codepoints(text),
-                                     np.asarray(may_cut, dtype=np.uint8), ls, le, float(unk),
-                                     np.int64(fallback))
+    ends, offsets, _ = KV.segment_lines(*seg.trie.kernel_args(), log_p,
+                                        atoms.codepoints(text),
+                                        np.asarray(may_cut, dtype=np.uint8), ls, le, float(unk),
+                                        np.int64(fallback), False)
     return [ends[offsets[i]:offsets[i + 1]].tolist() for i in range(len(lines))]
 
 
@@ -161,8 +162,8 @@ def test_fused_kernel_equals_match_then_brute_force(words, counts, texts, fallba
     may_cut = np.zeros(len(joined) + 1, dtype=np.uint8)
     may_cut[found.starts] = 1
     log_p, unk = seg._scores()
-    got_ends, got_offsets = KV.segment_lines(*seg.trie.kernel_args(), log_p, found.cps, may_cut,
-                                             ls, le, unk, np.int64(fallback))
+    got_ends, got_offsets, _ = KV.segment_lines(*seg.trie.kernel_args(), log_p, found.cps,
+                                                may_cut, ls, le, unk, np.int64(fallback), False)
     for li, (a, b) in enumerate(zip(ls.tolist(), le.tolist())):
         s, e, p = seg.trie.match(found.cps, may_cut, ls[li:li + 1], le[li:li + 1], log_p)
         mc = may_cut[a:b + 1].copy()

@@ -28,17 +28,6 @@ import numpy as np
 from numba import njit
 
 
-@njit(cache=True)
-def _backtrack(route, a, b, word_ends, m):
-    # append the word ends of the best path of [a, b) at word_ends[m:]; returns the new m
-    i = a
-    while i < b:
-        i = route[i]
-        word_ends[m] = i
-        m += 1
-    return m
-
-
 # -- matching and Viterbi in one pass over a trie -------------------------------------------
 # The trie layout is the one of mentropy/_kernels/trie.py. Its lookup is repeated here on
 # purpose: numba's cache does not notice changes to helpers in other files
@@ -125,7 +114,7 @@ def _best_route(root, table, filt, bits, log_p, shift, cps, may_cut, a, b, unk_l
 
 @njit(cache=True)
 def segment_lines(root, table, filt, bits, log_p, cps, may_cut, line_starts, line_ends, unk_log_p,
-                  fallback):
+                  fallback, record):
     """Best segmentation of each line of a batch, matching the trie's words as it goes.
 
     Parameters
@@ -140,30 +129,16 @@ def segment_lines(root, table, filt, bits, log_p, cps, may_cut, line_starts, lin
                                  in increasing order (gaps, e.g. separators, may lie between)
     unk_log_p : float            score of a fallback unknown atom (finite)
     fallback : int               0 or 1, see the module docstring
+    record : bool                also return the trie node of every word
 
     Returns
     -------
     word_ends : int64[m]         end position of every word, line after line
     word_offsets : int64[L + 1]  the words of line l end at word_ends[word_offsets[l]:
                                  word_offsets[l + 1]] (an empty line has none)
+    word_nodes : int64[m]        with `record`, the trie node of every word (-1 for an
+                                 unknown atom that is no node); empty otherwise
     """
-    word_ends, word_offsets, _ = _segment(root, table, filt, bits, log_p, cps, may_cut,
-                                          line_starts, line_ends, unk_log_p, fallback, False)
-    return word_ends, word_offsets
-
-
-@njit(cache=True)
-def segment_tokens(root, table, filt, bits, log_p, cps, may_cut, line_starts, line_ends,
-                   unk_log_p, fallback):
-    """:func:`segment_lines`, and the trie node of every word (int64[m], -1 for an unknown
-    atom): (word_ends, word_offsets, word_nodes). The lexicon builder counts words by node."""
-    return _segment(root, table, filt, bits, log_p, cps, may_cut, line_starts, line_ends,
-                    unk_log_p, fallback, True)
-
-
-@njit(cache=True)
-def _segment(root, table, filt, bits, log_p, cps, may_cut, line_starts, line_ends, unk_log_p,
-             fallback, record):
     n_lines = line_starts.shape[0]
     n = may_cut.shape[0] - 1
     best = np.empty(n + 1, np.float64)
@@ -179,19 +154,18 @@ def _segment(root, table, filt, bits, log_p, cps, may_cut, line_starts, line_end
         b = line_ends[line]
         _best_route(root, table, filt, bits, log_p, 0.0, cps, may_cut, a, b, unk_log_p, every,
                     best, route, record, route_node)
-        if record:
-            i = a
-            k = m
-            while i < b:
-                word_nodes[k] = route_node[i]
-                i = route[i]
-                k += 1
-        m = _backtrack(route, a, b, word_ends, m)
+        i = a
+        while i < b:
+            if record:
+                word_nodes[m] = route_node[i]
+            i = route[i]
+            word_ends[m] = i
+            m += 1
         word_offsets[line + 1] = m
     return word_ends[:m].copy(), word_offsets, word_nodes[:m if record else 0].copy()
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def best_split(root, table, filt, bits, node_log, ln_total, cps, a, b, ones, best, route, parts):
     """Best split of the word cps[a:b] by the other words: the Viterbi of :func:`segment_lines`
     with word scores node_log[node] - ln_total and unknown single characters scored as a count
@@ -202,7 +176,8 @@ def best_split(root, table, filt, bits, node_log, ln_total, cps, a, b, ones, bes
     best, route : float64/int64 scratch of length >= b + 1
     parts : int64[>= b + 1]      parts[:k] is filled with the node of each part (-1: an unknown
                                  character that is no node); the rest is scratch
-    Returns (k, score): the number of parts and the split's log-probability.
+    Returns (k, score): the number of parts and the split's log-probability. Inlined into
+    its two callers (numba IR): compiling it on its own cost ~0.3 s of the first run.
     """
     _best_route(root, table, filt, bits, node_log, -ln_total, cps, ones, a, b, 0.0, True, best,
                 route, True, parts)
