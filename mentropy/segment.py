@@ -82,14 +82,10 @@ class Segmenter:
         """A segmenter from a jieba-format dictionary path or any object with ``.words`` and
         ``.counts`` (such as :class:`mentropy.lexicon.Lexicon`)."""
         if isinstance(lexicon, (str, os.PathLike)):
-            from mentropy.dictionary import read_dictionary_arrays
+            from mentropy.matcher import dictionary_trie
 
-            cps, offsets, counts = read_dictionary_arrays(lexicon)
             seg = cls(**options)
-            if cps.shape[0]:
-                cps = np.ascontiguousarray(atoms.normalise(cps)[0], dtype=np.uint32)
-            seg.trie.update_encoded(cps, offsets, counts)
-            del cps, offsets, counts
+            seg.trie = dictionary_trie(lexicon)  # built (or loaded from a cache) once
             release_free_memory()  # the parsing's temporaries were several times the trie
             return seg
         if hasattr(lexicon, "words") and hasattr(lexicon, "counts"):

@@ -1,10 +1,14 @@
-"""Start-up: numba's on-disk cache serves an installed package whose folder is read-only.
+"""Start-up: the caches that make a second run fast (timings live in benchmarks/bench_startup.py).
 
-pip installs mentropy where the user often cannot write (a system site-packages). numba then
-cannot cache next to the source and falls back to a user-wide folder (~/.cache/numba); this
-test checks that the fallback really happens: the first run compiles and writes nothing into
-the package, the second run compiles nothing and gives the same result. Timings live in
-benchmarks/bench_startup.py, not here.
+numba's on-disk cache must serve an installed package whose folder is read-only: pip installs
+mentropy where the user often cannot write (a system site-packages); numba then cannot cache
+next to the source and falls back to a user-wide folder (~/.cache/numba). The test checks that
+the fallback really happens: the first run compiles and writes nothing into the package, the
+second run compiles nothing and gives the same result.
+
+The trie of a large dictionary file is cached too (matcher.dictionary_trie): same answers as
+a fresh build, invalidated by a change of the file, never changed by add_word, and any problem
+with the cache means building as before.
 """
 from __future__ import annotations
 
@@ -19,8 +23,8 @@ from pathlib import Path
 import pytest
 
 import mentropy
-
-pytestmark = pytest.mark.slow
+from mentropy import matcher
+from mentropy.segment import Segmenter
 
 NOBODY = 65534
 
@@ -68,6 +72,7 @@ def _run(prefix: list[str], site: Path, home: Path, corpus: Path) -> dict:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
+@pytest.mark.slow
 def test_read_only_package_caches_in_the_user_folder(sample_lines):
     prefix = _drop_privileges()
     if prefix is None:
@@ -106,3 +111,80 @@ def test_read_only_package_caches_in_the_user_folder(sample_lines):
             if path.is_dir() and not path.is_symlink():
                 path.chmod(0o755)
         shutil.rmtree(top, ignore_errors=True)
+
+
+# --- the dictionary trie cache ----------------------------------------------------------------
+
+DICT = "中国 50\n人民 40\n中国人 5\n银行 30\n人 20\n民 10\n国 10\n中 10\n"
+TEXT = ["中国人民银行", "人民中国", "银行人民"]
+
+
+@pytest.fixture
+def cached(tmp_path, monkeypatch):
+    """A dictionary file and a cache folder in tmp_path; every dictionary is cached."""
+    monkeypatch.setattr(matcher, "CACHE_MIN_BYTES", 0)
+    monkeypatch.setenv("MENTROPY_CACHE_DIR", str(tmp_path / "cache"))
+    path = tmp_path / "words.dict"
+    path.write_text(DICT, encoding="utf-8")
+    return path
+
+
+def _no_parsing(monkeypatch):
+    import mentropy.dictionary
+
+    def fail(path):
+        raise AssertionError("parsed the dictionary instead of loading the cache")
+
+    monkeypatch.setattr(mentropy.dictionary, "read_dictionary_arrays", fail)
+
+
+def test_cached_trie_segments_as_a_fresh_build(cached, monkeypatch, tmp_path):
+    fresh = Segmenter.from_lexicon(cached)  # builds and writes the cache
+    assert len(list((tmp_path / "cache").glob("trie-*/table.npy"))) == 1
+    with monkeypatch.context() as m:
+        _no_parsing(m)
+        again = Segmenter.from_lexicon(cached)
+    assert again.cut_many(TEXT) == fresh.cut_many(TEXT) == [["中国", "人民", "银行"],
+                                                            ["人民", "中国"], ["银行", "人民"]]
+    assert (len(again), again.total) == (len(fresh), fresh.total) == (8, 175)
+    assert again.entries()[0] == fresh.entries()[0]
+
+
+def test_add_word_never_reaches_the_cache(cached):
+    Segmenter.from_lexicon(cached)
+    seg = Segmenter.from_lexicon(cached)
+    seg.add_word("民银", 1000)
+    seg.del_word("中国")
+    assert seg.lcut("中国人民银行") == ["中国人", "民银", "行"]
+    assert Segmenter.from_lexicon(cached).lcut("中国人民银行") == ["中国", "人民", "银行"]
+
+
+def test_a_changed_file_is_read_again(cached):
+    assert Segmenter.from_lexicon(cached).lcut("人民银行") == ["人民", "银行"]
+    cached.write_text(DICT + "人民银行 1000\n", encoding="utf-8")
+    st = cached.stat()
+    os.utime(cached, ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))
+    assert Segmenter.from_lexicon(cached).lcut("人民银行") == ["人民银行"]
+
+
+def test_a_broken_or_unwritable_cache_is_ignored(cached, tmp_path, monkeypatch):
+    Segmenter.from_lexicon(cached)
+    table = next((tmp_path / "cache").glob("trie-*/table.npy"))
+    table.write_bytes(table.read_bytes()[:100])  # truncated
+    assert Segmenter.from_lexicon(cached).lcut("中国人民银行") == ["中国", "人民", "银行"]
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder")
+    monkeypatch.setenv("MENTROPY_CACHE_DIR", str(blocked / "cache"))
+    assert Segmenter.from_lexicon(cached).lcut("中国人民银行") == ["中国", "人民", "银行"]
+    monkeypatch.setenv("MENTROPY_CACHE_DIR", "")  # off
+    assert matcher.cache_dir() is None
+    assert Segmenter.from_lexicon(cached).lcut("中国人民银行") == ["中国", "人民", "银行"]
+
+
+def test_small_dictionaries_are_not_cached(tmp_path, monkeypatch):
+    monkeypatch.setenv("MENTROPY_CACHE_DIR", str(tmp_path / "cache"))
+    path = tmp_path / "words.dict"
+    path.write_text(DICT, encoding="utf-8")
+    assert path.stat().st_size < matcher.CACHE_MIN_BYTES
+    Segmenter.from_lexicon(path)
+    assert not (tmp_path / "cache").exists()
