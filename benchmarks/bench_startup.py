@@ -322,7 +322,7 @@ def print_report(res: Dict[str, object]) -> None:
         print(f"| {key} | " + " | ".join(cells) + f" | {target} |")
     if "jieba" in res:
         j = res["jieba"]["median"]
-        print(f"| python -m jieba (dictionary cached) | " + " | ".join(
+        print("| python -m jieba (dictionary cached) | " + " | ".join(
             f"{j['wall_s']:.2f} / {j['cpu_s']:.2f}" for _ in trees) + " | (peer) |")
     for key, per in res["split"].items():
         print(f"\n{key} (seconds, medians)\n")
