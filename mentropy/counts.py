@@ -26,6 +26,12 @@ MAX_N = 8
 DEFAULT_BLOCK_CHARS = 1 << 22
 
 
+def n_ngrams(offsets: np.ndarray, max_n: int) -> int:
+    """Number of 1..max_n-grams inside the fragments of `offsets` (int64[f + 1])."""
+    lengths = np.diff(offsets)
+    return int(sum(np.maximum(lengths - n + 1, 0).sum() for n in range(1, max_n + 1)))
+
+
 def key_width(max_n: int) -> int:
     """uint64 words per key for n-grams up to max_n."""
     return (max_n + K.PER_WORD - 1) // K.PER_WORD

@@ -134,7 +134,7 @@ def seed_by_cohesion(corpus: EncodedCorpus, opts: LexiconOptions, min_count: int
     kept = (lengths >= 2) & (coh >= np.minimum(theta[lengths], ceiling))
     kept_keys = np.sort(counts.keys[kept, 0])
     join = KL.cohesion_join(corpus.ids, corpus.offsets, kept_keys, opts.max_n)
-    starts = KL.pieces(corpus.offsets, join, corpus.ids.shape[0])
+    starts = piece_starts(corpus.offsets, join)
     plen = np.diff(starts)
     # multi-char pieces up to max_word_len, counted exactly
     sel = np.flatnonzero((plen >= 2) & (plen <= opts.max_word_len))
@@ -172,6 +172,16 @@ def seed_by_cohesion(corpus: EncodedCorpus, opts: LexiconOptions, min_count: int
     counts = np.concatenate([single, pcounts[keep]]).astype(np.float64)
     log.info("seed: %d kept n-grams, %d multi-char pieces", int(kept.sum()), int(keep.shape[0]))
     return WordTable(chars, woff, counts)
+
+
+def piece_starts(offsets: np.ndarray, join: np.ndarray) -> np.ndarray:
+    """Starts of the maximal glued runs of fragments (a fragment start, or after an unglued
+    boundary), then the end: int64[p + 1]."""
+    n = join.shape[0]
+    start = np.ones(n, bool)
+    start[1:] = ~join[:-1]
+    start[offsets[:-1][offsets[:-1] < n]] = True
+    return np.append(np.flatnonzero(start), n).astype(np.int64)
 
 
 class CorpusViterbi:
@@ -228,14 +238,22 @@ class CorpusViterbi:
         multi = np.flatnonzero(lens >= 2)
         order = multi[np.argsort(-lens[multi], kind="stable")]
         return KV.prune_by_description_length(
-            *self.trie.kernel_args(), np.int64(self.trie.n_nodes), self.word_cps, self.woff,
+            *self.trie.kernel_args(), self.node_log(table.counts), self.word_cps, self.woff,
             self.nodes, order, table.counts, spell, float(lam), float(min_pmi))
 
     def word_pmi(self, counts: np.ndarray) -> np.ndarray:
         """PMI of every entry against its best split by the others (NaN: single chars and
         entries of count 0)."""
-        return KV.word_pmi(*self.trie.kernel_args(), np.int64(self.trie.n_nodes), self.word_cps,
-                           self.woff, self.nodes, np.ascontiguousarray(counts, np.float64))
+        counts = np.ascontiguousarray(counts, np.float64)
+        return KV.word_pmi(*self.trie.kernel_args(), self.node_log(counts), self.word_cps,
+                           self.woff, self.nodes, counts)
+
+    def node_log(self, counts: np.ndarray) -> np.ndarray:
+        """ln(count) of each entry at its trie node, -inf at nodes of no entry or count 0."""
+        out = np.full(self.trie.n_nodes, -np.inf)
+        has = counts > 0
+        out[self.nodes[has]] = np.log(counts[has])
+        return out
 
 
 def recount(table: WordTable, tok_word: np.ndarray) -> np.ndarray:

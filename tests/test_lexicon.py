@@ -48,6 +48,13 @@ def id_trie(words, counts=None) -> tuple[Trie, np.ndarray]:
     return trie, trie.update_encoded(cps_of(chars), woff, counts)
 
 
+def node_logs(trie, nodes, counts) -> np.ndarray:
+    """ln(count) of each word at its node, -inf elsewhere (the pruning kernels' input)."""
+    out = np.full(trie.n_nodes, -np.inf)
+    out[nodes[counts > 0]] = np.log(counts[counts > 0])
+    return out
+
+
 def viterbi(ids, offsets, words, log_p, active, unk_log_p):
     """The builder's Viterbi (KV.segment_lines recording nodes) over id fragments, scores per word;
     returns (token starts, token word index, -1 for an unknown char)."""
@@ -379,7 +386,7 @@ def prune_case(words, counts, spell, lam=1.0, min_pmi=-np.inf, order=None):
         order = sorted(multi, key=lambda i: -len(words[i]))
     trie, nodes = id_trie(words)
     deleted = KV.prune_by_description_length(
-        *trie.kernel_args(), np.int64(trie.n_nodes), cps_of(chars), woff, nodes,
+        *trie.kernel_args(), node_logs(trie, nodes, counts), cps_of(chars), woff, nodes,
         np.array(order, np.int64), counts, np.array(spell, float), lam, min_pmi)
     return deleted, counts.tolist(), (counts > 0).tolist()
 
@@ -429,8 +436,8 @@ def test_word_pmi_by_hand():
     counts = np.array([5, 5, 50, 60, 2], float)
     chars, woff = csr(words)
     trie, nodes = id_trie(words)
-    got = KV.word_pmi(*trie.kernel_args(), np.int64(trie.n_nodes), cps_of(chars), woff, nodes,
-                      counts)
+    got = KV.word_pmi(*trie.kernel_args(), node_logs(trie, nodes, counts), cps_of(chars), woff,
+                      nodes, counts)
     assert np.isnan(got[:3]).all()
     assert got[3] == pytest.approx(naive.pmi(60, [5, 5], 122))
     assert got[4] == pytest.approx(naive.pmi(2, [60, 50], 122))

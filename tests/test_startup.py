@@ -188,3 +188,39 @@ def test_small_dictionaries_are_not_cached(tmp_path, monkeypatch):
     assert path.stat().st_size < matcher.CACHE_MIN_BYTES
     Segmenter.from_lexicon(path)
     assert not (tmp_path / "cache").exists()
+
+
+# --- one specialisation per kernel ------------------------------------------------------------
+
+SPECIALISATIONS = r"""
+import json, sys
+from mentropy import _kernels
+from mentropy.lexicon import build_lexicon
+from mentropy.segment import Segmenter
+lex = build_lexicon(sys.argv[1], progress=False, stats=True)
+for seg in (Segmenter.from_lexicon(lex), Segmenter.from_lexicon(sys.argv[2]),
+            Segmenter.from_lexicon(lex, jieba_compatible=True)):
+    seg.lcut("中国人民银行，iPhone 7 售价 3.14 万"); seg.cut_many(["中国人民", "", "ａｂｃ 1.5"])
+    list(seg.segmented_blocks(["中国人民", "x"]))
+import importlib, pkgutil
+many = {}
+for info in pkgutil.iter_modules(_kernels.__path__):
+    module = importlib.import_module("mentropy._kernels." + info.name)
+    for name, obj in vars(module).items():
+        if hasattr(obj, "signatures") and len(obj.signatures) > 1:
+            many[info.name + "." + name] = [str(s) for s in obj.signatures]
+print(json.dumps(many))
+"""
+
+
+def test_each_kernel_is_compiled_for_one_signature(sample_lines, tmp_path):
+    """The wrappers coerce every argument to one type (a read-only code point array or a
+    literal flag used to add a second compilation of a kernel to every first run)."""
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_text("".join(sample_lines[:200]), encoding="utf-8")
+    words = tmp_path / "words.dict"
+    words.write_text("中国 50\n人民 40\n银行 30\n", encoding="utf-8")
+    proc = subprocess.run([sys.executable, "-c", SPECIALISATIONS, str(corpus), str(words)],
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert json.loads(proc.stdout.strip().splitlines()[-1]) == {}

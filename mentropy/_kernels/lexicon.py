@@ -4,40 +4,10 @@ import numpy as np
 from numba import njit
 
 
-CODE_BITS = 16
+CODE_BITS = 16  # ngrams.CODE_BITS (a copy: see the cache policy in __init__; a test checks)
 
 
 HASH_MULT = np.uint64(0x9E3779B97F4A7C15)
-
-
-@njit(cache=True)
-def key_set(keys):
-    """Open-addressing set of nonzero uint64 keys: uint64[cap] (0 = empty), cap a power of 2."""
-    cap = 16
-    while cap < 2 * keys.shape[0]:
-        cap *= 2
-    table = np.zeros(cap, np.uint64)
-    mask = cap - 1
-    for key in keys:
-        s = np.int64((key * HASH_MULT) >> np.uint64(40)) & mask
-        while table[s] != 0 and table[s] != key:
-            s = (s + 1) & mask
-        table[s] = key
-    return table
-
-
-@njit(cache=True)
-def in_set(table, key):
-    """Whether `key` (nonzero) is in a key_set table."""
-    mask = table.shape[0] - 1
-    s = np.int64((key * HASH_MULT) >> np.uint64(40)) & mask
-    while True:
-        k = table[s]
-        if k == key:
-            return True
-        if k == 0:
-            return False
-        s = (s + 1) & mask
 
 
 @njit(cache=True)
@@ -45,10 +15,20 @@ def cohesion_join(ids, offsets, kept_keys, max_n):
     """Glue neighbours covered by a kept n-gram (DESIGN §3 stage 2).
 
     ids : int32[k], offsets : int64[f + 1]  fragments
-    kept_keys : uint64[q] left-aligned keys (one word) of kept 2..max_n-grams
+    kept_keys : uint64[q] left-aligned keys (one word) of distinct kept 2..max_n-grams
     Returns join : bool[k]; join[i] means ids[i] and ids[i + 1] belong to one piece.
     """
-    table = key_set(kept_keys)
+    # the kept keys in an open-addressing set (0 = empty slot; keys are nonzero)
+    cap = 16
+    while cap < 2 * kept_keys.shape[0]:
+        cap *= 2
+    table = np.zeros(cap, np.uint64)
+    mask = cap - 1
+    for key in kept_keys:
+        s = np.int64((key * HASH_MULT) >> np.uint64(40)) & mask
+        while table[s] != 0 and table[s] != key:
+            s = (s + 1) & mask
+        table[s] = key
     join = np.zeros(ids.shape[0], np.bool_)
     for f in range(offsets.shape[0] - 1):
         a = offsets[f]
@@ -59,26 +39,13 @@ def cohesion_join(ids, offsets, kept_keys, max_n):
                 if i + n > b:
                     break
                 key |= np.uint64(ids[i + n - 1]) << np.uint64(64 - CODE_BITS * n)
-                if in_set(table, key):
+                s = np.int64((key * HASH_MULT) >> np.uint64(40)) & mask
+                while table[s] != 0 and table[s] != key:
+                    s = (s + 1) & mask
+                if table[s] == key:
                     for j in range(i, i + n - 1):
                         join[j] = True
     return join
-
-
-@njit(cache=True)
-def pieces(offsets, join, n_ids):
-    """Maximal glued runs: returns piece start positions int64[p + 1] (last = n_ids)."""
-    starts = np.empty(n_ids + 1, np.int64)
-    p = 0
-    f = 0
-    for i in range(n_ids):
-        while offsets[f + 1] <= i:
-            f += 1
-        if i == offsets[f] or not join[i - 1]:
-            starts[p] = i
-            p += 1
-    starts[p] = n_ids
-    return starts[: p + 1].copy()
 
 
 @njit(cache=True)

@@ -13,36 +13,20 @@ PER_WORD = 4
 
 
 @njit(cache=True)
-def n_ngrams(offsets, max_n):
-    """Number of 1..max_n-grams inside fragments. offsets : int64[f + 1]."""
-    total = 0
-    for f in range(offsets.shape[0] - 1):
-        length = offsets[f + 1] - offsets[f]
-        for n in range(1, max_n + 1):
-            if length >= n:
-                total += length - n + 1
-    return total
-
-
-@njit(cache=True)
-def pack_key(ids, start, n, out, row):
-    """Write the key of ids[start:start + n] into out[row] (out : uint64[m, width], zeroed)."""
-    for j in range(n):
-        w = j // PER_WORD
-        shift = np.uint64(64 - CODE_BITS * (j % PER_WORD + 1))
-        out[row, w] |= np.uint64(ids[start + j]) << shift
-
-
-@njit(cache=True)
 def pack_ngrams(ids, offsets, max_n, width):
     """Keys of every 1..max_n-gram inside a fragment.
 
     ids : int32[k]      char ids (1..65535), fragments concatenated
     offsets : int64[f+1] fragment f is ids[offsets[f]:offsets[f + 1]]
     max_n : int          1 <= max_n <= 4 * width
-    Returns uint64[m, width], unsorted.
+    Returns uint64[m, width], unsorted (m: counts.n_ngrams).
     """
-    m = n_ngrams(offsets, max_n)
+    m = 0
+    for f in range(offsets.shape[0] - 1):
+        length = offsets[f + 1] - offsets[f]
+        for n in range(1, max_n + 1):
+            if length >= n:
+                m += length - n + 1
     out = np.zeros((m, width), np.uint64)
     row = 0
     for f in range(offsets.shape[0] - 1):
@@ -52,7 +36,9 @@ def pack_ngrams(ids, offsets, max_n, width):
             for n in range(1, max_n + 1):
                 if i + n > b:
                     break
-                pack_key(ids, i, n, out, row)
+                for j in range(n):
+                    shift = np.uint64(64 - CODE_BITS * (j % PER_WORD + 1))
+                    out[row, j // PER_WORD] |= np.uint64(ids[i + j]) << shift
                 row += 1
     return out
 
@@ -88,15 +74,23 @@ def run_length(sorted_keys):
     Returns (keys uint64[u, width], counts int64[u]).
     """
     m = sorted_keys.shape[0]
-    keys = np.empty((m, sorted_keys.shape[1]), np.uint64)
+    width = sorted_keys.shape[1]
+    keys = np.empty((m, width), np.uint64)
     counts = np.empty(m, np.int64)
     u = -1
     for i in range(m):
-        if u >= 0 and _row_equal(sorted_keys, i, keys, u):
+        same = u >= 0
+        if same:  # _row_equal and _copy_row written out: one function less to compile
+            for w in range(width):
+                if sorted_keys[i, w] != keys[u, w]:
+                    same = False
+                    break
+        if same:
             counts[u] += 1
         else:
             u += 1
-            _copy_row(sorted_keys, i, keys, u)
+            for w in range(width):
+                keys[u, w] = sorted_keys[i, w]
             counts[u] = 1
     return keys[: u + 1].copy(), counts[: u + 1].copy()
 

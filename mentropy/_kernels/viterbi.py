@@ -179,8 +179,9 @@ def best_split(root, table, filt, bits, node_log, ln_total, cps, a, b, ones, bes
     Returns (k, score): the number of parts and the split's log-probability. Inlined into
     its two callers (numba IR): compiling it on its own cost ~0.3 s of the first run.
     """
-    _best_route(root, table, filt, bits, node_log, -ln_total, cps, ones, a, b, 0.0, True, best,
-                route, True, parts)
+    on = b > a  # True, as a run-time bool: a literal True would compile _best_route again
+    _best_route(root, table, filt, bits, node_log, -ln_total, cps, ones, a, b, 0.0, on, best,
+                route, on, parts)
     k = 0
     i = a
     while i < b:
@@ -196,21 +197,13 @@ def best_split(root, table, filt, bits, node_log, ln_total, cps, a, b, ones, bes
 
 
 @njit(cache=True)
-def _node_logs(nodes, counts, n_nodes):
-    out = np.full(n_nodes, -np.inf)
-    for w in range(nodes.shape[0]):
-        if counts[w] > 0:
-            out[nodes[w]] = np.log(counts[w])
-    return out
-
-
-@njit(cache=True)
-def prune_by_description_length(root, table, filt, bits, n_nodes, cps, woff, nodes, order,
+def prune_by_description_length(root, table, filt, bits, node_log, cps, woff, nodes, order,
                                 counts, spell, lam, min_pmi):
     """Delete words that do not pay for their spelling, longest first (DESIGN §3 stage 3).
 
     cps : uint32[k], woff : int64[w + 1]  word w is cps[woff[w]:woff[w + 1]]
-    nodes : int64[w]    trie node of each word (the trie holds every word; n_nodes nodes)
+    node_log : float64[n_nodes]  ln(counts[w]) at node nodes[w], -inf elsewhere; updated
+    nodes : int64[w]    trie node of each word (the trie holds every word)
     order : int64[.]    words to consider, in order (multi-char words, longest first)
     counts : float64[w] updated in place: a deleted word's count goes to its parts (count 0 =
                         not in the lexicon)
@@ -223,8 +216,7 @@ def prune_by_description_length(root, table, filt, bits, n_nodes, cps, woff, nod
     for w in range(counts.shape[0]):
         if counts[w] > 0:
             total += counts[w]
-    node_log = _node_logs(nodes, counts, n_nodes)
-    node_word = np.full(n_nodes, -1, np.int64)
+    node_word = np.full(node_log.shape[0], -1, np.int64)
     for w in range(nodes.shape[0]):
         node_word[nodes[w]] = w
     n = cps.shape[0]
@@ -261,9 +253,10 @@ def prune_by_description_length(root, table, filt, bits, n_nodes, cps, woff, nod
 
 
 @njit(cache=True)
-def word_pmi(root, table, filt, bits, n_nodes, cps, woff, nodes, counts):
+def word_pmi(root, table, filt, bits, node_log, cps, woff, nodes, counts):
     """PMI (nats) of each multi-char word with a count against its best split by the other
-    words (:func:`best_split`). Returns float64[w]; NaN for single chars and words of count 0.
+    words (:func:`best_split`); node_log as in :func:`prune_by_description_length` (restored
+    on return). Returns float64[w]; NaN for single chars and words of count 0.
     """
     n_words = woff.shape[0] - 1
     total = 0.0
@@ -271,7 +264,6 @@ def word_pmi(root, table, filt, bits, n_nodes, cps, woff, nodes, counts):
         if counts[w] > 0:
             total += counts[w]
     ln_total = np.log(max(total, 1.0))
-    node_log = _node_logs(nodes, counts, n_nodes)
     n = cps.shape[0]
     ones = np.ones(n + 1, np.uint8)
     best = np.empty(n + 1, np.float64)
