@@ -38,6 +38,8 @@ log = logging.getLogger(__name__)
 LN2 = math.log(2.0)
 COHESION_MARGIN = 1.0  # nats below the best cohesion an n-gram of its count can reach
 SETTLE_ROUNDS = 8  # re-segmentations at most after the last pruning (usually 1 or 2)
+SEGMENT_PART_CHARS = 1 << 18  # the builder's Viterbi cuts its corpus in parts of this size...
+SEGMENT_THREADS = min(4, os.cpu_count() or 1)  # ...with this many threads (same result)
 
 
 @dataclass(frozen=True)
@@ -220,8 +222,7 @@ class CorpusViterbi:
         token word index)."""
         self.trie.update_encoded(self.word_cps, self.woff, counts.astype(np.int64))
         self.segmenter._changed()
-        ends, offsets, nodes = self.segmenter.segment_codepoints(
-            self.cps, self.may_cut, self.line_starts, self.line_ends, nodes=True)
+        ends, offsets, nodes = self._segment_parts()
         tok_word = self.node_word[nodes]  # node -1 (unknown char) reads the last slot: -1
         tok_start = np.empty_like(ends)
         tok_start[1:] = ends[:-1]
@@ -231,6 +232,38 @@ class CorpusViterbi:
         unknown = np.flatnonzero(tok_word < 0)
         tok_word[unknown] = self.single_word[self.ids[tok_start[unknown]]]
         return tok_start, tok_word
+
+    def _segment_parts(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """segment_codepoints over the corpus in parts of ~SEGMENT_PART_CHARS characters cut
+        by threads (the kernel releases the GIL); the parts come from the data size only and
+        each line's answer does not depend on them, so neither does the result."""
+        bounds = np.searchsorted(self.line_starts, np.arange(
+            0, self.cps.shape[0], SEGMENT_PART_CHARS), "right") - 1
+        bounds = np.unique(np.append(np.maximum(bounds, 0), self.line_starts.shape[0]))
+
+        def part(k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+            lo, hi = int(bounds[k]), int(bounds[k + 1])
+            a, b = int(self.line_starts[lo]), int(self.line_ends[hi - 1])
+            ends, offsets, nodes = self.segmenter.segment_codepoints(
+                self.cps[a:b], self.may_cut[a:b + 1], self.line_starts[lo:hi] - a,
+                self.line_ends[lo:hi] - a, nodes=True)
+            return ends + a, offsets, nodes
+
+        n_parts = bounds.shape[0] - 1
+        if n_parts <= 1 or SEGMENT_THREADS <= 1:
+            results = [part(k) for k in range(n_parts)]
+        else:
+            from concurrent.futures import ThreadPoolExecutor
+
+            with ThreadPoolExecutor(min(SEGMENT_THREADS, n_parts)) as pool:
+                results = list(pool.map(part, range(n_parts)))
+        if not results:
+            return (np.zeros(0, np.int64), np.zeros(1, np.int64), np.zeros(0, np.int64))
+        ends = np.concatenate([r[0] for r in results])
+        nodes = np.concatenate([r[2] for r in results])
+        shift = np.cumsum([0] + [r[1][-1] for r in results[:-1]])
+        offsets = np.concatenate([[0]] + [r[1][1:] + s for r, s in zip(results, shift)])
+        return ends, offsets.astype(np.int64), nodes
 
     def prune(self, table: WordTable, spell: np.ndarray, lam: float, min_pmi: float) -> int:
         """Description-length pruning, longest first; updates table.counts in place."""

@@ -561,3 +561,15 @@ def test_options_out_of_range(overrides):
 def test_unknown_option_is_a_type_error():
     with pytest.raises(TypeError):
         build_lexicon(["中文分词\n"], progress=False, no_such_option=1)
+
+
+@pytest.mark.parametrize("part_chars,threads", [(1 << 40, 1), (997, 1), (997, 3)])
+def test_build_is_the_same_for_any_parts_and_threads(sample_path, monkeypatch, part_chars,
+                                                     threads):
+    """The builder cuts its corpus in parts, in threads: each line's answer is independent."""
+    import mentropy.lexicon as L
+
+    want = build_lexicon(sample_path, progress=False).most_common()
+    monkeypatch.setattr(L, "SEGMENT_PART_CHARS", part_chars)
+    monkeypatch.setattr(L, "SEGMENT_THREADS", threads)
+    assert build_lexicon(sample_path, progress=False).most_common() == want

@@ -112,7 +112,7 @@ def _best_route(root, table, filt, bits, log_p, shift, cps, may_cut, a, b, unk_l
         nxt = i
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def segment_lines(root, table, filt, bits, log_p, cps, may_cut, line_starts, line_ends, unk_log_p,
                   fallback, record):
     """Best segmentation of each line of a batch, matching the trie's words as it goes.
@@ -130,6 +130,9 @@ def segment_lines(root, table, filt, bits, log_p, cps, may_cut, line_starts, lin
     unk_log_p : float            score of a fallback unknown atom (finite)
     fallback : int               0 or 1, see the module docstring
     record : bool                also return the trie node of every word
+
+    Releases the GIL (``nogil``): threads may cut separate ranges of lines at once, each
+    line's answer is the same whatever the split.
 
     Returns
     -------
