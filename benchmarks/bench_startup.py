@@ -9,7 +9,9 @@ Run with the project's virtualenv, after ``python benchmarks/data.py`` and
 
 Every mentropy run is a whole process, ``python -m mentropy ...`` with ``PYTHONPATH`` set to
 the source tree measured (this checkout, or ``git archive`` of ``--baseline`` unpacked in
-``benchmarks/out/``), timed by ``/usr/bin/time -v`` (wall, user + sys CPU, peak RSS):
+``benchmarks/out/``) and ``benchmarks/out/`` as the working folder (the repository's folder
+would put this checkout first on ``sys.path``), timed by ``/usr/bin/time -v`` (wall, user + sys
+CPU, peak RSS):
 
 cold
     ``build-lexicon corpora/sample.txt`` with an empty ``NUMBA_CACHE_DIR`` (a first run after
@@ -107,6 +109,7 @@ def report():
     stages["cut (loads excluded)"] = inside["cut"]
     stages["inside the script"] = time.perf_counter() - t0
     sys.stderr.write("STAGES " + json.dumps(stages) + "\n")
+    sys.stderr.write("MODULE " + mentropy.__file__ + "\n")
 atexit.register(report)
 sys.argv = ["mentropy"] + sys.argv[1:]
 mentropy.cli.main()
@@ -122,8 +125,10 @@ def run(cmd: List[str], *, src: Optional[Path] = None, stdin: Optional[str] = No
     if cache is not None:
         env["NUMBA_CACHE_DIR"] = cache
     load = os.getloadavg()[0]
+    # not in the repository: `python -m` and `-c` put the working folder first on sys.path,
+    # where this checkout's mentropy/ would shadow the tree on PYTHONPATH
     proc = subprocess.run([TIME, "-v", *cmd], input=stdin, capture_output=True, text=True,
-                          cwd=REPO_ROOT, env=env)
+                          cwd=OUT_DIR, env=env)
     if proc.returncode != 0:
         raise SystemExit(f"failed ({proc.returncode}): {' '.join(cmd)}\n{proc.stderr[-3000:]}")
     rec: Dict[str, object] = dict(parse_time_v(proc.stderr))
@@ -132,6 +137,8 @@ def run(cmd: List[str], *, src: Optional[Path] = None, stdin: Optional[str] = No
     for line in proc.stderr.splitlines():
         if line.startswith("STAGES "):
             rec["stages"] = json.loads(line[len("STAGES "):])
+        if line.startswith("MODULE ") and src is not None:  # the tree measured is the one given
+            assert Path(line[len("MODULE "):]).resolve().is_relative_to(src.resolve()), line
     return rec
 
 
@@ -178,8 +185,8 @@ def measure(trees: Dict[str, Path], lexicons: Dict[str, Path], runs: int, cold_r
             try:
                 out = OUT_DIR / f"bench_startup_cold_{slug(name)}.dict"
                 add("cold build-lexicon corpora/sample.txt", name,
-                    run(mentropy_cmd("build-lexicon", "corpora/sample.txt", "-o", str(out),
-                                     "--quiet"), src=src, cache=cache))
+                    run(mentropy_cmd("build-lexicon", str(REPO_ROOT / "corpora" / "sample.txt"),
+                                     "-o", str(out), "--quiet"), src=src, cache=cache))
                 add("then segment --lexicon (same cache)", name,
                     run(mentropy_cmd("segment", "--lexicon", str(out)), src=src,
                         stdin=SENTENCE, cache=cache))
