@@ -100,7 +100,7 @@ def timed(owner, name, key):
 from mentropy import lexicon, segment
 timed(lexicon.Lexicon, "load", "dictionary")
 timed(segment.Segmenter, "from_lexicon", "dictionary")
-timed(segment.Segmenter, "segmented_blocks", "cut")
+timed(segment.Segmenter, "_cut_batch", "cut")  # segmented_blocks is lazy
 def report():
     stages["numba first cache load (target, LLVM set-up)"] = loads[0] if loads else 0.0
     stages["other cache loads"] = sum(loads[1:])
