@@ -4,7 +4,7 @@ Measured on a one-sentence ``mentropy segment`` (benchmarks/RESULTS_startup.md):
 process, ~0.15 s went to the interpreter's final garbage collection over numba's hundreds of
 thousands of compiler objects, and ~0.1 s of CPU to OpenBLAS worker threads that numpy starts
 at import and that mentropy never uses (it calls no BLAS routine). On a People's Daily
-``build-lexicon``, ~0.15 s of system time went to page faults of large temporary arrays that
+``build-lexicon``, ~0.1 s of system time went to page faults of large temporary arrays that
 glibc unmapped and mapped again (:func:`mentropy.memory.keep_freed_memory`).
 """
 from __future__ import annotations

@@ -219,37 +219,39 @@ class CorpusViterbi:
     def segment(self, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Unigram Viterbi over the corpus with the words' `counts` (the Segmenter's scores:
         ln(count / total), an unknown character as a count of 1); returns (token starts,
-        token word index)."""
+        token word index).
+
+        The corpus is cut in parts of ~SEGMENT_PART_CHARS characters by threads (the kernel
+        releases the GIL); the parts come from the data size only and each line's answer
+        does not depend on them, so neither does the result. Each part returns only its
+        tokens, copied into the result one part after another (the kernel's scratch is never
+        the size of the whole corpus).
+        """
         self.trie.update_encoded(self.word_cps, self.woff, counts.astype(np.int64))
         self.segmenter._changed()
-        ends, offsets, nodes = self._segment_parts()
-        tok_word = self.node_word[nodes]  # node -1 (unknown char) reads the last slot: -1
-        tok_start = np.empty_like(ends)
-        tok_start[1:] = ends[:-1]
-        first = offsets[:-1] < offsets[1:]
-        tok_start[offsets[:-1][first]] = self.line_starts[first]
-        # an unknown char (a single char of count 0 here) is still that single char's use
-        unknown = np.flatnonzero(tok_word < 0)
-        tok_word[unknown] = self.single_word[self.ids[tok_start[unknown]]]
-        return tok_start, tok_word
-
-    def _segment_parts(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """segment_codepoints over the corpus in parts of ~SEGMENT_PART_CHARS characters cut
-        by threads (the kernel releases the GIL); the parts come from the data size only and
-        each line's answer does not depend on them, so neither does the result."""
         bounds = np.searchsorted(self.line_starts, np.arange(
             0, self.cps.shape[0], SEGMENT_PART_CHARS), "right") - 1
         bounds = np.unique(np.append(np.maximum(bounds, 0), self.line_starts.shape[0]))
+        n_parts = bounds.shape[0] - 1
 
-        def part(k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        def part(k: int) -> tuple[np.ndarray, np.ndarray]:
             lo, hi = int(bounds[k]), int(bounds[k + 1])
             a, b = int(self.line_starts[lo]), int(self.line_ends[hi - 1])
+            starts = self.line_starts[lo:hi] - a
             ends, offsets, nodes = self.segmenter.segment_codepoints(
-                self.cps[a:b], self.may_cut[a:b + 1], self.line_starts[lo:hi] - a,
-                self.line_ends[lo:hi] - a, nodes=True)
-            return ends + a, offsets, nodes
+                self.cps[a:b], self.may_cut[a:b + 1], starts, self.line_ends[lo:hi] - a,
+                nodes=True)
+            tok_start = np.empty_like(ends)
+            tok_start[1:] = ends[:-1]
+            first = offsets[:-1] < offsets[1:]
+            tok_start[offsets[:-1][first]] = starts[first]
+            tok_start += a
+            tok_word = self.node_word[nodes]  # node -1 (unknown char) reads the last slot: -1
+            # an unknown char (a single char of count 0 here) is still that single char's use
+            unknown = np.flatnonzero(tok_word < 0)
+            tok_word[unknown] = self.single_word[self.ids[tok_start[unknown]]]
+            return tok_start, tok_word
 
-        n_parts = bounds.shape[0] - 1
         if n_parts <= 1 or SEGMENT_THREADS <= 1:
             results = [part(k) for k in range(n_parts)]
         else:
@@ -257,13 +259,17 @@ class CorpusViterbi:
 
             with ThreadPoolExecutor(min(SEGMENT_THREADS, n_parts)) as pool:
                 results = list(pool.map(part, range(n_parts)))
-        if not results:
-            return (np.zeros(0, np.int64), np.zeros(1, np.int64), np.zeros(0, np.int64))
-        ends = np.concatenate([r[0] for r in results])
-        nodes = np.concatenate([r[2] for r in results])
-        shift = np.cumsum([0] + [r[1][-1] for r in results[:-1]])
-        offsets = np.concatenate([[0]] + [r[1][1:] + s for r, s in zip(results, shift)])
-        return ends, offsets.astype(np.int64), nodes
+        total = sum(r[0].shape[0] for r in results)
+        tok_start = np.empty(total, np.int64)
+        tok_word = np.empty(total, np.int64)
+        pos = 0
+        for k in range(len(results)):
+            starts, words = results[k]
+            results[k] = None  # freed as soon as copied
+            tok_start[pos:pos + starts.shape[0]] = starts
+            tok_word[pos:pos + starts.shape[0]] = words
+            pos += starts.shape[0]
+        return tok_start, tok_word
 
     def prune(self, table: WordTable, spell: np.ndarray, lam: float, min_pmi: float) -> int:
         """Description-length pruning, longest first; updates table.counts in place."""

@@ -224,3 +224,17 @@ def test_each_kernel_is_compiled_for_one_signature(sample_lines, tmp_path):
                           capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert json.loads(proc.stdout.strip().splitlines()[-1]) == {}
+
+
+def test_keep_freed_memory_respects_the_users_malloc_settings(monkeypatch):
+    from mentropy import memory
+
+    if memory._glibc() is None:
+        pytest.skip("not glibc")
+    monkeypatch.setenv("GLIBC_TUNABLES", "glibc.malloc.trim_threshold=1000")
+    assert memory.keep_freed_memory() is False
+    monkeypatch.delenv("GLIBC_TUNABLES")
+    monkeypatch.setenv("MALLOC_ARENA_MAX", "2")
+    assert memory.keep_freed_memory() is False
+    monkeypatch.delenv("MALLOC_ARENA_MAX")
+    assert memory.keep_freed_memory() is True

@@ -140,7 +140,7 @@ def segment_lines(root, table, filt, bits, log_p, cps, may_cut, line_starts, lin
     word_offsets : int64[L + 1]  the words of line l end at word_ends[word_offsets[l]:
                                  word_offsets[l + 1]] (an empty line has none)
     word_nodes : int64[m]        with `record`, the trie node of every word (-1 for an
-                                 unknown atom that is no node); empty otherwise
+                                 unknown atom); empty otherwise
     """
     n_lines = line_starts.shape[0]
     n = may_cut.shape[0] - 1
