@@ -69,8 +69,10 @@ def _astral_classes(cps: np.ndarray) -> np.ndarray:
 
 
 def codepoints(text: str) -> np.ndarray:
-    """The code points of `text` as uint32 (lone surrogates pass through)."""
-    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    """The code points of `text` as uint32 (lone surrogates pass through), in a writable
+    array: kernels then see one array type (a read-only array would be a second numba
+    specialisation of each kernel, compiled and loaded apart)."""
+    return np.frombuffer(bytearray(text.encode("utf-32-le", "surrogatepass")), dtype=np.uint32)
 
 
 def normalise(cps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

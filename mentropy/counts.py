@@ -27,6 +27,12 @@ MAX_N = 8
 DEFAULT_BLOCK_CHARS = 1 << 22
 
 
+def n_ngrams(offsets: np.ndarray, max_n: int) -> int:
+    """Number of 1..max_n-grams inside the fragments of `offsets` (int64[f + 1])."""
+    lengths = np.diff(offsets)
+    return int(sum(np.maximum(lengths - n + 1, 0).sum() for n in range(1, max_n + 1)))
+
+
 def key_width(max_n: int) -> int:
     """uint64 words per key for n-grams up to max_n."""
     return (max_n + K.PER_WORD - 1) // K.PER_WORD
@@ -52,30 +58,58 @@ def sort_rows(keys: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(keys[order])
 
 
+ID_MASK = np.uint64((1 << K.CODE_BITS) - 1)
+
+
+def key_slot(j: int) -> tuple[int, np.uint64]:
+    """(word, shift) of char j of a key row: its id is ``(row[word] >> shift) & ID_MASK``
+    (the kernels' left-aligned layout, mentropy/_kernels/ngrams.py)."""
+    return j // K.PER_WORD, np.uint64(64 - K.CODE_BITS * (j % K.PER_WORD + 1))
+
+
+def pack_ids(ids: np.ndarray, width: int) -> np.ndarray:
+    """Key rows uint64[m, width] of id rows int[m, n] (n <= 4 * width; 0 = no char, only
+    after the last char of a row)."""
+    out = np.zeros((ids.shape[0], width), np.uint64)
+    for j in range(ids.shape[1]):
+        word, shift = key_slot(j)
+        out[:, word] |= ids[:, j].astype(np.uint64) << shift
+    return out
+
+
+def unpack_ids(keys: np.ndarray, n: int) -> np.ndarray:
+    """Id rows int64[m, n] of key rows uint64[m, width] (0 past each row's end)."""
+    out = np.zeros((keys.shape[0], n), np.int64)
+    for j in range(min(n, keys.shape[1] * K.PER_WORD)):
+        word, shift = key_slot(j)
+        out[:, j] = ((keys[:, word] >> shift) & ID_MASK).astype(np.int64)
+    return out
+
+
+def key_head(keys: np.ndarray, k: int) -> np.ndarray:
+    """The first k chars of one-word keys (uint64[m]), as keys."""
+    return keys & ~((np.uint64(1) << np.uint64(64 - K.CODE_BITS * k)) - np.uint64(1))
+
+
+def key_tail(keys: np.ndarray, k: int) -> np.ndarray:
+    """The chars after the first k of one-word keys (uint64[m]), as keys."""
+    return keys << np.uint64(K.CODE_BITS * k)
+
+
 def pack(ids_rows: list[np.ndarray] | list[list[int]], width: int) -> np.ndarray:
     """Keys of explicit id sequences (each of length 1..4*width)."""
-    flat = np.concatenate([np.asarray(r, dtype=np.int32) for r in ids_rows]) if ids_rows else \
-        np.zeros(0, np.int32)
-    lens = np.array([len(r) for r in ids_rows], dtype=np.int64)
-    out = np.zeros((len(ids_rows), width), np.uint64)
-    starts = np.concatenate([[0], np.cumsum(lens)]).astype(np.int64)
-    for r in range(len(ids_rows)):
-        K.pack_key(flat, starts[r], lens[r], out, r)
-    return out
+    n = max((len(r) for r in ids_rows), default=0)
+    ids = np.zeros((len(ids_rows), n), np.int64)
+    for r, row in enumerate(ids_rows):
+        ids[r, :len(row)] = row
+    return pack_ids(ids, width)
 
 
 def unpack(keys: np.ndarray) -> list[list[int]]:
     """Id sequences of key rows (inverse of pack)."""
-    rows = []
-    for row in keys:
-        ids = []
-        for j in range(row.shape[0] * K.PER_WORD):
-            v = int(row[j // K.PER_WORD]) >> (64 - K.CODE_BITS * (j % K.PER_WORD + 1)) & 0xFFFF
-            if v == 0:
-                break
-            ids.append(v)
-        rows.append(ids)
-    return rows
+    ids = unpack_ids(keys, keys.shape[1] * K.PER_WORD)
+    lengths = (ids != 0).sum(axis=1).tolist()
+    return [row[:n] for row, n in zip(ids.tolist(), lengths)]
 
 
 def count_table(ids: np.ndarray, offsets: np.ndarray, max_n: int,

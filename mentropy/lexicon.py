@@ -24,10 +24,11 @@ from typing import IO, Iterable, Iterator, Sequence
 
 import numpy as np
 
-from mentropy._kernels import idtrie as KT
 from mentropy._kernels import lexicon as KL
 from mentropy._kernels import ngrams as KN
-from mentropy.counts import NgramCounts, block_plan, key_width, sort_rows
+from mentropy._kernels import viterbi as KV
+from mentropy.counts import (NgramCounts, key_head, key_slot, key_tail, key_width, pack_ids,
+                             sort_rows, unpack_ids)
 from mentropy.encoding import EncodedCorpus, read_corpus
 from mentropy.errors import MentropyError
 from mentropy.io import atomic_output
@@ -37,6 +38,9 @@ log = logging.getLogger(__name__)
 
 LN2 = math.log(2.0)
 COHESION_MARGIN = 1.0  # nats below the best cohesion an n-gram of its count can reach
+SETTLE_ROUNDS = 8  # re-segmentations at most after the last pruning (usually 1 or 2)
+SEGMENT_PART_CHARS = 1 << 18  # the builder's Viterbi cuts its corpus in parts of this size...
+SEGMENT_THREADS = min(4, os.cpu_count() or 1)  # ...with this many threads (same result)
 
 
 @dataclass
@@ -56,10 +60,6 @@ class WordTable:
         """Length in chars of each entry."""
         return np.diff(self.woff)
 
-    def trie(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """The id trie of all entries."""
-        return KT.build_trie(self.chars, self.woff)
-
     def spelling(self, char_log_p: np.ndarray) -> np.ndarray:
         """Spelling cost of each entry: sum of -ln p(c) over its chars."""
         spell = np.zeros(self.n_words)
@@ -77,8 +77,8 @@ def cohesion(counts: NgramCounts, total: int) -> tuple[np.ndarray, np.ndarray]:
         rows = np.flatnonzero(lengths == n)
         best = np.full(rows.shape[0], np.inf)
         for k in range(1, n):
-            head = keys[rows] & ~np.uint64((1 << (64 - 16 * k)) - 1)
-            tail = keys[rows] << np.uint64(16 * k)
+            head = key_head(keys[rows], k)
+            tail = key_tail(keys[rows], k)
             n_head = counts.lookup(head.reshape(-1, 1))
             n_tail = counts.lookup(tail.reshape(-1, 1))
             n_head = np.where(n_head > 0, n_head, total).astype(np.float64)
@@ -108,7 +108,7 @@ def seed_by_cohesion(corpus: EncodedCorpus, opts: LexiconOptions, min_count: int
     kept = (lengths >= 2) & (coh >= np.minimum(theta[lengths], ceiling))
     kept_keys = np.sort(counts.keys[kept, 0])
     join = KL.cohesion_join(corpus.ids, corpus.offsets, kept_keys, opts.max_n)
-    starts = KL.pieces(corpus.offsets, join, corpus.ids.shape[0])
+    starts = piece_starts(corpus.offsets, join)
     plen = np.diff(starts)
     # multi-char pieces up to max_word_len, counted exactly
     sel = np.flatnonzero((plen >= 2) & (plen <= opts.max_word_len))
@@ -116,21 +116,21 @@ def seed_by_cohesion(corpus: EncodedCorpus, opts: LexiconOptions, min_count: int
     pkeys = np.zeros((sel.shape[0], width), np.uint64)
     for j in range(opts.max_word_len):
         has = plen[sel] > j
-        word, shift = j // 4, np.uint64(64 - 16 * (j % 4 + 1))
+        word, shift = key_slot(j)
         pkeys[has, word] |= corpus.ids[starts[sel[has]] + j].astype(np.uint64) << shift
     uniq, pcounts = KN.run_length(sort_rows(pkeys))
     ulen = KN.key_lengths(uniq)
-    ids = unpack_rows(uniq, opts.max_word_len)
+    ids = unpack_ids(uniq, opts.max_word_len)
     # solidity: a 3..max_n-char piece must be a kept n-gram, a longer one needs every
     # max_n-gram window kept
     solid = pcounts >= min_count
     for j in range(max(1, opts.max_word_len - opts.max_n + 1)):
         rows = np.flatnonzero(solid & (ulen >= 3) & ((j == 0) | (ulen >= j + opts.max_n)))
         width_n = np.minimum(ulen[rows] - j, opts.max_n)
-        keys = np.zeros(rows.shape[0], np.uint64)
-        for k in range(opts.max_n):
-            part = np.where(k < width_n, ids[rows, j + k] if j + k < ids.shape[1] else 0, 0)
-            keys |= part.astype(np.uint64) << np.uint64(64 - 16 * (k + 1))
+        window = np.zeros((rows.shape[0], opts.max_n), np.int64)
+        for k in range(min(opts.max_n, ids.shape[1] - j)):
+            window[:, k] = np.where(k < width_n, ids[rows, j + k], 0)
+        keys = pack_ids(window, 1)[:, 0]
         pos = np.minimum(np.searchsorted(kept_keys, keys), max(kept_keys.shape[0] - 1, 0))
         found = kept_keys[pos] == keys if kept_keys.shape[0] else np.zeros(rows.shape[0], bool)
         solid[rows[~found]] = False
@@ -148,46 +148,128 @@ def seed_by_cohesion(corpus: EncodedCorpus, opts: LexiconOptions, min_count: int
     return WordTable(chars, woff, counts)
 
 
-def unpack_rows(keys: np.ndarray, max_len: int) -> np.ndarray:
-    """int64[m, max_len] char ids of key rows (0 past each row's end)."""
-    out = np.zeros((keys.shape[0], max_len), np.int64)
-    for j in range(max_len):
-        shift = np.uint64(64 - 16 * (j % 4 + 1))
-        out[:, j] = ((keys[:, j // 4] >> shift) & np.uint64(0xFFFF)).astype(np.int64)
-    return out
+def piece_starts(offsets: np.ndarray, join: np.ndarray) -> np.ndarray:
+    """Starts of the maximal glued runs of fragments (a fragment start, or after an unglued
+    boundary), then the end: int64[p + 1]."""
+    n = join.shape[0]
+    start = np.ones(n, bool)
+    start[1:] = ~join[:-1]
+    start[offsets[:-1][offsets[:-1] < n]] = True
+    return np.append(np.flatnonzero(start), n).astype(np.int64)
 
 
-def segment_corpus(corpus: EncodedCorpus, table: WordTable, active: np.ndarray | None = None,
-                   max_len: int = 8) -> tuple[np.ndarray, np.ndarray]:
-    """Unigram Viterbi over the corpus; returns (token starts, token word index)."""
-    if active is None:
-        active = table.counts > 0
-    tk, tv, nw = table.trie()
-    total = table.counts[active].sum()
-    log_p = np.log(np.maximum(table.counts, 1e-300)) - math.log(total)
-    unk = math.log(0.5 / total)
-    chunks = np.array([lo for lo, _ in block_plan(corpus.offsets, 1 << 16)]
-                      + [corpus.offsets.shape[0] - 1], dtype=np.int64)
-    return KT.segment_fragments(corpus.ids, corpus.offsets, tk, tv, nw, log_p, active, unk,
-                                max_len, chunks)
+class CorpusViterbi:
+    """The word table in a :class:`~mentropy.segment.Segmenter` and the corpus as the code
+    points it cuts: the builder segments with the Segmenter's own Viterbi and scores, so a
+    learnt lexicon segments its training corpus as the builder did (one rule, DESIGN §3).
+
+    Every entry of the table is a node of the Segmenter's trie (count 0 = not in the lexicon);
+    every Han fragment of the corpus is a line, every character an atom.
+    """
+
+    def __init__(self, corpus: EncodedCorpus, table: WordTable) -> None:
+        from mentropy.segment import Segmenter
+
+        self.word_cps = corpus.vocab.cps[table.chars - 1].astype(np.uint32)
+        self.woff = np.ascontiguousarray(table.woff, dtype=np.int64)
+        self.segmenter = Segmenter()
+        self.trie = self.segmenter.trie
+        self.nodes = self.trie.update_encoded(self.word_cps, self.woff,
+                                              table.counts.astype(np.int64))
+        self.node_word = np.full(self.trie.n_nodes + 1, -1, np.int64)
+        self.node_word[self.nodes] = np.arange(table.n_words)
+        self.ids = corpus.ids
+        self.cps = corpus.vocab.cps[corpus.ids - 1].astype(np.uint32)
+        # the entry of each single char id (every char of the corpus has one)
+        lens = table.lengths()
+        self.single_word = np.full(len(corpus.vocab) + 1, -1, np.int64)
+        self.single_word[table.chars[table.woff[:-1][lens == 1]]] = np.flatnonzero(lens == 1)
+        self.line_starts = np.ascontiguousarray(corpus.offsets[:-1], dtype=np.int64)
+        self.line_ends = np.ascontiguousarray(corpus.offsets[1:], dtype=np.int64)
+        self.may_cut = np.ones(self.cps.shape[0] + 1, np.uint8)
+
+    def segment(self, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Unigram Viterbi over the corpus with the words' `counts` (the Segmenter's scores:
+        ln(count / total), an unknown character as a count of 1); returns (token starts,
+        token word index).
+
+        The corpus is cut in parts of ~SEGMENT_PART_CHARS characters by threads (the kernel
+        releases the GIL); the parts come from the data size only and each line's answer
+        does not depend on them, so neither does the result. Each part returns only its
+        tokens, copied into the result one part after another (the kernel's scratch is never
+        the size of the whole corpus).
+        """
+        self.trie.update_encoded(self.word_cps, self.woff, counts.astype(np.int64))
+        self.segmenter._changed()
+        bounds = np.searchsorted(self.line_starts, np.arange(
+            0, self.cps.shape[0], SEGMENT_PART_CHARS), "right") - 1
+        bounds = np.unique(np.append(np.maximum(bounds, 0), self.line_starts.shape[0]))
+        n_parts = bounds.shape[0] - 1
+
+        def part(k: int) -> tuple[np.ndarray, np.ndarray]:
+            lo, hi = int(bounds[k]), int(bounds[k + 1])
+            a, b = int(self.line_starts[lo]), int(self.line_ends[hi - 1])
+            starts = self.line_starts[lo:hi] - a
+            ends, offsets, nodes = self.segmenter.segment_codepoints(
+                self.cps[a:b], self.may_cut[a:b + 1], starts, self.line_ends[lo:hi] - a,
+                nodes=True)
+            tok_start = np.empty_like(ends)
+            tok_start[1:] = ends[:-1]
+            first = offsets[:-1] < offsets[1:]
+            tok_start[offsets[:-1][first]] = starts[first]
+            tok_start += a
+            tok_word = self.node_word[nodes]  # node -1 (unknown char) reads the last slot: -1
+            # an unknown char (a single char of count 0 here) is still that single char's use
+            unknown = np.flatnonzero(tok_word < 0)
+            tok_word[unknown] = self.single_word[self.ids[tok_start[unknown]]]
+            return tok_start, tok_word
+
+        if n_parts <= 1 or SEGMENT_THREADS <= 1:
+            results = [part(k) for k in range(n_parts)]
+        else:
+            from concurrent.futures import ThreadPoolExecutor
+
+            with ThreadPoolExecutor(min(SEGMENT_THREADS, n_parts)) as pool:
+                results = list(pool.map(part, range(n_parts)))
+        total = sum(r[0].shape[0] for r in results)
+        tok_start = np.empty(total, np.int64)
+        tok_word = np.empty(total, np.int64)
+        pos = 0
+        for k in range(len(results)):
+            starts, words = results[k]
+            results[k] = None  # freed as soon as copied
+            tok_start[pos:pos + starts.shape[0]] = starts
+            tok_word[pos:pos + starts.shape[0]] = words
+            pos += starts.shape[0]
+        return tok_start, tok_word
+
+    def prune(self, table: WordTable, spell: np.ndarray, lam: float, min_pmi: float) -> int:
+        """Description-length pruning, longest first; updates table.counts in place."""
+        lens = table.lengths()
+        multi = np.flatnonzero(lens >= 2)
+        order = multi[np.argsort(-lens[multi], kind="stable")]
+        return KV.prune_by_description_length(
+            *self.trie.kernel_args(), self.node_log(table.counts), self.word_cps, self.woff,
+            self.nodes, order, table.counts, spell, float(lam), float(min_pmi))
+
+    def word_pmi(self, counts: np.ndarray) -> np.ndarray:
+        """PMI of every entry against its best split by the others (NaN: single chars and
+        entries of count 0)."""
+        counts = np.ascontiguousarray(counts, np.float64)
+        return KV.word_pmi(*self.trie.kernel_args(), self.node_log(counts), self.word_cps,
+                           self.woff, self.nodes, counts)
+
+    def node_log(self, counts: np.ndarray) -> np.ndarray:
+        """ln(count) of each entry at its trie node, -inf at nodes of no entry or count 0."""
+        out = np.full(self.trie.n_nodes, -np.inf)
+        has = counts > 0
+        out[self.nodes[has]] = np.log(counts[has])
+        return out
 
 
 def recount(table: WordTable, tok_word: np.ndarray) -> np.ndarray:
-    """Counts of each word in a segmentation (unknown tokens ignored)."""
+    """Counts of each word in a segmentation (tokens of no entry ignored)."""
     return np.bincount(tok_word[tok_word >= 0], minlength=table.n_words).astype(np.float64)
-
-
-def prune(table: WordTable, char_log_p: np.ndarray, lam: float, max_len: int,
-          min_pmi: float = -np.inf) -> int:
-    """Description-length pruning, longest first; updates table.counts in place."""
-    lens = table.lengths()
-    multi = np.flatnonzero(lens >= 2)
-    order = multi[np.argsort(-lens[multi], kind="stable")]
-    spell = table.spelling(char_log_p)
-    active = table.counts > 0
-    tk, tv, nw = table.trie()
-    return KL.prune_by_description_length(table.chars, table.woff, order, table.counts, active,
-                                          tk, tv, nw, spell, lam, min_pmi, max_len)
 
 
 def description_length(table: WordTable, spell: np.ndarray, lam: float, tau: float) -> float:
@@ -240,14 +322,13 @@ def refine(corpus: EncodedCorpus, table: WordTable, opts: LexiconOptions,
 
     Returns the final segmentation (token starts, token words); table.counts hold its counts.
     """
-    n_single = len(corpus.vocab)
     char_log_p = np.concatenate([[0.0], np.log(corpus.vocab.counts / corpus.vocab.counts.sum())])
     spell = table.spelling(char_log_p)
+    model = CorpusViterbi(corpus, table)
 
     def resegment() -> tuple[np.ndarray, np.ndarray]:
-        tokens = segment_corpus(corpus, table, max_len=opts.max_word_len)
+        tokens = model.segment(table.counts)
         table.counts = recount(table, tokens[1])
-        table.counts[:n_single] += 1  # every char stays available
         return tokens
 
     tokens = resegment()
@@ -255,7 +336,7 @@ def refine(corpus: EncodedCorpus, table: WordTable, opts: LexiconOptions,
     report.description_length.append(dl)
     for r in range(opts.max_rounds):
         saved = table.counts.copy()
-        deleted = prune(table, char_log_p, opts.prune_lambda, opts.max_word_len, opts.min_pmi)
+        deleted = model.prune(table, spell, opts.prune_lambda, opts.min_pmi)
         if deleted == 0:
             break
         new_tokens = resegment()
@@ -267,7 +348,15 @@ def refine(corpus: EncodedCorpus, table: WordTable, opts: LexiconOptions,
         tokens, dl = new_tokens, new_dl
         report.description_length.append(dl)
         report.deleted.append(deleted)
-    table.counts[:n_single] -= 1
+    # the counts reported are those of segmenting with them: re-segment until they stop
+    # changing, so that the Segmenter made from the lexicon reproduces them on this corpus
+    for _ in range(SETTLE_ROUNDS):
+        before = table.counts
+        tokens = resegment()
+        if np.array_equal(table.counts, before):
+            break
+    else:
+        log.info("counts still changing after %d re-segmentations", SETTLE_ROUNDS)
     return tokens
 
 
@@ -404,7 +493,7 @@ def build_lexicon(sources: str | os.PathLike | Iterable[str | os.PathLike] | Enc
     words = decode_words(corpus.vocab.cps, table.chars, table.woff, keep)
     word_stats = None
     if stats:
-        word_stats = word_statistics(corpus, table, tok_start, tok_word, opts.max_word_len)
+        word_stats = word_statistics(corpus, table, tok_start, tok_word)
         word_stats = {k: v[keep] for k, v in word_stats.items()}
     report.seconds["output"] = time.perf_counter() - t3
     log.info("%s", report.summary())
@@ -422,11 +511,9 @@ def decode_words(cps: np.ndarray, chars: np.ndarray, woff: np.ndarray,
 
 
 def word_statistics(corpus: EncodedCorpus, table: WordTable, tok_start: np.ndarray,
-                    tok_word: np.ndarray, max_len: int) -> dict[str, np.ndarray]:
+                    tok_word: np.ndarray) -> dict[str, np.ndarray]:
     """PMI against the best split, left/right branching entropy (nats) of every entry."""
-    active = table.counts > 0
-    tk, tv, nw = table.trie()
-    pmi = KL.word_pmi(table.chars, table.woff, table.counts, active, tk, tv, nw, max_len)
+    pmi = CorpusViterbi(corpus, table).word_pmi(table.counts)
     left, right = KL.branching_entropy(corpus.ids, corpus.offsets, tok_start, tok_word,
                                        table.n_words)
     return {"pmi": pmi, "left_entropy": left, "right_entropy": right}

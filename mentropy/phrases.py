@@ -32,7 +32,6 @@ from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 import numpy as np
 
-from mentropy._kernels import idtrie as KT
 from mentropy.errors import InputError, MentropyError
 from mentropy.lexicon import BuildReport
 from mentropy.wordcorpus import HAN, WordCorpus, encode_words, runs_between
@@ -44,7 +43,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MAX_UNITS = 0xFFFE  # unit ids 1..MAX_UNITS fit the 16-bit packed keys and the id trie
-LEVELS = ("word", "phrase")
 
 
 @dataclass(frozen=True)
@@ -239,20 +237,25 @@ class PhraseLayer:
         self.index = index
         vocab = list(index)
         total = max(segmenter.total, 1)
-        n_words, n_phrases = len(vocab), len(rows)
+        n_words = len(vocab)
         unk = math.log(segmenter.unknown_count)
         word_counts = [segmenter.count(w) for w in vocab]
-        self.log_p = np.array([math.log(c) if c > 0 else unk for c in word_counts]
-                              + [math.log(c) for c in counts], dtype=np.float64) - math.log(total)
-        self.unk = unk - math.log(total)
+        # the layer is a Segmenter whose "characters" are word ids (1..n_words): one Viterbi
+        # for every segmentation (DESIGN §4), scored ln(count / the word lexicon's total)
+        from mentropy.segment import Segmenter
+
         lens = np.array([1] * n_words + [len(r) for r in rows], dtype=np.int64)
         chars = np.array(list(range(1, n_words + 1)) + [i for r in rows for i in r],
-                         dtype=np.int32)
+                         dtype=np.uint32)
         woff = np.zeros(lens.shape[0] + 1, np.int64)
         np.cumsum(lens, out=woff[1:])
-        self.trie = KT.build_trie(chars, woff)
-        self.is_phrase = np.concatenate([np.zeros(n_words, bool), np.ones(n_phrases, bool)])
-        self.max_len = int(lens.max(initial=1))
+        self.layer = Segmenter(unknown_count=segmenter.unknown_count)
+        nodes = self.layer.trie.update_encoded(chars, woff, np.array(word_counts + counts,
+                                                                    dtype=np.int64))
+        self.layer._log_p = self.layer.trie.log_p(math.log(total))
+        self.layer._unk = unk - math.log(total)
+        self.node_phrase = np.zeros(self.layer.trie.n_nodes + 1, bool)  # slot -1: unknown
+        self.node_phrase[nodes[n_words:]] = True
 
     def __len__(self) -> int:
         return len(self.phrases)
@@ -288,22 +291,21 @@ class PhraseLayer:
         frag_pos, frag_off = runs_between(is_pos, offsets, ids == 0)
         if frag_pos.shape[0] == 0:
             return glue
-        frag_ids = ids[frag_pos]
-        tk, tv, nw = self.trie
-        active = np.ones(self.log_p.shape[0], bool)
-        chunks = np.array([0, frag_off.shape[0] - 1], dtype=np.int64)
-        tok_start, tok_word = KT.segment_fragments(frag_ids, frag_off, tk, tv, nw, self.log_p,
-                                                   active, self.unk, self.max_len, chunks)
-        phrase_tok = np.flatnonzero((tok_word >= 0) & self.is_phrase[np.maximum(tok_word, 0)])
+        cps = ids[frag_pos].astype(np.uint32)
+        starts_of_lines = np.ascontiguousarray(frag_off[:-1], dtype=np.int64)
+        ends_of_lines = np.ascontiguousarray(frag_off[1:], dtype=np.int64)
+        ends, tok_off, nodes = self.layer.segment_codepoints(
+            cps, np.ones(cps.shape[0] + 1, np.uint8), starts_of_lines, ends_of_lines,
+            nodes=True)
+        tok_start = np.empty_like(ends)
+        tok_start[1:] = ends[:-1]
+        first = tok_off[:-1] < tok_off[1:]
+        tok_start[tok_off[:-1][first]] = starts_of_lines[first]
+        phrase_tok = np.flatnonzero(self.node_phrase[nodes])
         if phrase_tok.shape[0] == 0:
             return glue
-        # a phrase token runs to the next token's start (a phrase never ends its fragment
-        # early: the next token starts where it ends, or the fragment ends)
         starts = tok_start[phrase_tok]
-        frag_end = frag_off[np.searchsorted(frag_off, starts, side="right")]
-        nxt = np.where(phrase_tok + 1 < tok_start.shape[0],
-                       tok_start[np.minimum(phrase_tok + 1, tok_start.shape[0] - 1)], frag_end)
-        ends = np.minimum(nxt, frag_end)
+        ends = ends[phrase_tok]
         # every position of a phrase token but its last is joined to the next
         n_inner = ends - starts - 1
         first = np.repeat(starts - np.cumsum(n_inner) + n_inner, n_inner)
@@ -330,21 +332,3 @@ def _phrase_entries(phrases: Any) -> list[tuple[str, int]]:
             text, count = item
             out.append((str(text), int(count)))
     return out
-
-
-def check_level(level: str) -> str:
-    """`level` if it is a known segmentation level, else MentropyError."""
-    if level not in LEVELS:
-        raise MentropyError(f"unknown level {level!r}: use one of {', '.join(LEVELS)}")
-    return level
-
-
-def at_level(segmenter: "Segmenter", lists: list[list[str]], level: str) -> list[list[str]]:
-    """Word lists as they are at `level` ("word": unchanged; "phrase": phrases joined)."""
-    if check_level(level) == "word":
-        return lists
-    layer = getattr(segmenter, "phrases", None)
-    if layer is None:
-        raise MentropyError('level="phrase" needs phrases: Segmenter.from_lexicon(lex, '
-                            "phrases=PATH) or seg.add_phrases(phrases)")
-    return layer.join(lists)

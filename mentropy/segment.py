@@ -38,7 +38,6 @@ from mentropy._kernels import viterbi as KV
 from mentropy.errors import MentropyError
 from mentropy.matcher import Trie
 from mentropy.memory import release_free_memory
-from mentropy.phrases import at_level, check_level
 
 # code points that separate lines inside a batch; one absent from the batch is used
 _SEPARATORS = [chr(c) for c in range(0xFDD0, 0xFDF0)] + ["\ufffe", "\uffff"]
@@ -102,7 +101,8 @@ class Segmenter:
     @classmethod
     def _from_lexicon(cls, lexicon: Any, **options: Any) -> "Segmenter":
         if isinstance(lexicon, (str, os.PathLike)):
-            from mentropy.dictionary import is_tsv, read_dictionary_arrays, read_tsv
+            from mentropy.dictionary import is_tsv, read_tsv
+            from mentropy.matcher import dictionary_trie
 
             if not os.path.isfile(lexicon):
                 from mentropy.errors import InputError
@@ -113,12 +113,8 @@ class Segmenter:
                 words, counts, _ = read_tsv(lexicon)
                 return cls(words, counts, **options)
 
-            cps, offsets, counts = read_dictionary_arrays(lexicon)
             seg = cls(**options)
-            if cps.shape[0]:
-                cps = np.ascontiguousarray(atoms.normalise(cps)[0], dtype=np.uint32)
-            seg.trie.update_encoded(cps, offsets, counts)
-            del cps, offsets, counts
+            seg.trie = dictionary_trie(lexicon)  # built (or loaded from a cache) once
             release_free_memory()  # the parsing's temporaries were several times the trie
             return seg
         if hasattr(lexicon, "words") and hasattr(lexicon, "counts"):
@@ -229,9 +225,19 @@ class Segmenter:
         # a line start is a cut even if the atomiser glued a combining mark to the separator
         may_cut[line_starts] = 1
         may_cut[line_ends] = 1
+        return self.segment_codepoints(norm, may_cut, line_starts, line_ends)
+
+    def segment_codepoints(self, cps: np.ndarray, may_cut: np.ndarray, line_starts: np.ndarray,
+                           line_ends: np.ndarray, *, nodes: bool = False) -> tuple:
+        """Word ends and per-line word offsets (CSR) of lines of normalised code points
+        (uint32) whose atom boundaries are marked in `may_cut` (uint8[n + 1]): the Viterbi
+        every segmentation runs, the lexicon builder's too. With ``nodes=True`` the trie node
+        of every word comes third (-1 for an unknown atom)."""
         log_p, unk = self._scores()
-        return KV.segment_lines(*self.trie.kernel_args(), log_p, norm, may_cut,
-                                line_starts, line_ends, unk, np.int64(self.fallback))
+        ends, offsets, word_nodes = KV.segment_lines(*self.trie.kernel_args(), log_p, cps,
+                                                     may_cut, line_starts, line_ends, unk,
+                                                     np.int64(self.fallback), nodes)
+        return (ends, offsets, word_nodes) if nodes else (ends, offsets)
 
     def _cut_positions_as_jieba(self, cps: np.ndarray, line_starts: np.ndarray,
                                 line_ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -239,8 +245,9 @@ class Segmenter:
         span_starts, span_ends, span_kind, span_offsets, may_cut = KJ.jieba_spans(
             cps, line_starts, line_ends)
         log_p, unk = self._scores()
-        ends, offsets = KV.segment_lines(*self.trie.kernel_args(), log_p, cps, may_cut,
-                                         span_starts, span_ends, unk, np.int64(FALLBACK_JIEBA))
+        ends, offsets, _ = KV.segment_lines(*self.trie.kernel_args(), log_p, cps, may_cut,
+                                            span_starts, span_ends, unk,
+                                            np.int64(FALLBACK_JIEBA), False)
         return KJ.glue_ascii(cps, ends, offsets, span_starts, span_kind, span_offsets)
 
     def word_ends(self, text: str) -> np.ndarray:
@@ -512,6 +519,29 @@ class _Batch:
 
 def _block(lists: list[list[str]], delimiter: str) -> str:
     return "".join(delimiter.join(words) + "\n" for words in lists)
+
+
+# -- segmentation levels --------------------------------------------------------------------
+
+LEVELS = ("word", "phrase")  # "phrase": the phrases of Segmenter.add_phrases kept whole
+
+
+def check_level(level: str) -> str:
+    """`level` if it is a known segmentation level, else MentropyError."""
+    if level not in LEVELS:
+        raise MentropyError(f"unknown level {level!r}: use one of {', '.join(LEVELS)}")
+    return level
+
+
+def at_level(segmenter: Segmenter, lists: list[list[str]], level: str) -> list[list[str]]:
+    """Word lists as they are at `level` ("word": unchanged; "phrase": phrases joined)."""
+    if check_level(level) == "word":
+        return lists
+    layer = getattr(segmenter, "phrases", None)
+    if layer is None:
+        raise MentropyError('level="phrase" needs phrases: Segmenter.from_lexicon(lex, '
+                            "phrases=PATH) or seg.add_phrases(phrases)")
+    return layer.join(lists)
 
 
 # -- the module-level default segmenter ---------------------------------------------------

@@ -13,6 +13,19 @@ REPO = Path(__file__).resolve().parent.parent
 SAMPLE = REPO / "corpora" / "sample.txt"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def private_dictionary_cache(tmp_path_factory):
+    """Dictionary tries are cached under this session's temporary folder, not in ~/.cache
+    (child processes inherit the setting)."""
+    old = os.environ.get("MENTROPY_CACHE_DIR")
+    os.environ["MENTROPY_CACHE_DIR"] = str(tmp_path_factory.mktemp("mentropy-cache"))
+    yield
+    if old is None:
+        os.environ.pop("MENTROPY_CACHE_DIR", None)
+    else:
+        os.environ["MENTROPY_CACHE_DIR"] = old
+
+
 @pytest.fixture(scope="session")
 def repo_root() -> Path:
     """The repository's top folder."""

@@ -10,7 +10,8 @@ from hypothesis import strategies as st
 
 import naive
 from mentropy._kernels import ngrams as K
-from mentropy.counts import count_table, key_width, pack, sort_rows, unpack
+from mentropy.counts import (count_table, key_head, key_tail, key_width, n_ngrams, pack,
+                             sort_rows, unpack, unpack_ids)
 
 # ids: mostly a small alphabet (so n-grams repeat), sometimes the extremes of the 16-bit code
 IDS = st.one_of(st.integers(1, 4), st.sampled_from([1, 2, 255, 256, 4095, 65534, 65535]),
@@ -58,8 +59,8 @@ def test_pack_ngrams_by_hand():
     ids, offsets = csr([[1, 2, 3], [4]])
     keys = K.pack_ngrams(ids, offsets, 2, 1)
     assert unpack(keys) == [[1], [1, 2], [2], [2, 3], [3], [4]]
-    assert K.n_ngrams(offsets, 2) == 6
-    assert K.n_ngrams(offsets, 8) == 7
+    assert n_ngrams(offsets, 2) == 6
+    assert n_ngrams(offsets, 8) == 7
 
 
 def test_empty_input():
@@ -89,7 +90,7 @@ def test_run_length_by_hand():
 def test_pack_ngrams_matches_naive(fragments, max_n):
     ids, offsets = csr(fragments)
     expected = naive.ngrams_in_order(fragments, max_n)
-    assert K.n_ngrams(offsets, max_n) == len(expected)
+    assert n_ngrams(offsets, max_n) == len(expected)
     for width in widths(max_n):
         keys = K.pack_ngrams(ids, offsets, max_n, width)
         assert keys.shape == (len(expected), width)
@@ -185,3 +186,25 @@ def test_sort_rows_is_lexicographic_on_raw_words(rows, width):
                     dtype=np.uint64).reshape(-1, width)
     got = [tuple(int(v) for v in r) for r in sort_rows(keys)]
     assert got == sorted(tuple(int(v) for v in r) for r in keys)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.lists(st.integers(1, 65535), min_size=1, max_size=4), min_size=1, max_size=20),
+       st.integers(1, 3))
+def test_key_head_and_tail_are_the_keys_of_the_parts(rows, k):
+    """The numpy key helpers follow the kernels' layout (CODE_BITS, PER_WORD): the head and
+    tail of a key are the keys of the first k ids and of the rest."""
+    keys = pack(rows, 1)[:, 0]
+    assert key_head(keys, k).tolist() == pack([r[:k] for r in rows], 1)[:, 0].tolist()
+    assert key_tail(keys, k).tolist() == [pack([r[k:]], 1)[0, 0] if r[k:] else 0 for r in rows]
+    assert unpack(pack(rows, 2)) == rows
+    assert unpack_ids(pack(rows, 1), 4)[:, :1].ravel().tolist() == [r[0] for r in rows]
+
+
+def test_kernel_copies_of_the_key_layout_agree():
+    """_kernels/lexicon.py keeps its own CODE_BITS (kernels import nothing from other kernel
+    files: numba's cache would not see a change there)."""
+    from mentropy._kernels import lexicon as KL
+
+    assert KL.CODE_BITS == K.CODE_BITS and 64 % K.CODE_BITS == 0
+    assert K.PER_WORD * K.CODE_BITS == 64

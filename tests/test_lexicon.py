@@ -1,8 +1,8 @@
 """Lexicon induction: planted-word recovery, description length, determinism, the Lexicon type,
-the id-trie Viterbi and the lexicon kernels against brute force, real text, bad input."""
+the builder's Viterbi (the Segmenter's) and the lexicon kernels against brute force, real text,
+bad input."""
 from __future__ import annotations
 
-import inspect
 import math
 from collections import Counter
 
@@ -12,13 +12,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import naive
-from mentropy._kernels import idtrie as KT
 from mentropy._kernels import lexicon as KL
+from mentropy._kernels import viterbi as KV
 from mentropy.atoms import HAN_NUMERALS, atom_strings
 from mentropy.counts import NgramCounts, unpack
 from mentropy.encoding import encode_texts
 from mentropy.errors import FormatError, InputError, MentropyError
-from mentropy.lexicon import Lexicon, LexiconOptions, build_lexicon, cohesion
+from mentropy.lexicon import Lexicon, LexiconOptions, build_lexicon, cohesion, read_corpus
+from mentropy.matcher import Trie
+from mentropy.segment import Segmenter
 
 PROPS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -33,12 +35,41 @@ def csr(rows) -> tuple[np.ndarray, np.ndarray]:
     return flat, offsets
 
 
-def viterbi(ids, offsets, trie, log_p, active, unk_log_p, max_len):
-    """KT.segment_fragments, passing one chunk when the kernel takes fragment chunks."""
-    args = [ids, offsets, *trie, log_p, active, unk_log_p, max_len]
-    if "chunks" in inspect.signature(KT.segment_fragments.py_func).parameters:
-        args.append(np.array([0, offsets.shape[0] - 1], np.int64))
-    return KT.segment_fragments(*args)
+def cps_of(ids) -> np.ndarray:
+    """Han code points standing for int ids (id i -> U+4E00 + i)."""
+    return (np.asarray(ids, dtype=np.int64) + 0x4E00).astype(np.uint32)
+
+
+def id_trie(words, counts=None) -> tuple[Trie, np.ndarray]:
+    """The Segmenter's trie of id-sequence words (as code points); returns (trie, nodes)."""
+    chars, woff = csr(words)
+    counts = np.ones(len(words), np.int64) if counts is None else np.asarray(counts, np.int64)
+    trie = Trie()
+    return trie, trie.update_encoded(cps_of(chars), woff, counts)
+
+
+def node_logs(trie, nodes, counts) -> np.ndarray:
+    """ln(count) of each word at its node, -inf elsewhere (the pruning kernels' input)."""
+    out = np.full(trie.n_nodes, -np.inf)
+    out[nodes[counts > 0]] = np.log(counts[counts > 0])
+    return out
+
+
+def viterbi(ids, offsets, words, log_p, active, unk_log_p):
+    """The builder's Viterbi (KV.segment_lines recording nodes) over id fragments, scores per word;
+    returns (token starts, token word index, -1 for an unknown char)."""
+    trie, nodes = id_trie(words)
+    node_log_p = np.full(trie.n_nodes, -np.inf)
+    node_log_p[nodes[active]] = np.asarray(log_p)[active]
+    node_word = np.full(trie.n_nodes + 1, -1, np.int64)
+    node_word[nodes] = np.arange(len(words))
+    cps = cps_of(ids)
+    ends, word_offsets, tok_nodes = KV.segment_lines(
+        *trie.kernel_args(), node_log_p, cps, np.ones(cps.shape[0] + 1, np.uint8),
+        offsets[:-1].copy(), offsets[1:].copy(), float(unk_log_p), np.int64(1), True)
+    assert word_offsets.tolist() == np.searchsorted(ends, offsets, side="right").tolist()
+    tok_start = np.concatenate([[0], ends[:-1]]).astype(np.int64)
+    return tok_start, node_word[tok_nodes]
 
 
 def token_spans(tok_start, offsets, n_ids):
@@ -49,20 +80,8 @@ def token_spans(tok_start, offsets, n_ids):
 
 
 def segment_with(lex: Lexicon, texts: list[str]) -> list[list[str]]:
-    """Segment Han-only texts with a lexicon by the id-trie unigram Viterbi."""
-    alphabet = sorted({ch for w in lex.words for ch in w} | {ch for t in texts for ch in t})
-    cid = {ch: i + 1 for i, ch in enumerate(alphabet)}
-    chars, woff = csr([[cid[ch] for ch in w] for w in lex.words])
-    total = float(lex.counts.sum())
-    log_p = np.log(lex.counts.astype(np.float64)) - math.log(total)
-    ids, offsets = csr([[cid[ch] for ch in t] for t in texts])
-    tok_start, _ = viterbi(ids, offsets, KT.build_trie(chars, woff), log_p,
-                           np.ones(len(lex), np.bool_), math.log(0.5 / total), 8)
-    flat = "".join(texts)
-    out: list[list[str]] = [[] for _ in texts]
-    for s, e in token_spans(tok_start, offsets, ids.shape[0]):
-        out[int(np.searchsorted(offsets, s, side="right")) - 1].append(flat[s:e])
-    return out
+    """Segment Han-only texts with a lexicon through the Segmenter (every char an atom)."""
+    return Segmenter.from_lexicon(lex, time_atoms=False, number_atoms=False).cut_many(texts)
 
 
 AVOID = set(HAN_NUMERALS + "第年月日万亿")  # characters that start time or number atoms
@@ -140,6 +159,36 @@ def test_planted_counts_match_segmentation(planted):
     assert all(lex[w] == uses[w] for w in words if w in lex)
     assert sum(c * len(w) for w, c in lex.most_common()) == lex.report.n_han == \
         sum(len(w) for s in sentences for w in s)
+
+
+@pytest.mark.parametrize("which", ["sample", "planted", "reviews", "pd"])
+def test_segmenter_reproduces_the_build_counts(which, request):
+    """One Viterbi, one scoring rule: the Segmenter made from a learnt lexicon cuts the Han
+    fragments of the training corpus into exactly the counts build_lexicon reports (the
+    builder used to run its own Viterbi, with another unknown-character score and tie rule,
+    and reported the counts of a segmentation made with earlier counts: 4 words differed
+    on the People's Daily)."""
+    if which == "sample":
+        source = request.getfixturevalue("sample_path")
+    elif which == "reviews":  # rare characters end up as count-0 entries, cut as unknown
+        source = request.getfixturevalue("shared_corpora") / "reviews_neg.txt"
+    else:
+        if which == "planted":
+            lines = request.getfixturevalue("planted")[1]
+        else:
+            from mentropy.pd1998 import pd1998_raw_and_gold
+
+            shared = request.getfixturevalue("shared_corpora")
+            lines = [line + "\n" for line in pd1998_raw_and_gold(shared / "pd199801.txt")[0]]
+        source = request.getfixturevalue("tmp_path") / f"{which}.txt"
+        source.write_text("".join(lines), encoding="utf-8")
+    corpus = read_corpus(source)
+    lex = build_lexicon(corpus)
+    fragments = [corpus.fragment(f) for f in range(corpus.offsets.shape[0] - 1)]
+    seg = Segmenter.from_lexicon(lex, time_atoms=False, number_atoms=False)
+    got = Counter(w for words in seg.cut_many(fragments) for w in words)
+    assert got == Counter(dict(lex.most_common()))
+    assert sum(1 for w in lex if len(w) > 1) > (20 if which == "planted" else 1000)
 
 
 def test_planted_words_are_recovered_with_defaults(planted):
@@ -275,7 +324,7 @@ def test_unknown_format_raises(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
-# --- (e) the id-trie Viterbi is optimal -------------------------------------------------------
+# --- (e) the builder's Viterbi (the Segmenter's) is optimal ------------------------------------
 
 WORD = st.lists(st.integers(1, 4), min_size=1, max_size=4).map(tuple)
 LOG_P = st.floats(-12.0, -0.1, allow_nan=False)
@@ -284,15 +333,13 @@ LOG_P = st.floats(-12.0, -0.1, allow_nan=False)
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.dictionaries(WORD, st.tuples(LOG_P, st.booleans()), min_size=1, max_size=12),
        st.lists(st.lists(st.integers(1, 4), min_size=1, max_size=9), min_size=1, max_size=4),
-       st.floats(-25.0, -1.0), st.integers(1, 4))
-def test_viterbi_is_optimal(lexicon, fragments, unk_log_p, max_len):
+       st.floats(-25.0, -1.0))
+def test_viterbi_is_optimal(lexicon, fragments, unk_log_p):
     words = list(lexicon)
-    chars, woff = csr(words)
     log_p = np.array([lexicon[w][0] for w in words])
     active = np.array([lexicon[w][1] for w in words], np.bool_)
     ids, offsets = csr(fragments)
-    tok_start, tok_word = viterbi(ids, offsets, KT.build_trie(chars, woff), log_p, active,
-                                  unk_log_p, max_len)
+    tok_start, tok_word = viterbi(ids, offsets, words, log_p, active, unk_log_p)
     spans = token_spans(tok_start, offsets, ids.shape[0])
     table = {w: lexicon[w][0] for w in words if lexicon[w][1]}
     k = 0
@@ -303,14 +350,14 @@ def test_viterbi_is_optimal(lexicon, fragments, unk_log_p, max_len):
             s, e = spans[k]
             assert s == pos and e > s
             w = int(tok_word[k])
-            if w >= 0:
-                assert tuple(ids[s:e].tolist()) == words[w] and active[w] and e - s <= max_len
-            else:
-                assert e - s == 1 and tuple(ids[s:e].tolist()) not in table
+            if tuple(ids[s:e].tolist()) in table:
+                assert w >= 0 and tuple(ids[s:e].tolist()) == words[w] and active[w]
+            else:  # an unknown char (its word, if any, is inactive)
+                assert e - s == 1 and (w < 0 or not active[w])
             lengths.append(e - s)
             pos, k = e, k + 1
-        best, _ = naive.best_segmentation(frag, table, unk_log_p, max_len)
-        got = naive.segmentation_score(frag, lengths, table, unk_log_p, max_len)
+        best, _ = naive.best_segmentation(frag, table, unk_log_p)
+        got = naive.segmentation_score(frag, lengths, table, unk_log_p)
         assert got == pytest.approx(best, abs=1e-9)
     assert k == len(spans)
 
@@ -318,16 +365,14 @@ def test_viterbi_is_optimal(lexicon, fragments, unk_log_p, max_len):
 def test_viterbi_by_hand():
     # words: 1, 2, 3, (1 2), (1 2 3), (2 3); fragment 1 2 3 -> (1 2 3) is best
     words = [(1,), (2,), (3,), (1, 2), (1, 2, 3), (2, 3)]
-    chars, woff = csr(words)
     log_p = np.log(np.array([10, 10, 10, 5, 4, 1], float) / 40)
     ids, offsets = csr([[1, 2, 3], [3, 2], [4]])
-    tok_start, tok_word = viterbi(ids, offsets, KT.build_trie(chars, woff), log_p,
-                                  np.ones(6, np.bool_), math.log(0.5 / 40), 8)
+    tok_start, tok_word = viterbi(ids, offsets, words, log_p, np.ones(6, np.bool_),
+                                  math.log(1 / 40))
     assert tok_start.tolist() == [0, 3, 4, 5] and tok_word.tolist() == [4, 2, 1, -1]
     # without (1 2 3): (1 2) + 3 beats 1 + (2 3)
     active = np.array([1, 1, 1, 1, 0, 1], np.bool_)
-    tok_start, tok_word = viterbi(ids, offsets, KT.build_trie(chars, woff), log_p, active,
-                                  math.log(0.5 / 40), 8)
+    tok_start, tok_word = viterbi(ids, offsets, words, log_p, active, math.log(1 / 40))
     assert tok_start.tolist() == [0, 2, 3, 4, 5] and tok_word.tolist() == [3, 2, 2, 1, -1]
 
 
@@ -337,15 +382,14 @@ def test_viterbi_by_hand():
 def prune_case(words, counts, spell, lam=1.0, min_pmi=-np.inf, order=None):
     chars, woff = csr(words)
     counts = np.array(counts, float)
-    active = counts > 0
     if order is None:
         multi = [i for i, w in enumerate(words) if len(w) > 1]
         order = sorted(multi, key=lambda i: -len(words[i]))
-    tk, tv, nw = KT.build_trie(chars, woff)
-    deleted = KL.prune_by_description_length(chars, woff, np.array(order, np.int64), counts,
-                                             active, tk, tv, nw, np.array(spell, float), lam,
-                                             min_pmi, 8)
-    return deleted, counts.tolist(), active.tolist()
+    trie, nodes = id_trie(words)
+    deleted = KV.prune_by_description_length(
+        *trie.kernel_args(), node_logs(trie, nodes, counts), cps_of(chars), woff, nodes,
+        np.array(order, np.int64), counts, np.array(spell, float), lam, min_pmi)
+    return deleted, counts.tolist(), (counts > 0).tolist()
 
 
 def test_prune_deletes_a_rare_pair_and_credits_its_parts():
@@ -378,16 +422,23 @@ def test_prune_longest_first_credits_the_best_split():
     assert active == [True, True, True, True, False]
 
 
-def test_prune_keeps_a_word_with_no_split():
-    assert prune_case([(1,), (1, 2)], [3, 1], [0, 50]) == (0, [3.0, 1.0], [True, True])
+def test_prune_scores_a_char_of_no_entry_as_a_count_of_one():
+    """The Segmenter's rule for unknown characters holds in pruning too: (1 2) against 1 and
+    an unknown 2 has PMI ln(1/4) - ln(3/4) - ln(1/4) = ln(4/3) (it used to be kept as
+    having no split at all)."""
+    assert naive.pmi(1, [3, 1], 4) == pytest.approx(math.log(4 / 3))
+    assert prune_case([(1,), (1, 2)], [3, 1], [0, 0.2]) == (0, [3.0, 1.0], [True, True])
+    # deleted: its count goes to 1 only (2 is no entry to credit); T = 4 + 1 * (1 - 1)
+    assert prune_case([(1,), (1, 2)], [3, 1], [0, 0.3]) == (1, [4.0, 0.0], [True, False])
 
 
 def test_word_pmi_by_hand():
     words = [(1,), (2,), (3,), (1, 2), (1, 2, 3)]
     counts = np.array([5, 5, 50, 60, 2], float)
     chars, woff = csr(words)
-    tk, tv, nw = KT.build_trie(chars, woff)
-    got = KL.word_pmi(chars, woff, counts, counts > 0, tk, tv, nw, 8)
+    trie, nodes = id_trie(words)
+    got = KV.word_pmi(*trie.kernel_args(), node_logs(trie, nodes, counts), cps_of(chars), woff,
+                      nodes, counts)
     assert np.isnan(got[:3]).all()
     assert got[3] == pytest.approx(naive.pmi(60, [5, 5], 122))
     assert got[4] == pytest.approx(naive.pmi(2, [60, 50], 122))
@@ -559,3 +610,15 @@ def test_every_writer_ranks_alike(tmp_path):
     assert format_dictionary(words, counts) == "".join(f"{w} {c}\n" for w, c in ranked)
     got_words, got_counts = Segmenter(words, counts).entries()
     assert list(zip(got_words, got_counts.tolist())) == ranked
+
+
+@pytest.mark.parametrize("part_chars,threads", [(1 << 40, 1), (997, 1), (997, 3)])
+def test_build_is_the_same_for_any_parts_and_threads(sample_path, monkeypatch, part_chars,
+                                                     threads):
+    """The builder cuts its corpus in parts, in threads: each line's answer is independent."""
+    import mentropy.lexicon as L
+
+    want = build_lexicon(sample_path, progress=False).most_common()
+    monkeypatch.setattr(L, "SEGMENT_PART_CHARS", part_chars)
+    monkeypatch.setattr(L, "SEGMENT_THREADS", threads)
+    assert build_lexicon(sample_path, progress=False).most_common() == want

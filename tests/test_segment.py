@@ -72,78 +72,70 @@ def brute_force(n, may_cut, starts, ends, scores, unk, fallback):
     return list(best[1])
 
 
-@st.composite
-def dags(draw):
-    n = draw(st.integers(0, 7))
-    may_cut = [1] + [draw(st.integers(0, 1)) for _ in range(n - 1)] + [1] if n else [1]
-    k = draw(st.integers(0, 12))
-    cands = []
-    for _ in range(k):
-        s = draw(st.integers(0, max(n - 1, 0)))
-        e = draw(st.integers(s + 1, max(n, s + 1)))
-        # integer scores: exact sums, so ties are real ties
-        cands.append((s, e, float(draw(st.integers(-6, -1)))))
-    cands.sort(key=lambda c: c[0])
-    unk = float(draw(st.integers(-8, -1)))
-    fallback = draw(st.integers(0, 1))
-    return n, may_cut, cands, unk, fallback
+def kernel_cut(words, scores, text, may_cut, unk, fallback, lines=None):
+    """KV.segment_lines over `text` with a trie of `words` scored `scores` (one per word);
+    returns the word ends of each line."""
+    seg = Segmenter(list(words), [1] * len(words))
+    nodes = seg.trie.update(list(words), [1] * len(words))
+    log_p = np.full(seg.trie.n_nodes, -np.inf)
+    log_p[nodes] = scores
+    lines = lines or [(0, len(text))]
+    ls = np.array([a for a, _ in lines], dtype=np.int64)
+    le = np.array([b for _, b in lines], dtype=np.int64)
+    ends, offsets, _ = KV.segment_lines(*seg.trie.kernel_args(), log_p,
+                                        atoms.codepoints(text),
+                                        np.asarray(may_cut, dtype=np.uint8), ls, le, float(unk),
+                                        np.int64(fallback), False)
+    return [ends[offsets[i]:offsets[i + 1]].tolist() for i in range(len(lines))]
+
+
+def occurrences(words, scores, text):
+    """(starts, ends, scores) of every occurrence of a word in `text`."""
+    found = [(i, i + len(w), p) for w, p in zip(words, scores)
+             for i in range(len(text)) if text.startswith(w, i)]
+    return ([c[0] for c in found], [c[1] for c in found], [c[2] for c in found])
 
 
 @settings(max_examples=300, deadline=None)
-@given(dags())
-def test_viterbi_matches_brute_force(dag):
-    n, may_cut, cands, unk, fallback = dag
-    starts = np.array([c[0] for c in cands], dtype=np.int64)
-    ends = np.array([c[1] for c in cands], dtype=np.int64)
-    scores = np.array([c[2] for c in cands], dtype=np.float64)
-    got = KV.viterbi(np.array(may_cut, dtype=np.uint8), starts, ends, scores, unk, fallback)
-    assert got.tolist() == brute_force(n, may_cut, starts, ends, scores, unk, fallback)
+@given(words=st.lists(st.text("abc", min_size=1, max_size=3), max_size=8, unique=True),
+       data=st.data(), text=st.text("abc", max_size=7), fallback=st.integers(0, 1))
+def test_viterbi_matches_brute_force(words, data, text, fallback):
+    # integer scores: exact sums, so ties are real ties
+    scores = [float(data.draw(st.integers(-6, -1))) for _ in words]
+    n = len(text)
+    may_cut = [1] + [data.draw(st.integers(0, 1)) for _ in range(n - 1)] + [1] if n else [1]
+    unk = float(data.draw(st.integers(-8, -1)))
+    got = kernel_cut(words, scores, text, may_cut, unk, fallback)[0]
+    assert got == brute_force(n, may_cut, *occurrences(words, scores, text), unk, fallback)
 
 
 def test_viterbi_ties_prefer_the_longer_word():
-    # [0,2) + [2,3) and [0,1) + [1,3) and [0,3): all total -2 except the last (-2 too)
-    may_cut = np.ones(4, dtype=np.uint8)
-    starts = np.array([0, 0, 0, 1, 2], dtype=np.int64)
-    ends = np.array([1, 2, 3, 3, 3], dtype=np.int64)
-    scores = np.array([-1.0, -1.0, -2.0, -1.0, -1.0])
-    assert KV.viterbi(may_cut, starts, ends, scores, -5.0, 1).tolist() == [3]
-    scores[2] = -3.0
-    assert KV.viterbi(may_cut, starts, ends, scores, -5.0, 1).tolist() == [2, 3]
+    # a + bc, ab + c and abc: all total -2
+    words = ["a", "ab", "abc", "bc", "c"]
+    assert kernel_cut(words, [-1.0, -1.0, -2.0, -1.0, -1.0], "abc", [1] * 4, -5.0, 1) == [[3]]
+    assert kernel_cut(words, [-1.0, -1.0, -3.0, -1.0, -1.0], "abc", [1] * 4, -5.0, 1) == \
+        [[2, 3]]
 
 
-def test_viterbi_ignores_candidates_inside_atoms_and_non_finite_scores():
-    may_cut = np.array([1, 0, 1, 1], dtype=np.uint8)  # atoms [0,2) and [2,3)
-    starts = np.array([0, 1, 2], dtype=np.int64)
-    ends = np.array([1, 3, 3], dtype=np.int64)
-    scores = np.array([-1.0, -1.0, np.nan])
-    assert KV.viterbi(may_cut, starts, ends, scores, -9.0, 1).tolist() == [2, 3]
+def test_viterbi_ignores_words_inside_atoms_and_non_finite_scores():
+    may_cut = [1, 0, 1, 1]  # atoms [0,2) and [2,3)
+    assert kernel_cut(["a", "bc", "c"], [-1.0, -1.0, np.nan], "abc", may_cut, -9.0, 1) == \
+        [[2, 3]]
 
 
 def test_viterbi_lines_equals_one_line_at_a_time():
     rng = np.random.default_rng(7)
+    words = ["a", "ab", "ba", "abc", "cc", "bcb"]
+    scores = rng.integers(-5, 0, len(words)).astype(float)
+    text = "".join(rng.choice(list("abc"), 15))
     lines = [(0, 5), (6, 6), (7, 12), (12, 15)]
-    n = 15
-    may_cut = (rng.random(n + 1) < 0.7).astype(np.uint8)
-    cands = []
-    for a, b in lines:
-        for _ in range(6):
-            if b > a:
-                s = int(rng.integers(a, b))
-                cands.append((s, int(rng.integers(s + 1, b + 1)), float(rng.integers(-5, 0))))
-    cands.sort()
-    arr = [np.array([c[i] for c in cands]) for i in range(3)]
-    ls = np.array([a for a, _ in lines], dtype=np.int64)
-    le = np.array([b for _, b in lines], dtype=np.int64)
-    ends, offsets = KV.viterbi_lines(ls, le, may_cut, arr[0].astype(np.int64),
-                                     arr[1].astype(np.int64), arr[2].astype(np.float64), -7.0, 1)
+    may_cut = (rng.random(len(text) + 1) < 0.7).astype(np.uint8)
+    together = kernel_cut(words, scores, text, may_cut, -7.0, 1, lines)
     for li, (a, b) in enumerate(lines):
-        sub = [(s - a, e - a, p) for s, e, p in cands if a <= s < b and e <= b]
         mc = may_cut[a:b + 1].copy()
         mc[0] = mc[-1] = 1
-        one = KV.viterbi(mc, np.array([c[0] for c in sub], dtype=np.int64),
-                         np.array([c[1] for c in sub], dtype=np.int64),
-                         np.array([c[2] for c in sub], dtype=np.float64), -7.0, 1)
-        assert (ends[offsets[li]:offsets[li + 1]] - a).tolist() == one.tolist()
+        one = kernel_cut(words, scores, text[a:b], mc, -7.0, 1)[0]
+        assert [e - a for e in together[li]] == one
 
 
 def test_fused_kernel_constants_follow_the_trie():
@@ -155,9 +147,11 @@ def test_fused_kernel_constants_follow_the_trie():
 @settings(max_examples=150, deadline=None)
 @given(words=st.lists(st.text("abc中国人民1.", min_size=1, max_size=4), max_size=12),
        counts=st.lists(st.integers(0, 9), min_size=12, max_size=12),
-       texts=st.lists(st.text("abc中国人民1. ", max_size=12), min_size=1, max_size=4),
+       texts=st.lists(st.text("abc中国人民1. ", max_size=9), min_size=1, max_size=3),
        fallback=st.integers(0, 1))
-def test_fused_kernel_equals_match_then_viterbi(words, counts, texts, fallback):
+def test_fused_kernel_equals_match_then_brute_force(words, counts, texts, fallback):
+    """segment_lines (matching as it walks) against the trie's candidate list (match_lines)
+    and the best path by enumeration, line by line."""
     seg = Segmenter(words, counts[:len(words)])
     seg.fallback = fallback
     joined = "|".join(texts)
@@ -168,11 +162,16 @@ def test_fused_kernel_equals_match_then_viterbi(words, counts, texts, fallback):
     may_cut = np.zeros(len(joined) + 1, dtype=np.uint8)
     may_cut[found.starts] = 1
     log_p, unk = seg._scores()
-    s, e, p = seg.trie.match(found.cps, may_cut, ls, le, log_p)
-    want = KV.viterbi_lines(ls, le, may_cut, s, e, p, unk, fallback)
-    got = KV.segment_lines(*seg.trie.kernel_args(), log_p, found.cps, may_cut, ls, le,
-                           unk, np.int64(fallback))
-    assert got[0].tolist() == want[0].tolist() and got[1].tolist() == want[1].tolist()
+    got_ends, got_offsets, _ = KV.segment_lines(*seg.trie.kernel_args(), log_p, found.cps,
+                                                may_cut, ls, le, unk, np.int64(fallback), False)
+    for li, (a, b) in enumerate(zip(ls.tolist(), le.tolist())):
+        s, e, p = seg.trie.match(found.cps, may_cut, ls[li:li + 1], le[li:li + 1], log_p)
+        mc = may_cut[a:b + 1].copy()
+        mc[0] = mc[-1] = 1
+        want = brute_force(b - a, mc, (s - a).tolist(), (e - a).tolist(), p.tolist(), unk,
+                           fallback)
+        got = got_ends[got_offsets[li]:got_offsets[li + 1]] - a
+        assert got.tolist() == want
 
 
 def test_match_lists_every_occurrence(seg):

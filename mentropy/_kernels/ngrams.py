@@ -13,36 +13,20 @@ PER_WORD = 4
 
 
 @njit(cache=True)
-def n_ngrams(offsets, max_n):
-    """Number of 1..max_n-grams inside fragments. offsets : int64[f + 1]."""
-    total = 0
-    for f in range(offsets.shape[0] - 1):
-        length = offsets[f + 1] - offsets[f]
-        for n in range(1, max_n + 1):
-            if length >= n:
-                total += length - n + 1
-    return total
-
-
-@njit(cache=True)
-def pack_key(ids, start, n, out, row):
-    """Write the key of ids[start:start + n] into out[row] (out : uint64[m, width], zeroed)."""
-    for j in range(n):
-        w = j // PER_WORD
-        shift = np.uint64(64 - CODE_BITS * (j % PER_WORD + 1))
-        out[row, w] |= np.uint64(ids[start + j]) << shift
-
-
-@njit(cache=True)
 def pack_ngrams(ids, offsets, max_n, width):
     """Keys of every 1..max_n-gram inside a fragment.
 
     ids : int32[k]      char ids (1..65535), fragments concatenated
     offsets : int64[f+1] fragment f is ids[offsets[f]:offsets[f + 1]]
     max_n : int          1 <= max_n <= 4 * width
-    Returns uint64[m, width], unsorted.
+    Returns uint64[m, width], unsorted (m: counts.n_ngrams).
     """
-    m = n_ngrams(offsets, max_n)
+    m = 0
+    for f in range(offsets.shape[0] - 1):
+        length = offsets[f + 1] - offsets[f]
+        for n in range(1, max_n + 1):
+            if length >= n:
+                m += length - n + 1
     out = np.zeros((m, width), np.uint64)
     row = 0
     for f in range(offsets.shape[0] - 1):
@@ -52,7 +36,9 @@ def pack_ngrams(ids, offsets, max_n, width):
             for n in range(1, max_n + 1):
                 if i + n > b:
                     break
-                pack_key(ids, i, n, out, row)
+                for j in range(n):
+                    shift = np.uint64(64 - CODE_BITS * (j % PER_WORD + 1))
+                    out[row, j // PER_WORD] |= np.uint64(ids[i + j]) << shift
                 row += 1
     return out
 
@@ -74,21 +60,37 @@ def _row_equal(k1, i, k2, j):
 
 
 @njit(cache=True)
+def _copy_row(src, i, dst, j):
+    # dst[j] = src[i], element by element: a row assignment would compile numba's shape-error
+    # formatting (about 1.5 s of the first run's compile time)
+    for w in range(src.shape[1]):
+        dst[j, w] = src[i, w]
+
+
+@njit(cache=True)
 def run_length(sorted_keys):
     """Collapse equal adjacent rows. sorted_keys : uint64[m, width] ascending.
 
     Returns (keys uint64[u, width], counts int64[u]).
     """
     m = sorted_keys.shape[0]
-    keys = np.empty_like(sorted_keys)
+    width = sorted_keys.shape[1]
+    keys = np.empty((m, width), np.uint64)
     counts = np.empty(m, np.int64)
     u = -1
     for i in range(m):
-        if u >= 0 and _row_equal(sorted_keys, i, keys, u):
+        same = u >= 0
+        if same:  # _row_equal and _copy_row written out: one function less to compile
+            for w in range(width):
+                if sorted_keys[i, w] != keys[u, w]:
+                    same = False
+                    break
+        if same:
             counts[u] += 1
         else:
             u += 1
-            keys[u] = sorted_keys[i]
+            for w in range(width):
+                keys[u, w] = sorted_keys[i, w]
             counts[u] = 1
     return keys[: u + 1].copy(), counts[: u + 1].copy()
 
@@ -105,15 +107,15 @@ def merge_sorted(k1, c1, k2, c2):
     m = 0
     while i < n1 or j < n2:
         if j == n2 or (i < n1 and _row_less(k1, i, k2, j)):
-            keys[m] = k1[i]
+            _copy_row(k1, i, keys, m)
             counts[m] = c1[i]
             i += 1
         elif i == n1 or _row_less(k2, j, k1, i):
-            keys[m] = k2[j]
+            _copy_row(k2, j, keys, m)
             counts[m] = c2[j]
             j += 1
         else:
-            keys[m] = k1[i]
+            _copy_row(k1, i, keys, m)
             counts[m] = c1[i] + c2[j]
             i += 1
             j += 1

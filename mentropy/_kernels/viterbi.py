@@ -1,126 +1,31 @@
-"""Unigram Viterbi: the maximum-probability path through a DAG of candidate words (DESIGN §4).
+"""The unigram Viterbi (DESIGN §4) and every kernel that runs it: one body, one scoring rule.
 
-The path maximises the sum of the log-probabilities of its words. It is computed right to left,
-like jieba's ``calc``: ``best[i] = max over words w = [i, e) of log_p(w) + best[e]``, so the
-floating-point sums are the same as jieba's for the same scores.
+The Segmenter (:func:`segment_lines`), the lexicon builder's re-segmentation of its corpus (the
+same :func:`segment_lines`) and its description-length pruning (:func:`best_split` inside
+:func:`prune_by_description_length` and :func:`word_pmi`) all run :func:`_best_route` over the
+code point trie of mentropy/_kernels/trie.py.
+
+The path maximises the sum of the scores of its words, ``log_p[node] + shift`` for the word
+ending at trie node ``node`` (``shift`` is 0 for the Segmenter, whose ``log_p`` already holds
+ln(count / total); pruning passes ln(count) and -ln(total), which change as it goes). It is
+computed right to left, like jieba's ``calc``: ``best[i] = max over words w = [i, e) of
+score(w) + best[e]``, so the floating-point sums are the same as jieba's for the same scores.
 
 Tie-breaking (deterministic): among equal totals the word with the larger end wins (the
 longer word at the leftmost position where the paths differ), which is jieba's rule too.
 
-Reachability: a candidate that starts or ends where a cut is not allowed (inside an atom), or
+Reachability: a word that starts or ends where a cut is not allowed (inside an atom), or
 whose score is not finite, is ignored. An atom boundary i gets a fallback "unknown atom" word
-[i, next boundary) scored `unk_log_p` when
-    fallback == 0: no candidate starts at i (jieba's rule: a known word is never broken up into
+[i, next boundary) scored ``unk_log_p + shift`` when
+    fallback == 0: no word starts at i (jieba's rule: a known word is never broken up into
                    unknown pieces);
-    fallback == 1: no candidate is exactly that single atom (every boundary stays reachable).
-Either way a path always exists from a line's start to its end.
+    fallback == 1: no word is exactly that single atom (every boundary stays reachable).
+Either way a path always exists from a line's start to its end. The lexicon builder uses
+fallback 1 and an unknown score of a count of 1, as the Segmenter does by default, so a
+lexicon segments its training corpus exactly as the builder did.
 """
 import numpy as np
 from numba import njit
-
-
-@njit(cache=True)
-def _backtrack(route, a, b, word_ends, m):
-    # append the word ends of the best path of [a, b) at word_ends[m:]; returns the new m
-    i = a
-    while i < b:
-        i = route[i]
-        word_ends[m] = i
-        m += 1
-    return m
-
-
-@njit(cache=True)
-def viterbi_lines(line_starts, line_ends, may_cut, starts, ends, log_p, unk_log_p, fallback):
-    """Best segmentation of each line of a batch.
-
-    Parameters
-    ----------
-    line_starts, line_ends : int64[L]  line l covers code points line_starts[l]:line_ends[l]
-                                 of the concatenated text, lines in increasing order (gaps,
-                                 e.g. separators, may lie between them)
-    may_cut : uint8[n + 1]       nonzero where a cut is allowed; a line's start and end are
-                                 always allowed, whatever this says
-    starts, ends : int64[k]      candidate word k covers [starts[k], ends[k]); sorted by start
-    log_p : float64[k]           score of candidate k; non-finite scores are ignored
-    unk_log_p : float            score of a fallback unknown atom (finite)
-    fallback : int               0 or 1, see the module docstring
-
-    Returns
-    -------
-    word_ends : int64[m]         end position of every word, line after line
-    word_offsets : int64[L + 1]  the words of line l end at word_ends[word_offsets[l]:
-                                 word_offsets[l + 1]] (an empty line has none)
-    """
-    n_lines = line_starts.shape[0]
-    n = may_cut.shape[0] - 1
-    best = np.empty(n + 1, np.float64)
-    route = np.empty(n + 1, np.int64)
-    word_ends = np.empty(n, np.int64)
-    word_offsets = np.zeros(n_lines + 1, np.int64)
-    ninf = -np.inf
-    pinf = np.inf
-    n_cand = starts.shape[0]
-    lo = 0  # first candidate with start >= line start
-    m = 0
-    for line in range(n_lines):
-        a = line_starts[line]
-        b = line_ends[line]
-        while lo < n_cand and starts[lo] < a:
-            lo += 1
-        hi = lo
-        while hi < n_cand and starts[hi] < b:
-            hi += 1
-        best[b] = 0.0
-        nxt = b
-        k = hi - 1
-        for i in range(b - 1, a - 1, -1):
-            if i != a and may_cut[i] == 0:
-                continue
-            while k >= lo and starts[k] > i:
-                k -= 1
-            score = ninf
-            end = np.int64(-1)
-            has_start = False
-            has_single = False
-            while k >= lo and starts[k] == i:
-                e = ends[k]
-                s_k = log_p[k]
-                k -= 1
-                if e <= i or e > b or (e != b and may_cut[e] == 0):
-                    continue
-                if not (s_k > ninf and s_k < pinf):
-                    continue
-                has_start = True
-                if e == nxt:
-                    has_single = True
-                s = s_k + best[e]
-                if s > score or (s == score and e > end):
-                    score = s
-                    end = e
-            if (fallback == 0 and not has_start) or (fallback != 0 and not has_single):
-                s = unk_log_p + best[nxt]
-                if s > score or (s == score and nxt > end):
-                    score = s
-                    end = nxt
-            best[i] = score
-            route[i] = end
-            nxt = i
-        m = _backtrack(route, a, b, word_ends, m)
-        word_offsets[line + 1] = m
-        lo = hi
-    return word_ends[:m].copy(), word_offsets
-
-
-@njit(cache=True)
-def viterbi(may_cut, starts, ends, log_p, unk_log_p, fallback):
-    """Cut positions (int64, the end of every word) of one text of n = len(may_cut) - 1 code
-    points; see :func:`viterbi_lines` for the arguments."""
-    line_starts = np.zeros(1, np.int64)
-    line_ends = np.full(1, may_cut.shape[0] - 1, np.int64)
-    word_ends, _ = viterbi_lines(line_starts, line_ends, may_cut, starts, ends, log_p,
-                                 unk_log_p, fallback)
-    return word_ends
 
 
 # -- matching and Viterbi in one pass over a trie -------------------------------------------
@@ -158,67 +63,227 @@ def _trie_child(table, filt, bits, node, c):
 
 
 @njit(cache=True)
-def segment_lines(root, table, filt, bits, log_p, cps, may_cut, line_starts, line_ends, unk_log_p,
-                  fallback):
-    """Match a trie's words and run :func:`viterbi_lines` in one pass, without candidate arrays.
+def _best_route(root, table, filt, bits, log_p, shift, cps, may_cut, a, b, unk_log_p, every,
+                best, route, record, route_node):
+    # the best path of cps[a:b]: fills best[a:b + 1] and route[a:b] (the end of the word
+    # starting at each atom boundary on the path); best[a] is the path's score. With
+    # `record`, route_node[i] is the trie node of that word (-1: the unknown atom).
+    ninf = -np.inf
+    pinf = np.inf
+    unk = unk_log_p + shift
+    best[b] = 0.0
+    nxt = b  # the next atom boundary to the right of i
+    for i in range(b - 1, a - 1, -1):
+        if i != a and may_cut[i] == 0:
+            continue
+        # start from the unknown atom [i, nxt); the first dictionary word found replaces
+        # it when it is the atom itself (every) or whatever it is (jieba's rule)
+        score = unk + best[nxt]
+        end = nxt
+        end_node = np.int64(-1)
+        fresh = True
+        c = np.int64(cps[i])
+        if c < 65536:
+            node = np.int64(root[c])
+        else:
+            node = _trie_child(table, filt, bits, np.int64(0), c)
+        j = i + 1
+        while node > 0:
+            s_k = log_p[node]
+            if s_k > ninf and s_k < pinf and (j == b or may_cut[j] != 0):
+                s = s_k + shift + best[j]
+                if fresh and (j == nxt or not every):
+                    score = s
+                    end = j
+                    end_node = node
+                elif s > score or (s == score and j > end):
+                    score = s
+                    end = j
+                    end_node = node
+                fresh = False
+            if j >= b:
+                break
+            node = _trie_child(table, filt, bits, node, np.int64(cps[j]))
+            j += 1
+        best[i] = score
+        route[i] = end
+        if record:
+            route_node[i] = end_node
+        nxt = i
 
+
+@njit(cache=True, nogil=True)
+def segment_lines(root, table, filt, bits, log_p, cps, may_cut, line_starts, line_ends, unk_log_p,
+                  fallback, record):
+    """Best segmentation of each line of a batch, matching the trie's words as it goes.
+
+    Parameters
+    ----------
     root, table, filt, bits : the trie (mentropy/_kernels/trie.py)
-    log_p : float64[n_nodes]  score of the word ending at each node (-inf: no word ends there)
-    cps : uint32[n]           normalised code points of the concatenated lines
-    may_cut, line_starts, line_ends, unk_log_p, fallback : as in :func:`viterbi_lines`
-    Returns (word_ends int64[m], word_offsets int64[L + 1]) exactly as :func:`viterbi_lines`
-    given the candidates of ``trie.match_lines``.
+    log_p : float64[n_nodes]     score of the word ending at each node (-inf: no word ends
+                                 there; non-finite scores are ignored)
+    cps : uint32[n]              normalised code points of the concatenated lines
+    may_cut : uint8[n + 1]       nonzero where a cut is allowed (atom boundaries); a line's
+                                 start and end are always allowed, whatever this says
+    line_starts, line_ends : int64[L]  line l covers cps[line_starts[l]:line_ends[l]], lines
+                                 in increasing order (gaps, e.g. separators, may lie between)
+    unk_log_p : float            score of a fallback unknown atom (finite)
+    fallback : int               0 or 1, see the module docstring
+    record : bool                also return the trie node of every word
+
+    Releases the GIL (``nogil``): threads may cut separate ranges of lines at once, each
+    line's answer is the same whatever the split.
+
+    Returns
+    -------
+    word_ends : int64[m]         end position of every word, line after line
+    word_offsets : int64[L + 1]  the words of line l end at word_ends[word_offsets[l]:
+                                 word_offsets[l + 1]] (an empty line has none)
+    word_nodes : int64[m]        with `record`, the trie node of every word (-1 for an
+                                 unknown atom); empty otherwise
     """
     n_lines = line_starts.shape[0]
     n = may_cut.shape[0] - 1
     best = np.empty(n + 1, np.float64)
     route = np.empty(n + 1, np.int64)
+    route_node = np.empty(n + 1 if record else 1, np.int64)
     word_ends = np.empty(n, np.int64)
+    word_nodes = np.empty(n if record else 0, np.int64)
     word_offsets = np.zeros(n_lines + 1, np.int64)
-    ninf = -np.inf
-    pinf = np.inf
     every = fallback != 0
     m = 0
     for line in range(n_lines):
         a = line_starts[line]
         b = line_ends[line]
-        best[b] = 0.0
-        nxt = b  # the next atom boundary to the right of i
-        for i in range(b - 1, a - 1, -1):
-            if i != a and may_cut[i] == 0:
-                continue
-            # start from the unknown atom [i, nxt); the first dictionary word found replaces
-            # it when it is the atom itself (every) or whatever it is (jieba's rule)
-            score = unk_log_p + best[nxt]
-            end = nxt
-            fresh = True
-            c = np.int64(cps[i])
-            if c < 65536:
-                node = np.int64(root[c])
-            else:
-                node = _trie_child(table, filt, bits, np.int64(0), c)
-            j = i + 1
-            while node > 0:
-                s_k = log_p[node]
-                if s_k > ninf and s_k < pinf and (j == b or may_cut[j] != 0):
-                    s = s_k + best[j]
-                    if fresh and (j == nxt or not every):
-                        score = s
-                        end = j
-                    elif s > score or (s == score and j > end):
-                        score = s
-                        end = j
-                    fresh = False
-                if j >= b:
-                    break
-                node = _trie_child(table, filt, bits, node, np.int64(cps[j]))
-                j += 1
-            best[i] = score
-            route[i] = end
-            nxt = i
-        m = _backtrack(route, a, b, word_ends, m)
+        _best_route(root, table, filt, bits, log_p, 0.0, cps, may_cut, a, b, unk_log_p, every,
+                    best, route, record, route_node)
+        i = a
+        while i < b:
+            if record:
+                word_nodes[m] = route_node[i]
+            i = route[i]
+            word_ends[m] = i
+            m += 1
         word_offsets[line + 1] = m
-    return word_ends[:m].copy(), word_offsets
+    return word_ends[:m].copy(), word_offsets, word_nodes[:m if record else 0].copy()
+
+
+@njit(cache=True, inline="always")
+def best_split(root, table, filt, bits, node_log, ln_total, cps, a, b, ones, best, route, parts):
+    """Best split of the word cps[a:b] by the other words: the Viterbi of :func:`segment_lines`
+    with word scores node_log[node] - ln_total and unknown single characters scored as a count
+    of 1 (-ln_total); the caller sets the word's own node_log entry to -inf.
+
+    node_log : float64[n_nodes]  ln(count) of the word at each node, -inf where none is active
+    ones : uint8[>= b + 1]       all ones (every character boundary is a cut)
+    best, route : float64/int64 scratch of length >= b + 1
+    parts : int64[>= b + 1]      parts[:k] is filled with the node of each part (-1: an unknown
+                                 character that is no node); the rest is scratch
+    Returns (k, score): the number of parts and the split's log-probability. Inlined into
+    its two callers (numba IR): compiling it on its own cost ~0.3 s of the first run.
+    """
+    on = b > a  # True, as a run-time bool: a literal True would compile _best_route again
+    _best_route(root, table, filt, bits, node_log, -ln_total, cps, ones, a, b, 0.0, on, best,
+                route, on, parts)
+    k = 0
+    i = a
+    while i < b:
+        node = parts[i]  # k <= i: the node of the word starting at i
+        if node < 0:  # an unknown char: its node, if it has one (an entry of count 0)
+            c = np.int64(cps[i])
+            node = np.int64(root[c]) if c < 65536 else _trie_child(table, filt, bits,
+                                                                   np.int64(0), c)
+        parts[k] = node
+        k += 1
+        i = route[i]
+    return k, best[a]
+
+
+@njit(cache=True)
+def prune_by_description_length(root, table, filt, bits, node_log, cps, woff, nodes, order,
+                                counts, spell, lam, min_pmi):
+    """Delete words that do not pay for their spelling, longest first (DESIGN §3 stage 3).
+
+    cps : uint32[k], woff : int64[w + 1]  word w is cps[woff[w]:woff[w + 1]]
+    node_log : float64[n_nodes]  ln(counts[w]) at node nodes[w], -inf elsewhere; updated
+    nodes : int64[w]    trie node of each word (the trie holds every word)
+    order : int64[.]    words to consider, in order (multi-char words, longest first)
+    counts : float64[w] updated in place: a deleted word's count goes to its parts (count 0 =
+                        not in the lexicon)
+    spell : float64[w]  spelling cost of each word in nats
+    A word w is deleted when N_w * PMI_w < lam * spell[w] or PMI_w < min_pmi, with PMI_w =
+    ln p_w minus the log probability of its best split (:func:`best_split`). Returns the
+    number deleted.
+    """
+    total = 0.0
+    for w in range(counts.shape[0]):
+        if counts[w] > 0:
+            total += counts[w]
+    node_word = np.full(node_log.shape[0], -1, np.int64)
+    for w in range(nodes.shape[0]):
+        node_word[nodes[w]] = w
+    n = cps.shape[0]
+    ones = np.ones(n + 1, np.uint8)
+    best = np.empty(n + 1, np.float64)
+    route = np.empty(n + 1, np.int64)
+    parts = np.empty(n + 1, np.int64)
+    deleted = 0
+    for w in order:
+        if counts[w] <= 0:
+            continue
+        own = nodes[w]
+        ln_total = np.log(total)
+        node_log[own] = -np.inf
+        k, split_score = best_split(root, table, filt, bits, node_log, ln_total, cps, woff[w],
+                                    woff[w + 1], ones, best, route, parts)
+        node_log[own] = np.log(counts[w])
+        pmi = (node_log[own] - ln_total) - split_score
+        if counts[w] * pmi < lam * spell[w] or pmi < min_pmi:
+            n_w = counts[w]
+            credited = 0
+            for m in range(k):
+                if parts[m] < 0 or node_word[parts[m]] < 0:
+                    continue
+                p = node_word[parts[m]]
+                counts[p] += n_w
+                node_log[parts[m]] = np.log(counts[p])
+                credited += 1
+            total += n_w * (credited - 1)
+            counts[w] = 0.0
+            node_log[own] = -np.inf
+            deleted += 1
+    return deleted
+
+
+@njit(cache=True)
+def word_pmi(root, table, filt, bits, node_log, cps, woff, nodes, counts):
+    """PMI (nats) of each multi-char word with a count against its best split by the other
+    words (:func:`best_split`); node_log as in :func:`prune_by_description_length` (restored
+    on return). Returns float64[w]; NaN for single chars and words of count 0.
+    """
+    n_words = woff.shape[0] - 1
+    total = 0.0
+    for w in range(n_words):
+        if counts[w] > 0:
+            total += counts[w]
+    ln_total = np.log(max(total, 1.0))
+    n = cps.shape[0]
+    ones = np.ones(n + 1, np.uint8)
+    best = np.empty(n + 1, np.float64)
+    route = np.empty(n + 1, np.int64)
+    parts = np.empty(n + 1, np.int64)
+    out = np.full(n_words, np.nan)
+    for w in range(n_words):
+        if counts[w] <= 0 or woff[w + 1] - woff[w] < 2:
+            continue
+        own = nodes[w]
+        saved = node_log[own]
+        node_log[own] = -np.inf
+        _, split_score = best_split(root, table, filt, bits, node_log, ln_total, cps, woff[w],
+                                    woff[w + 1], ones, best, route, parts)
+        node_log[own] = saved
+        out[w] = (saved - ln_total) - split_score
+    return out
 
 
 @njit(cache=True)
@@ -227,7 +292,7 @@ def join_lines(cps, word_ends, word_offsets, line_starts, delimiter, newline):
     every line.
 
     cps : uint32[n]          code points of separator-joined lines (the separators are dropped)
-    word_ends, word_offsets : int64  as returned by :func:`viterbi_lines`
+    word_ends, word_offsets : int64  as returned by :func:`segment_lines`
     line_starts : int64[L]   first position of each line
     """
     n_lines = line_starts.shape[0]
