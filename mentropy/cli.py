@@ -605,7 +605,7 @@ def train_crf_cmd(raw: tuple[str, ...], gold: str | None, lexicon: str | None, o
                                "and --lexicon-guided are for silver training (--lexicon)")
     setup_logging(verbose, quiet)
     with user_errors():
-        from mentropy.crf import CRFSegmenter
+        from mentropy.crf import CRFSegmenter, _check_size
         from mentropy.crf_features import FeatureOptions
 
         crf = CRFSegmenter(FeatureOptions(hash_bits=hash_bits, lexicon_features=lexicon_features,
@@ -618,6 +618,7 @@ def train_crf_cmd(raw: tuple[str, ...], gold: str | None, lexicon: str | None, o
             from mentropy.corpus import iter_lines
 
             texts = [t for _, t, _ in iter_lines(list(raw), progress=False if quiet else None)]
+            _check_size(sum(1 for t in texts if t.strip()), ", ".join(raw))  # names the files
             free = 0.5 if free_single_runs is None else free_single_runs
             crf.train_silver(texts, lexicon, rounds=rounds, confident=confident,
                              free_single_runs=free, lexicon_guided=lexicon_guided,
