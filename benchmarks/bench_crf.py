@@ -254,6 +254,10 @@ SILVER_VARIANTS = {
     "guided+free-0.5+confident-0.9 (2 rounds)": ({}, {"free_single_runs": 0.5, "rounds": 2,
                                                       "confident": 0.9,
                                                       "lexicon_guided": True}),
+    # "parse": templates mined by `mentropy mine-templates` on the raw training text with the
+    # same lexicon (the --parse-features of train-crf)
+    "parse-features": ({"parse": True}, {"free_single_runs": 0.0}),
+    "parse-features+free-single-runs-0.5": ({"parse": True}, {"free_single_runs": 0.5}),
 }
 
 
@@ -286,12 +290,23 @@ def silver(args) -> dict:
     res["lexicon"] = scores(gold, seg.cut_many(test), words)
     print(json.dumps({"lexicon": res["lexicon"]}), file=sys.stderr)
     only = set(args.variants.split(",")) if args.variants else None
+    tpl_path = out / "silver_templates.jsonl"
+    if any(f.get("parse") for n, (f, _) in SILVER_VARIANTS.items() if not only or n in only) \
+            and not tpl_path.exists():
+        t0 = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "mentropy", "mine-templates", "--lexicon",
+                        str(lex_path), str(out / "train_raw.txt"), "-o", str(tpl_path), "-q"],
+                       check=True)
+        res["templates_seconds"] = round(time.perf_counter() - t0, 1)
     for name, (fopts, topts) in SILVER_VARIANTS.items():
         if only and name not in only:
             continue
         t0 = time.perf_counter()
-        crf = CRFSegmenter(FeatureOptions(hash_bits=args.hash_bits, **fopts)).train_silver(
-            train, seg, max_iterations=args.iterations, c2=args.c2, progress=False, **topts)
+        fopts = dict(fopts)
+        parse = dict(templates=tpl_path, parse_lexicon=seg) if fopts.pop("parse", False) else {}
+        crf = CRFSegmenter(FeatureOptions(hash_bits=args.hash_bits, **fopts), **parse)
+        crf.train_silver(train, seg, max_iterations=args.iterations, c2=args.c2,
+                         progress=False, **topts)
         row = scores(gold, crf.cut_many(test), words)
         row["train_seconds"] = round(time.perf_counter() - t0, 1)
         row["labelled_share"] = round(crf.meta["data"]["labelled_share"], 4)

@@ -158,6 +158,36 @@ def train_crf_cases() -> list[Case]:
     for name, make, outcome in B.dictionary_inputs():
         if outcome == "error" and not name.endswith("MB"):
             cases.append(Case("train-crf", name, with_lexicon(make)))
+    def parse_run(make: Callable[[Path], tuple[Path, Path, list[str], list[str]]]) -> Callable:
+        def setup(folder: Path, big: BigFiles) -> Setup:
+            tpl, lex, names, where = make(folder)
+            out = folder / "out" / "m.crf"
+            out.parent.mkdir()
+            return Setup(["train-crf", "--gold", str(gold(folder)), "--parse-features", str(tpl),
+                          "--parse-lexicon", str(lex), "-o", str(out), *FAST], names, where, out)
+        return setup
+
+    def lexicon(folder: Path) -> Path:
+        return write(folder / "lex.dict", B.LEXICON)
+
+    def parse_missing(folder: Path) -> tuple:
+        return folder / "none.jsonl", lexicon(folder), ["none.jsonl", "no such file"], []
+
+    def parse_not_json(folder: Path) -> tuple:
+        return write(folder / "bad.jsonl", "我 5\n"), lexicon(folder), ["bad.jsonl"], ["line 1"]
+
+    def parse_other_lexicon(folder: Path) -> tuple:
+        import badinput_templates
+
+        tpl = badinput_templates.templates(folder, lexicon(folder))
+        other = write(folder / "other.dict", "中国 5\n人民 4\n")
+        return tpl, other, ["t.jsonl"], ["line 1", "another lexicon"]
+
+    cases += [
+        Case("train-crf", "--parse-features missing", parse_run(parse_missing)),
+        Case("train-crf", "--parse-features not templates", parse_run(parse_not_json)),
+        Case("train-crf", "--parse-features of another lexicon", parse_run(parse_other_lexicon)),
+    ]
     cases += B._output_cases("train-crf", lambda folder, out: [
         "train-crf", "--gold", str(gold(folder)), "-o", str(out), *FAST])
     return cases
@@ -195,6 +225,8 @@ def segment_model_cases() -> list[Case]:
             lambda m, a: m["features"].update(templates=2), ["templates v2", "retrain"]))),
         Case("segment --model", "model with an unknown feature option", run(changed(
             lambda m, a: m["features"].update(shape_features=True), ["shape_features"]))),
+        Case("segment --model", "model naming parse templates it lacks", run(changed(
+            lambda m, a: m["features"].update(parse_features="ab" * 32), ["no templates"]))),
         Case("segment --model", "model of another kind", run(changed(
             lambda m, a: m.update(kind="lexicon"), ["not a mentropy CRF model"]))),
         Case("segment --model", "model weights corrupt", run(changed(scramble,

@@ -80,12 +80,40 @@ def test_silver(files, tmp_path):
     assert r.stdout.replace(" ", "") == raw
 
 
+def test_silver_and_gold_with_parse_features(files, tmp_path):
+    """--parse-features: templates mined with the lexicon (silver: --lexicon parses; gold:
+    --parse-lexicon); the model segments alone, its options name the templates' sha256."""
+    import hashlib
+
+    tpl = tmp_path / "t.jsonl"
+    r = CliRunner().invoke(main, ["mine-templates", "--lexicon", str(files / "lex.dict"),
+                                  str(files / "test_raw.txt"), "-o", str(tpl), "-q"])
+    assert r.exit_code == 0, r.output
+    digest = hashlib.sha256(tpl.read_bytes()).hexdigest()
+    raw = (files / "test_raw.txt").read_text(encoding="utf-8")
+    for args in (["--lexicon", str(files / "lex.dict"), str(files / "test_raw.txt")],
+                 ["--gold", str(files / "train.txt"), "--parse-lexicon",
+                  str(files / "lex.dict")]):
+        model = tmp_path / "p.crf"
+        r = CliRunner().invoke(main, ["train-crf", *args, "--parse-features", str(tpl), "-o",
+                                      str(model), *FAST])
+        assert r.exit_code == 0, r.output
+        from mentropy.crf import CRFSegmenter
+
+        assert CRFSegmenter.load(model).features.parse_features == digest
+        r = CliRunner().invoke(main, ["segment", "--model", str(model),
+                                      str(files / "test_raw.txt"), "-q"])
+        assert r.exit_code == 0 and r.stdout.replace(" ", "") == raw
+
+
 @pytest.mark.parametrize("args,msg", [
     (["train-crf"], "exactly one of --gold and --lexicon"),
     (["train-crf", "--gold", "g", "--lexicon", "l"], "exactly one"),
     (["train-crf", "--lexicon", "l"], "needs RAW"),
     (["train-crf", "--gold", "g", "--rounds", "2"], "silver"),
     (["segment", "--model", "m", "--lexicon", "l", "x"], "exactly one of"),
+    (["train-crf", "--gold", "g", "--parse-features", "t"], "needs --parse-lexicon"),
+    (["train-crf", "--gold", "g", "--parse-lexicon", "l"], "goes with --parse-features"),
 ])
 def test_usage_errors(args, msg):
     r = CliRunner().invoke(main, args)
