@@ -121,7 +121,7 @@ def scores(gold_lines, pred_lines, train_words) -> dict:
 
 
 def ours_train(out: Path, iterations: int, hash_bits: int, c2: float,
-               pmi: bool = False) -> dict:
+               pmi: bool = False, parse: tuple[str, str] | None = None) -> dict:
     from mentropy.crf import CRFSegmenter
     from mentropy.crf_features import FeatureOptions
 
@@ -130,8 +130,10 @@ def ours_train(out: Path, iterations: int, hash_bits: int, c2: float,
     warm.train_gold(lines[:20], max_iterations=2, progress=False)
     rss0 = peak_rss_mb()
     t0 = time.perf_counter()
-    crf = CRFSegmenter(FeatureOptions(hash_bits=hash_bits, pmi_features=pmi)).train_gold(
-        lines, max_iterations=iterations, c2=c2, epsilon=0.0, delta=0.0, progress=False)
+    crf = CRFSegmenter(FeatureOptions(hash_bits=hash_bits, pmi_features=pmi),
+                       **(dict(templates=parse[0], parse_lexicon=parse[1]) if parse else {}))
+    crf.train_gold(lines, max_iterations=iterations, c2=c2, epsilon=0.0, delta=0.0,
+                   progress=False)
     seconds = time.perf_counter() - t0
     crf.save(out / "ours.crf")
     return {"seconds": round(seconds, 2), "optimiser_seconds": round(crf.report.seconds, 2),
@@ -334,11 +336,14 @@ def supervised(args) -> dict:
     out.mkdir(parents=True, exist_ok=True)
     res = {"machine": machine(), "protocol": "supervised", "split": prepare(out),
            "iterations": args.iterations, "c2": args.c2, "hash_bits": args.hash_bits,
-           "pmi_features": args.pmi_features}
+           "pmi_features": args.pmi_features, "parse_features": args.parse_features}
     it = ["--iterations", str(args.iterations), "--c2", str(args.c2)]
     res["ours_train"] = run_child(sys.executable, "ours-train", out,
                                   it + ["--hash-bits", str(args.hash_bits)]
-                                  + (["--pmi-features"] if args.pmi_features else []))
+                                  + (["--pmi-features"] if args.pmi_features else [])
+                                  + (["--parse-features", args.parse_features,
+                                      "--parse-lexicon", args.parse_lexicon]
+                                     if args.parse_features else []))
     print(json.dumps(res["ours_train"]), file=sys.stderr)
     res["ours_decode"] = run_child(sys.executable, "ours-decode", out, ["--runs", str(args.runs)])
     if not args.no_peer:
@@ -378,12 +383,17 @@ def main() -> None:
     p.add_argument("--runs", type=int, default=3)
     p.add_argument("--no-peer", action="store_true", help="mentropy only")
     p.add_argument("--pmi-features", action="store_true", help="mentropy: add PMI features")
+    p.add_argument("--parse-features", default=None, metavar="TEMPLATES",
+                   help="mentropy: add parse features with these templates (and --parse-lexicon)")
+    p.add_argument("--parse-lexicon", default=None, help="the lexicon of --parse-features")
     p.add_argument("--json", default=None, help="also write the figures here")
     p.add_argument("--variants", default=None, help="silver: comma-separated variant names")
     args = p.parse_args()
     work = Path(args.work) if args.work else None
     if args.mode == "ours-train":
-        res = ours_train(work, args.iterations, args.hash_bits, args.c2, args.pmi_features)
+        parse = (args.parse_features, args.parse_lexicon) if args.parse_features else None
+        res = ours_train(work, args.iterations, args.hash_bits, args.c2, args.pmi_features,
+                         parse)
     elif args.mode == "ours-decode":
         res = ours_decode(work, args.runs)
     elif args.mode == "peer-train":

@@ -97,6 +97,8 @@ class CRFSegmenter:
         if templates is None or lexicon is None:
             raise MentropyError("parse features need templates and the lexicon they were "
                                 "mined with")
+        if self.weights is not None:
+            raise MentropyError("parse features are chosen before training, not after")
         if isinstance(templates, (str, os.PathLike)):
             source = os.fspath(templates)
             if not os.path.isfile(source):

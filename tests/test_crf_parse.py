@@ -165,3 +165,7 @@ def test_bad_setups(templates_file, templates, lexicon, tmp_path):
                      templates=templates, parse_lexicon=lexicon)
     with pytest.raises(MentropyError, match="no such file"):
         CRFSegmenter(BITS, templates=tmp_path / "none.jsonl", parse_lexicon=lexicon)
+    trained = CRFSegmenter(BITS).train_gold(gold_lines()[:20], max_iterations=2,
+                                            progress=False)
+    with pytest.raises(MentropyError, match="before training"):
+        trained.use_parse_features(templates, lexicon)
