@@ -19,9 +19,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 import badinput as B  # noqa: E402
+import badinput_crf  # noqa: E402
 import badinput_templates  # noqa: E402
 
 B.ALL_CASES.update(badinput_templates.ALL_CASES)  # each stage's cases live beside its tests
+B.ALL_CASES.update(badinput_crf.ALL_CASES)
 
 MESSAGE_CHARS = 110
 

@@ -121,7 +121,7 @@ def scores(gold_lines, pred_lines, train_words) -> dict:
 
 
 def ours_train(out: Path, iterations: int, hash_bits: int, c2: float,
-               pmi: bool = False) -> dict:
+               pmi: bool = False, parse: tuple[str, str] | None = None) -> dict:
     from mentropy.crf import CRFSegmenter
     from mentropy.crf_features import FeatureOptions
 
@@ -130,8 +130,10 @@ def ours_train(out: Path, iterations: int, hash_bits: int, c2: float,
     warm.train_gold(lines[:20], max_iterations=2, progress=False)
     rss0 = peak_rss_mb()
     t0 = time.perf_counter()
-    crf = CRFSegmenter(FeatureOptions(hash_bits=hash_bits, pmi_features=pmi)).train_gold(
-        lines, max_iterations=iterations, c2=c2, epsilon=0.0, delta=0.0, progress=False)
+    crf = CRFSegmenter(FeatureOptions(hash_bits=hash_bits, pmi_features=pmi),
+                       **(dict(templates=parse[0], parse_lexicon=parse[1]) if parse else {}))
+    crf.train_gold(lines, max_iterations=iterations, c2=c2, epsilon=0.0, delta=0.0,
+                   progress=False)
     seconds = time.perf_counter() - t0
     crf.save(out / "ours.crf")
     return {"seconds": round(seconds, 2), "optimiser_seconds": round(crf.report.seconds, 2),
@@ -254,6 +256,10 @@ SILVER_VARIANTS = {
     "guided+free-0.5+confident-0.9 (2 rounds)": ({}, {"free_single_runs": 0.5, "rounds": 2,
                                                       "confident": 0.9,
                                                       "lexicon_guided": True}),
+    # "parse": templates mined by `mentropy mine-templates` on the raw training text with the
+    # same lexicon (the --parse-features of train-crf)
+    "parse-features": ({"parse": True}, {"free_single_runs": 0.0}),
+    "parse-features+free-single-runs-0.5": ({"parse": True}, {"free_single_runs": 0.5}),
 }
 
 
@@ -286,12 +292,23 @@ def silver(args) -> dict:
     res["lexicon"] = scores(gold, seg.cut_many(test), words)
     print(json.dumps({"lexicon": res["lexicon"]}), file=sys.stderr)
     only = set(args.variants.split(",")) if args.variants else None
+    tpl_path = out / "silver_templates.jsonl"
+    if any(f.get("parse") for n, (f, _) in SILVER_VARIANTS.items() if not only or n in only) \
+            and not tpl_path.exists():
+        t0 = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "mentropy", "mine-templates", "--lexicon",
+                        str(lex_path), str(out / "train_raw.txt"), "-o", str(tpl_path), "-q"],
+                       check=True)
+        res["templates_seconds"] = round(time.perf_counter() - t0, 1)
     for name, (fopts, topts) in SILVER_VARIANTS.items():
         if only and name not in only:
             continue
         t0 = time.perf_counter()
-        crf = CRFSegmenter(FeatureOptions(hash_bits=args.hash_bits, **fopts)).train_silver(
-            train, seg, max_iterations=args.iterations, c2=args.c2, progress=False, **topts)
+        fopts = dict(fopts)
+        parse = dict(templates=tpl_path, parse_lexicon=seg) if fopts.pop("parse", False) else {}
+        crf = CRFSegmenter(FeatureOptions(hash_bits=args.hash_bits, **fopts), **parse)
+        crf.train_silver(train, seg, max_iterations=args.iterations, c2=args.c2,
+                         progress=False, **topts)
         row = scores(gold, crf.cut_many(test), words)
         row["train_seconds"] = round(time.perf_counter() - t0, 1)
         row["labelled_share"] = round(crf.meta["data"]["labelled_share"], 4)
@@ -319,11 +336,14 @@ def supervised(args) -> dict:
     out.mkdir(parents=True, exist_ok=True)
     res = {"machine": machine(), "protocol": "supervised", "split": prepare(out),
            "iterations": args.iterations, "c2": args.c2, "hash_bits": args.hash_bits,
-           "pmi_features": args.pmi_features}
+           "pmi_features": args.pmi_features, "parse_features": args.parse_features}
     it = ["--iterations", str(args.iterations), "--c2", str(args.c2)]
     res["ours_train"] = run_child(sys.executable, "ours-train", out,
                                   it + ["--hash-bits", str(args.hash_bits)]
-                                  + (["--pmi-features"] if args.pmi_features else []))
+                                  + (["--pmi-features"] if args.pmi_features else [])
+                                  + (["--parse-features", args.parse_features,
+                                      "--parse-lexicon", args.parse_lexicon]
+                                     if args.parse_features else []))
     print(json.dumps(res["ours_train"]), file=sys.stderr)
     res["ours_decode"] = run_child(sys.executable, "ours-decode", out, ["--runs", str(args.runs)])
     if not args.no_peer:
@@ -363,12 +383,17 @@ def main() -> None:
     p.add_argument("--runs", type=int, default=3)
     p.add_argument("--no-peer", action="store_true", help="mentropy only")
     p.add_argument("--pmi-features", action="store_true", help="mentropy: add PMI features")
+    p.add_argument("--parse-features", default=None, metavar="TEMPLATES",
+                   help="mentropy: add parse features with these templates (and --parse-lexicon)")
+    p.add_argument("--parse-lexicon", default=None, help="the lexicon of --parse-features")
     p.add_argument("--json", default=None, help="also write the figures here")
     p.add_argument("--variants", default=None, help="silver: comma-separated variant names")
     args = p.parse_args()
     work = Path(args.work) if args.work else None
     if args.mode == "ours-train":
-        res = ours_train(work, args.iterations, args.hash_bits, args.c2, args.pmi_features)
+        parse = (args.parse_features, args.parse_lexicon) if args.parse_features else None
+        res = ours_train(work, args.iterations, args.hash_bits, args.c2, args.pmi_features,
+                         parse)
     elif args.mode == "ours-decode":
         res = ours_decode(work, args.runs)
     elif args.mode == "peer-train":

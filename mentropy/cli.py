@@ -574,6 +574,13 @@ def parse_cmd(inputs: tuple[str, ...], lexicon: str, templates: str, output: str
 @click.option("--pmi-features", is_flag=True,
               help="add the binned PMI of the unit pairs across each boundary (counts of the "
                    "training text, stored in the model)")
+@click.option("--parse-features", "parse_templates", type=click.Path(), default=None,
+              metavar="TEMPLATES",
+              help="add the template parse's block boundary, fixed word and depth at each "
+                   "character, parsing with this templates file (stored in the model)")
+@click.option("--parse-lexicon", type=click.Path(), default=None,
+              help="the lexicon the --parse-features templates were mined with [default: "
+                   "--lexicon]")
 @click.option("--rounds", type=click.IntRange(1), default=1, show_default=True,
               help="silver: relabel-and-retrain rounds")
 @click.option("--confident", type=click.FloatRange(0.5, 1, max_open=True), default=None,
@@ -591,7 +598,8 @@ def parse_cmd(inputs: tuple[str, ...], lexicon: str, templates: str, output: str
 @click.option("-v", "--verbose", count=True, help="log each stage")
 def train_crf_cmd(raw: tuple[str, ...], gold: str | None, lexicon: str | None, output: str,
                   iterations: int, c2: float, c1: float, holdout: float, hash_bits: int,
-                  lexicon_features: bool, pmi_features: bool, rounds: int,
+                  lexicon_features: bool, pmi_features: bool, parse_templates: str | None,
+                  parse_lexicon: str | None, rounds: int,
                   confident: float | None,
                   free_single_runs: float | None, lexicon_guided: bool, seed: int,
                   quiet: bool, verbose: int) -> None:
@@ -606,13 +614,21 @@ def train_crf_cmd(raw: tuple[str, ...], gold: str | None, lexicon: str | None, o
                              or free_single_runs is not None or lexicon_guided):
         raise click.UsageError("--lexicon-features, --rounds, --confident, --free-single-runs "
                                "and --lexicon-guided are for silver training (--lexicon)")
+    if parse_lexicon is not None and parse_templates is None:
+        raise click.UsageError("--parse-lexicon goes with --parse-features TEMPLATES")
+    parse_lexicon = parse_lexicon or lexicon
+    if parse_templates is not None and parse_lexicon is None:
+        raise click.UsageError("--parse-features with --gold needs --parse-lexicon LEX (the "
+                               "lexicon the templates were mined with)")
     setup_logging(verbose, quiet)
     with user_errors():
-        from mentropy.crf import CRFSegmenter
+        from mentropy.crf import CRFSegmenter, _check_size
         from mentropy.crf_features import FeatureOptions
 
         crf = CRFSegmenter(FeatureOptions(hash_bits=hash_bits, lexicon_features=lexicon_features,
                                           pmi_features=pmi_features))
+        if parse_templates is not None:
+            crf.use_parse_features(parse_templates, parse_lexicon)
         options = dict(max_iterations=iterations, c2=c2, c1=c1, holdout=holdout, seed=seed,
                        progress=False if quiet else None)
         if gold is not None:
@@ -621,6 +637,7 @@ def train_crf_cmd(raw: tuple[str, ...], gold: str | None, lexicon: str | None, o
             from mentropy.corpus import iter_lines
 
             texts = [t for _, t, _ in iter_lines(list(raw), progress=False if quiet else None)]
+            _check_size(sum(1 for t in texts if t.strip()), ", ".join(raw))  # names the files
             free = 0.5 if free_single_runs is None else free_single_runs
             crf.train_silver(texts, lexicon, rounds=rounds, confident=confident,
                              free_single_runs=free, lexicon_guided=lexicon_guided,

@@ -20,6 +20,7 @@ Usage::
 """
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import io
 import json
@@ -52,8 +53,13 @@ class CRFSegmenter:
     """A CRF word segmenter; create, then :meth:`train_gold` / :meth:`train_silver`, or
     :meth:`load` a saved model."""
 
-    def __init__(self, features: F.FeatureOptions | None = None) -> None:
-        """An untrained segmenter with the given feature options (the defaults if None)."""
+    def __init__(self, features: F.FeatureOptions | None = None, *, templates: Any = None,
+                 parse_lexicon: Any = None) -> None:
+        """An untrained segmenter with the given feature options (the defaults if None).
+
+        With `templates` (a Templates object or a templates file) and `parse_lexicon` (the
+        lexicon they were mined with: a path, Lexicon or Segmenter), every unit also gets the
+        template parse's features (see :meth:`use_parse_features`)."""
         self.features = (features or F.FeatureOptions()).validate()
         self.weights: np.ndarray | None = None  # float64[n_buckets, 4]
         self.trans: np.ndarray | None = None  # float64[4, 4]
@@ -68,6 +74,71 @@ class CRFSegmenter:
         self.pairs = F.PairCounts.empty()  # the training text's pair counts (PMI features)
         self._user: dict[str, None] = {}
         self._user_matcher = None
+        self._parse_text = ""  # the templates file the parse features use (stored in the model)
+        self.parse_words: list[str] = []  # ... and the lexicon they were mined with
+        self.parse_counts = np.zeros(0, dtype=np.int64)
+        self._parser = None
+        if templates is not None or parse_lexicon is not None:
+            self.use_parse_features(templates, parse_lexicon)
+        elif self.features.parse_features:
+            raise MentropyError("parse_features needs the templates: give templates= and "
+                                "parse_lexicon=")
+
+    def use_parse_features(self, templates: Any, lexicon: Any) -> "CRFSegmenter":
+        """Add the template parse's features to every unit (before training): the block
+        boundaries, fixed words and binned depth of :func:`mentropy.parse.parse_features`,
+        parsing with `templates` (a Templates object or the path of a templates file) and
+        `lexicon` (the one they were mined with: a path, Lexicon or Segmenter). The templates
+        and the lexicon are stored in the model; its feature options record the templates'
+        sha256 (``parse_features``). Returns self."""
+        from mentropy.segment import Segmenter
+        from mentropy.templates import Templates
+
+        if templates is None or lexicon is None:
+            raise MentropyError("parse features need templates and the lexicon they were "
+                                "mined with")
+        if self.weights is not None:
+            raise MentropyError("parse features are chosen before training, not after")
+        if isinstance(templates, (str, os.PathLike)):
+            source = os.fspath(templates)
+            if not os.path.isfile(source):
+                raise InputError(source, "is a folder, not a file" if os.path.isdir(source)
+                                 else "no such file")
+            with open(source, "rb") as f:
+                data = f.read()
+            try:
+                text = data.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise FormatError(source, f"not UTF-8 ({exc.reason})") from None
+        elif isinstance(templates, Templates):
+            buf = io.StringIO()
+            templates.write(buf)
+            text, source = buf.getvalue(), "<templates>"
+        else:
+            raise MentropyError("templates must be a Templates object or a templates file path")
+        digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+        if self.features.parse_features and self.features.parse_features != digest:
+            raise MentropyError(f"the feature options name templates "
+                                f"{_short(self.features.parse_features)}, not these "
+                                f"({_short(digest)})")
+        words, counts = (lexicon if isinstance(lexicon, Segmenter) else
+                         _segmenter_of(lexicon)).entries()
+        self._set_parse(text, source, list(words), np.asarray(counts, np.int64))
+        self.features = dataclasses.replace(self.features, parse_features=digest)
+        return self
+
+    def _set_parse(self, text: str, source: str, words: list[str], counts: np.ndarray) -> None:
+        """Parse with the templates file `text` (errors name `source`) and the lexicon of
+        `words` and `counts`."""
+        from mentropy.parse import Parser
+        from mentropy.segment import Segmenter
+        from mentropy.templates import Templates, lexicon_digest
+
+        seg = Segmenter(words, counts)  # as the model rebuilds it when loaded
+        templates = Templates.from_lines(text.splitlines(), source,
+                                         lexicon_digest=lexicon_digest(seg))
+        self._parser = Parser(templates, seg)
+        self._parse_text, self.parse_words, self.parse_counts = text, words, counts
 
     # -- training ----------------------------------------------------------------------------
 
@@ -212,7 +283,18 @@ class CRFSegmenter:
             extra.append(self._lexicon_columns(units, texts))
         if self.features.pmi_features:
             extra.append(self.pairs.columns(units))
+        if self.features.parse_features:
+            extra.append(self._parse_columns(units, texts))
         return F.extract(units, self.features, np.hstack(extra) if extra else None)
+
+    def _parse_columns(self, units: F.Units, texts: Sequence[str]) -> np.ndarray:
+        from mentropy.parse import parse_features
+
+        if self._parser is None:
+            raise MentropyError("this model's parse features have no templates: call "
+                                "use_parse_features(templates, lexicon)")
+        return F.parse_columns(units, [parse_features(t)
+                                       for t in self._parser.parse_many(list(texts))])
 
     def _lexicon_columns(self, units: F.Units, texts: Sequence[str]) -> np.ndarray:
         from mentropy import atoms
@@ -416,15 +498,36 @@ class CRFSegmenter:
                                         .encode("utf-8"), dtype=np.uint8),
                   "buckets": buckets, "weights": self.weights[buckets],
                   "trans": self.trans,
-                  "lexicon_cps": np.frombuffer("\n".join(self.lexicon_words)
-                                               .encode("utf-32-le", "surrogatepass"),
-                                               dtype=np.uint32),
+                  "lexicon_cps": _encode_words(self.lexicon_words),
                   "lexicon_counts": self.lexicon_counts.astype(np.int64),
                   "alone": self.alone.astype(np.uint32),
                   "pair_keys": self.pairs.pair_keys, "pair_counts": self.pairs.pair_counts,
                   "uni_keys": self.pairs.uni_keys, "uni_counts": self.pairs.uni_counts}
+        if self.features.parse_features:
+            arrays.update(parse_templates=np.frombuffer(
+                self._parse_text.encode("utf-8", "surrogatepass"), dtype=np.uint8),
+                parse_lexicon_cps=_encode_words(self.parse_words),
+                parse_lexicon_counts=self.parse_counts.astype(np.int64))
         with atomic_output(path, binary=True) as f:
             _write_npz(f, arrays)
+
+    def _load_parse(self, path: str, arrays: dict[str, np.ndarray], digest: str) -> None:
+        if len(arrays) != 3 or arrays["parse_templates"].dtype != np.uint8:
+            raise FormatError(path, "a model with parse features but no templates (corrupt)")
+        data = arrays["parse_templates"].tobytes()
+        if hashlib.sha256(data).hexdigest() != digest:
+            raise FormatError(path, "the stored templates do not match their digest "
+                                    "(corrupt file)")
+        words = _decode_words(arrays["parse_lexicon_cps"])
+        counts = arrays["parse_lexicon_counts"].astype(np.int64)
+        if len(words) != counts.shape[0]:
+            raise FormatError(path, "parse lexicon arrays do not match (corrupt file)")
+        try:
+            self._set_parse(data.decode("utf-8", "surrogatepass"), path, words, counts)
+        except FormatError:
+            raise
+        except (MentropyError, UnicodeDecodeError) as exc:
+            raise FormatError(path, f"bad parse templates ({exc})") from None
 
     def _self_test_texts(self) -> list[str]:
         return ["他说的确实在理", "１９９８年，iPhone7卖了3.14万部。"]
@@ -443,6 +546,8 @@ class CRFSegmenter:
                 arrays = {k: z[k] for k in ("meta", "buckets", "weights", "trans",
                                             "lexicon_cps", "lexicon_counts")}
                 arrays["alone"] = z["alone"] if "alone" in z.files else np.zeros(0, np.uint32)
+                parse = {k: z[k] for k in ("parse_templates", "parse_lexicon_cps",
+                                           "parse_lexicon_counts") if k in z.files}
                 pairs = [z[k] if k in z.files else np.zeros(0, np.uint64 if "keys" in k else
                                                              np.int64)
                          for k in ("pair_keys", "pair_counts", "uni_keys", "uni_counts")]
@@ -465,6 +570,11 @@ class CRFSegmenter:
         if opts.templates != F.FEATURES_VERSION:
             raise FormatError(path, f"model uses feature templates v{opts.templates}, this "
                                     f"mentropy computes v{F.FEATURES_VERSION}: retrain it")
+        if features is not None and features.parse_features != opts.parse_features:
+            raise FormatError(path, f"model's parse features use templates "
+                                    f"{_short(opts.parse_features)}, not "
+                                    f"{_short(features.parse_features)}: retrain it with "
+                                    f"these templates")
         if features is not None and features != opts:
             raise FormatError(path, f"model was trained with feature options "
                                     f"{opts.to_dict()}, not {features.to_dict()}")
@@ -475,13 +585,12 @@ class CRFSegmenter:
                 or (k and (buckets.min() < 0 or buckets.max() >= opts.n_buckets))
                 or not np.isfinite(weights).all() or not np.isfinite(trans).all()):
             raise FormatError(path, "arrays do not match the metadata (corrupt file)")
-        seg = cls(opts)
+        seg = cls(dataclasses.replace(opts, parse_features=""))  # its parser comes below
+        seg.features = opts
         seg.weights = np.zeros((opts.n_buckets, 4))
         seg.weights[buckets] = weights
         seg.trans = trans.astype(np.float64)
-        lex = arrays["lexicon_cps"].astype(np.uint32).tobytes().decode("utf-32-le",
-                                                                       "surrogatepass")
-        seg.lexicon_words = lex.split("\n") if lex else []
+        seg.lexicon_words = _decode_words(arrays["lexicon_cps"])
         seg.lexicon_counts = arrays["lexicon_counts"].astype(np.int64)
         if len(seg.lexicon_words) != seg.lexicon_counts.shape[0] or \
                 len(seg.lexicon_words) != meta.get("n_lexicon", 0):
@@ -499,6 +608,8 @@ class CRFSegmenter:
         seg.pairs = F.PairCounts(pk, pc.astype(np.int64), uk, uc.astype(np.int64))
         if seg.lexicon_guided and not seg.lexicon_words:
             raise FormatError(path, "lexicon-guided model without its lexicon (corrupt file)")
+        if opts.parse_features:
+            seg._load_parse(path, parse, opts.parse_features)
         for text, words in meta.get("self_test", []):
             if seg.lcut(text) != words:
                 raise FormatError(path, f"self-test failed on {text!r} (corrupt weights)")
@@ -532,6 +643,20 @@ def read_gold(path: str | os.PathLike) -> list[list[str]]:
                                    f"characters ({longest[:12]!r}…)", line=line_no)
         out.append(words)
     return out
+
+
+def _encode_words(words: Sequence[str]) -> np.ndarray:
+    """Words joined by newlines as code points (uint32)."""
+    return np.frombuffer("\n".join(words).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+
+
+def _decode_words(cps: np.ndarray) -> list[str]:
+    text = cps.astype(np.uint32).tobytes().decode("utf-32-le", "surrogatepass")
+    return text.split("\n") if text else []
+
+
+def _short(digest: str) -> str:
+    return f"sha256 {digest[:12]}…" if digest else "none"
 
 
 def _digest(texts: Sequence[str], mask: np.ndarray) -> str:

@@ -29,12 +29,19 @@ class FeatureOptions:
     hash_bits: int = 22  # the weight table has 2**hash_bits rows (4 weights each)
     lexicon_features: bool = False  # words of a lexicon starting/ending/inside at a unit
     pmi_features: bool = False  # binned PMI of the unit pairs across each boundary
+    # the template parse's block boundary, fixed word and binned depth at each unit: the
+    # sha256 (hex) of the templates the model parses with ("" = off)
+    parse_features: str = ""
     templates: int = FEATURES_VERSION
 
     def validate(self) -> "FeatureOptions":
         """Raise MentropyError for an option out of range; return self."""
         if not isinstance(self.hash_bits, int) or not 10 <= self.hash_bits <= 28:
             raise MentropyError(f"hash_bits must be an integer in 10..28, not {self.hash_bits!r}")
+        p = self.parse_features
+        if not isinstance(p, str) or (p and (len(p) != 64 or p.strip("0123456789abcdef"))):
+            raise MentropyError(f"parse_features must be '' or the sha256 (hex) of a templates "
+                                f"file, not {p!r}")
         return self
 
     @property
@@ -49,7 +56,7 @@ class FeatureOptions:
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "FeatureOptions":
         """Options from :meth:`to_dict`; unknown keys raise MentropyError (a missing
-        pmi_features means False: models made before it existed)."""
+        pmi_features or parse_features means off: models made before they existed)."""
         names = {f.name for f in fields(cls)}
         unknown = sorted(set(d) - names)
         if unknown:
@@ -176,3 +183,29 @@ class PairCounts:
         return KF.pmi_columns(units.sym, units.line_units, self.pair_keys, self.pair_counts,
                               self.uni_keys, self.uni_counts, float(np.log(max(total, 1))),
                               np.int64(PMI_BINS[0]), np.int64(PMI_BINS[1]))
+
+
+DEPTH_BINS = 3  # template depth binned 0, 1, 2, >= 3
+
+
+def parse_columns(units: Units, parses: Sequence[dict[str, np.ndarray]]) -> np.ndarray:
+    """Template parse features of every unit, int32[n_units, 3], from
+    :func:`mentropy.parse.parse_features` of each line of `units`: the block boundary (bit 1:
+    a block or placeholder content starts at the unit's first character, bit 2: one ends at
+    its last), whether its first character is in a template's fixed word, and the number of
+    enclosing template blocks at it (capped at DEPTH_BINS)."""
+    n = int(units.line_chars[-1])
+    if len(parses) != units.line_chars.shape[0] - 1:
+        raise MentropyError("parse_columns needs one parse per line")
+    if n == 0:
+        return np.zeros((len(units), 3), np.int32)
+    boundary = np.concatenate([p["boundary"] for p in parses]).astype(np.int32)
+    fixed = np.concatenate([p["fixed"] for p in parses]).astype(np.int32)
+    depth = np.concatenate([p["depth"] for p in parses]).astype(np.int32)
+    if boundary.shape[0] != n:
+        raise MentropyError("the parses do not cover the lines of the units")
+    out = np.empty((len(units), 3), np.int32)
+    out[:, 0] = (boundary[units.starts] & 1) | (boundary[units.ends - 1] & 2)
+    out[:, 1] = fixed[units.starts]
+    out[:, 2] = np.minimum(depth[units.starts], DEPTH_BINS)
+    return out

@@ -38,7 +38,7 @@ import logging
 import math
 import os
 from dataclasses import asdict, dataclass
-from typing import IO, Any, Iterator, Sequence
+from typing import IO, Any, Iterable, Iterator, Sequence
 
 import numpy as np
 
@@ -198,24 +198,30 @@ class Templates:
         """Read a file written by `save`; with `lexicon_digest`, refuse a file made with
         another lexicon. Errors name the file and line."""
         path = os.fspath(path)
-        templates: list[Template] = []
-        meta: dict | None = None
         try:
             with open(path, encoding="utf-8") as f:
-                for no, line in enumerate(f, start=1):
-                    if not line.strip():
-                        continue
-                    try:
-                        obj = json.loads(line)
-                    except json.JSONDecodeError as exc:
-                        raise FormatError(path, f"not JSON ({exc.msg}, column {exc.colno})",
-                                          line=no) from None
-                    if meta is None:
-                        meta = _check_meta(path, obj, no)
-                        continue
-                    templates.append(_template_from(path, obj, no))
+                return cls.from_lines(f, path, lexicon_digest=lexicon_digest)
         except UnicodeDecodeError as exc:
             raise FormatError(path, f"not UTF-8 ({exc.reason})") from None
+
+    @classmethod
+    def from_lines(cls, lines: Iterable[str], path: str = "<templates>", *,
+                   lexicon_digest: str | None = None) -> "Templates":
+        """Templates from the lines of a templates file (as :meth:`load`; errors name `path`)."""
+        templates: list[Template] = []
+        meta: dict | None = None
+        for no, line in enumerate(lines, start=1):
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise FormatError(path, f"not JSON ({exc.msg}, column {exc.colno})",
+                                  line=no) from None
+            if meta is None:
+                meta = _check_meta(path, obj, no)
+                continue
+            templates.append(_template_from(path, obj, no))
         if meta is None:
             raise FormatError(path, "empty: no metadata line")
         if len(templates) != meta.get("n_templates", len(templates)):

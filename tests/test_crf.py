@@ -6,7 +6,6 @@ import json
 import math
 import subprocess
 import sys
-import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import naive_crf
+from badinput_crf import DAMAGES, damaged_model, rewrite_model
 from mentropy import crf_features as F
 from mentropy.crf import CRFSegmenter
 from mentropy.crf_features import FeatureOptions
@@ -298,19 +298,9 @@ def test_nan_weights_decode_without_crashing(crf):
     assert broken.lcut("中国人民") == ["中", "国", "人", "民"]
 
 
-def _rewrite(src: Path, dst: Path, change) -> None:
-    with np.load(src) as z:
-        arrays = {k: z[k] for k in z.files}
-    meta = json.loads(arrays["meta"].tobytes())
-    change(meta, arrays)
-    arrays["meta"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
-    with open(dst, "wb") as f:
-        np.savez(f, **arrays)
-
-
 def test_newer_format_is_refused(model_path, tmp_path):
     bad = tmp_path / "newer.crf"
-    _rewrite(model_path, bad, lambda m, a: m.update(format=99))
+    rewrite_model(model_path, bad, lambda m, a: m.update(format=99))
     with pytest.raises(FormatError, match="newer"):
         CRFSegmenter.load(bad)
 
@@ -319,7 +309,7 @@ def test_other_feature_options_are_refused(model_path, tmp_path):
     with pytest.raises(FormatError, match="feature options"):
         CRFSegmenter.load(model_path, features=FeatureOptions(hash_bits=20))
     bad = tmp_path / "templates.crf"
-    _rewrite(model_path, bad, lambda m, a: m["features"].update(templates=2))
+    rewrite_model(model_path, bad, lambda m, a: m["features"].update(templates=2))
     with pytest.raises(FormatError, match="templates v2"):
         CRFSegmenter.load(bad)
 
@@ -330,29 +320,14 @@ def test_corrupt_weights_fail_the_self_test(model_path, tmp_path):
     def scramble(meta, arrays):
         arrays["weights"] = np.random.default_rng(0).normal(0, 50, arrays["weights"].shape)
 
-    _rewrite(model_path, bad, scramble)
+    rewrite_model(model_path, bad, scramble)
     with pytest.raises(FormatError, match="self-test"):
         CRFSegmenter.load(bad)
 
 
-@pytest.mark.parametrize("damage", ["truncated", "garbage", "empty", "no_meta", "pickle"])
+@pytest.mark.parametrize("damage", DAMAGES)
 def test_damaged_model_files(model_path, tmp_path, damage):
-    bad = tmp_path / "bad.crf"
-    data = model_path.read_bytes()
-    if damage == "truncated":
-        bad.write_bytes(data[: len(data) // 2])
-    elif damage == "garbage":
-        bad.write_bytes(b"not a model at all\n" * 10)
-    elif damage == "empty":
-        bad.write_bytes(b"")
-    elif damage == "no_meta":
-        with zipfile.ZipFile(model_path) as zin, zipfile.ZipFile(bad, "w") as zout:
-            for name in zin.namelist():
-                if name != "meta.npy":
-                    zout.writestr(name, zin.read(name))
-    else:
-        with open(bad, "wb") as f:
-            np.savez(f, meta=np.array([{"kind": "crf-segmenter"}], dtype=object))
+    bad = damaged_model(model_path, tmp_path / "bad.crf", damage)
     with pytest.raises(FormatError, match=r"bad\.crf"):
         CRFSegmenter.load(bad)
 

@@ -1,4 +1,5 @@
-"""mentropy train-crf and segment --model (issue 10): results, usage, bad input, Ctrl-C."""
+"""mentropy train-crf and segment --model (issue 10): results, usage, Ctrl-C (bad input:
+tests/test_badinput_crf.py)."""
 from __future__ import annotations
 
 import signal
@@ -33,12 +34,6 @@ def files(tmp_path_factory):
                                        str(d / "m.crf"), *FAST])
     assert result.exit_code == 0, result.output
     return d
-
-
-def one_line(result) -> str:
-    lines = [x for x in (result.stderr or result.output).splitlines() if x.strip()]
-    assert len(lines) == 1, lines
-    return lines[0]
 
 
 @pytest.mark.parametrize("command,option", [("train-crf", "--gold"), ("segment", "--model")])
@@ -85,57 +80,47 @@ def test_silver(files, tmp_path):
     assert r.stdout.replace(" ", "") == raw
 
 
+def test_silver_and_gold_with_parse_features(files, tmp_path):
+    """--parse-features: templates mined with the lexicon (silver: --lexicon parses; gold:
+    --parse-lexicon); the model segments alone, its options name the templates' sha256."""
+    import hashlib
+
+    tpl = tmp_path / "t.jsonl"
+    r = CliRunner().invoke(main, ["mine-templates", "--lexicon", str(files / "lex.dict"),
+                                  str(files / "test_raw.txt"), "-o", str(tpl), "-q"])
+    assert r.exit_code == 0, r.output
+    digest = hashlib.sha256(tpl.read_bytes()).hexdigest()
+    raw = (files / "test_raw.txt").read_text(encoding="utf-8")
+    for args in (["--lexicon", str(files / "lex.dict"), str(files / "test_raw.txt")],
+                 ["--gold", str(files / "train.txt"), "--parse-lexicon",
+                  str(files / "lex.dict")]):
+        model = tmp_path / "p.crf"
+        r = CliRunner().invoke(main, ["train-crf", *args, "--parse-features", str(tpl), "-o",
+                                      str(model), *FAST])
+        assert r.exit_code == 0, r.output
+        from mentropy.crf import CRFSegmenter
+
+        assert CRFSegmenter.load(model).features.parse_features == digest
+        r = CliRunner().invoke(main, ["segment", "--model", str(model),
+                                      str(files / "test_raw.txt"), "-q"])
+        assert r.exit_code == 0 and r.stdout.replace(" ", "") == raw
+
+
 @pytest.mark.parametrize("args,msg", [
     (["train-crf"], "exactly one of --gold and --lexicon"),
     (["train-crf", "--gold", "g", "--lexicon", "l"], "exactly one"),
     (["train-crf", "--lexicon", "l"], "needs RAW"),
     (["train-crf", "--gold", "g", "--rounds", "2"], "silver"),
     (["segment", "--model", "m", "--lexicon", "l", "x"], "exactly one of"),
+    (["train-crf", "--gold", "g", "--parse-features", "t"], "needs --parse-lexicon"),
+    (["train-crf", "--gold", "g", "--parse-lexicon", "l"], "goes with --parse-features"),
 ])
 def test_usage_errors(args, msg):
     r = CliRunner().invoke(main, args)
     assert r.exit_code == 2 and msg in r.output
 
 
-def test_bad_gold_line(tmp_path):
-    gold = tmp_path / "gold.txt"
-    gold.write_text("中国  人民\n经济  发展\n" + "中" * 40 + "\n", encoding="utf-8")
-    out = tmp_path / "m.crf"
-    r = CliRunner().invoke(main, ["train-crf", "--gold", str(gold), "-o", str(out), *FAST])
-    assert r.exit_code == 1
-    line = one_line(r)
-    assert "gold.txt, line 3" in line and "not words separated by spaces" in line
-    assert list(tmp_path.iterdir()) == [gold]
-
-
-@pytest.mark.parametrize("text,msg", [("", "empty training set"), ("\n  \n", "empty"),
-                                      ("中国  人民\n", "one training sentence"),
-                                      (b"\xe4\xb8\xad\xff\n", "line 1")])
-def test_bad_training_sets(tmp_path, text, msg):
-    gold = tmp_path / "gold.txt"
-    gold.write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
-    r = CliRunner().invoke(main, ["train-crf", "--gold", str(gold), "-o",
-                                  str(tmp_path / "m.crf"), *FAST])
-    assert r.exit_code == 1 and msg in one_line(r) and "gold.txt" in one_line(r)
-    assert list(tmp_path.iterdir()) == [gold]
-
-
-@pytest.mark.parametrize("content", [b"", b"garbage" * 50, "truncated"])
-def test_corrupt_model_on_segment(files, tmp_path, content):
-    model = tmp_path / "bad.crf"
-    data = (files / "m.crf").read_bytes()
-    model.write_bytes(data[: len(data) // 3] if content == "truncated" else content)
-    out = tmp_path / "out.txt"
-    r = CliRunner().invoke(main, ["segment", "--model", str(model), str(files / "test_raw.txt"),
-                                  "-o", str(out)])
-    assert r.exit_code == 1 and "bad.crf" in one_line(r)
-    assert not out.exists()
-
-
-def test_missing_model(files, tmp_path):
-    r = CliRunner().invoke(main, ["segment", "--model", str(tmp_path / "no.crf"),
-                                  str(files / "test_raw.txt")])
-    assert r.exit_code == 1 and "no.crf: no such file" in one_line(r)
+# bad gold, training sets, models and output paths: tests/badinput_crf.py (the matrix)
 
 
 def test_ctrl_c_during_training_leaves_no_model(tmp_path):
