@@ -128,7 +128,7 @@ def write_json(path: Path, record: Dict[str, object]) -> None:
 def bench_input(path: Path, max_ns: List[int], runs: int) -> Dict[str, object]:
     """Encode and count one input; first calls apart, then `runs` timed calls each."""
     from mentropy.counts import NgramCounts
-    from mentropy.encoding import encode_texts
+    from mentropy.fragments import encode_texts
 
     t0 = time.perf_counter()
     with open(path, encoding="utf-8") as f:
@@ -179,7 +179,7 @@ _COLD_CHILD = r"""
 import json, sys, time
 t0 = time.perf_counter()
 from mentropy.counts import NgramCounts
-from mentropy.encoding import encode_texts
+from mentropy.fragments import encode_texts
 import_s = time.perf_counter() - t0
 text = open(sys.argv[1], encoding="utf-8").read(int(sys.argv[2]))
 out = {"import_s": import_s, "slice_chars": len(text)}

@@ -15,7 +15,7 @@ import numpy as np
 
 from mentropy import __version__
 from mentropy._kernels import ngrams as K
-from mentropy.encoding import EncodedCorpus
+from mentropy.fragments import EncodedCorpus
 from mentropy.errors import FormatError, MentropyError
 from mentropy.io import atomic_output
 from mentropy.vocab import CharVocab
@@ -254,7 +254,7 @@ def count_ngrams(sources: str | os.PathLike | Iterable[str | os.PathLike] | Enco
     As for :func:`mentropy.build_lexicon`, a str is always a path and repeated lines are
     counted once unless `keep_duplicates`. ``counts.count("中国")`` looks one up.
     """
-    from mentropy.encoding import read_corpus
+    from mentropy.fragments import read_corpus
 
     corpus = sources if isinstance(sources, EncodedCorpus) else read_corpus(
         sources, texts=texts, encoding=encoding, errors=errors, progress=progress,

@@ -1,6 +1,6 @@
 """Lexicon induction by the minimum-entropy principle (DESIGN §3) and the Lexicon type.
 
-Pipeline: atoms and Han fragments (encoding.py) -> exact n-gram counts (counts.py) -> seed by
+Pipeline: atoms and Han fragments (fragments.py) -> exact n-gram counts (counts.py) -> seed by
 n-gram cohesion (keep an n-gram when its weakest split still has PMI >= theta_n, glue characters a
 kept n-gram covers, keep solid pieces) -> description-length refinement: segment the corpus by
 unigram Viterbi, recount, delete the words whose removal lowers the description length, repeat
@@ -29,7 +29,7 @@ from mentropy._kernels import ngrams as KN
 from mentropy._kernels import viterbi as KV
 from mentropy.counts import (NgramCounts, key_head, key_slot, key_tail, key_width, pack_ids,
                              sort_rows, unpack_ids)
-from mentropy.encoding import EncodedCorpus, read_corpus
+from mentropy.fragments import EncodedCorpus, read_corpus
 from mentropy.errors import MentropyError
 from mentropy.io import atomic_output
 from mentropy.options import LexiconOptions

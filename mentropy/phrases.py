@@ -95,9 +95,9 @@ class PhraseReport(BuildReport):
 
 
 def unit_corpus(corpus: WordCorpus, min_count: int) -> tuple[Any, np.ndarray]:
-    """The word corpus as an :class:`~mentropy.encoding.EncodedCorpus` of units: (corpus,
+    """The word corpus as an :class:`~mentropy.fragments.EncodedCorpus` of units: (corpus,
     word id of each unit, 0-based, unit id = index + 1)."""
-    from mentropy.encoding import EncodedCorpus
+    from mentropy.fragments import EncodedCorpus
     from mentropy.vocab import CharVocab
 
     units = np.flatnonzero((corpus.kinds == HAN) & (corpus.counts >= min_count))[:MAX_UNITS]

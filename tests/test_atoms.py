@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 import naive
 from mentropy.atoms import HAN_NUMERALS, KIND_NAMES, atom_strings, atomize, normalise_text
-from mentropy.encoding import han_runs
+from mentropy.fragments import han_runs
 
 
 def kinds(text: str, **switches) -> list[str]:

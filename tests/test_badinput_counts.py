@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from mentropy.counts import FORMAT_VERSION, NgramCounts
-from mentropy.encoding import encode_texts
+from mentropy.fragments import encode_texts
 from mentropy.errors import FormatError, MentropyError
 
 TEXTS = ["中国人民银行今天宣布下调存款利率。", "经济发展需要稳定的金融环境。"] * 5

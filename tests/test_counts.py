@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 import naive
 from mentropy.atoms import atom_strings
 from mentropy.counts import FORMAT_VERSION, NgramCounts, pack
-from mentropy.encoding import EncodedCorpus, encode_texts
+from mentropy.fragments import EncodedCorpus, encode_texts
 from mentropy.errors import FormatError, MentropyError
 
 # ~20 Han characters without numerals or 第/年/月/日/万/亿 (no time or number atoms), plus

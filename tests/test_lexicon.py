@@ -16,7 +16,7 @@ from mentropy._kernels import lexicon as KL
 from mentropy._kernels import viterbi as KV
 from mentropy.atoms import HAN_NUMERALS, atom_strings
 from mentropy.counts import NgramCounts, unpack
-from mentropy.encoding import encode_texts
+from mentropy.fragments import encode_texts
 from mentropy.errors import FormatError, InputError, MentropyError
 from mentropy.lexicon import Lexicon, LexiconOptions, build_lexicon, cohesion, read_corpus
 from mentropy.matcher import Trie
