@@ -432,6 +432,26 @@ def badinput_section(results: Path) -> Optional[str]:
     return text[a:b + len(BADINPUT_END)]
 
 
+# results of the later stages, each written by its own script (the commands are in each file)
+OTHER_RESULTS = [
+    "Later stages keep their results in their own files, each with its commands and machine:",
+    "",
+    "- [RESULTS_startup.md](RESULTS_startup.md): start-up of the command (first run, warm "
+    "runs, --help), whole-process build against nlp-zero (`bench_startup.py`);",
+    "- [RESULTS_firsthour.md](RESULTS_firsthour.md): repeated lines, workers "
+    "(`bench_dedupe.py`, `bench_workers.py`);",
+    "- [RESULTS_phrases.md](RESULTS_phrases.md): phrases (`bench_phrases.py`);",
+    "- [RESULTS_templates.md](RESULTS_templates.md) and "
+    "[templates_top100.md](templates_top100.md): templates and the parse "
+    "(`bench_templates.py`);",
+    "- [RESULTS_crf.md](RESULTS_crf.md): the CRF segmenter against python-crfsuite "
+    "(`bench_crf.py`);",
+    "- [RESULTS_batch.md](RESULTS_batch.md): batch jobs, workers, Dask, memory budget "
+    "(`bench_batch.py`).",
+    "",
+]
+
+
 def render(out_dir: Path, results: Path) -> str:
     cnt = load_json(out_dir / "bench_count.json")
     lex = load_json(out_dir / "bench_lexicon.json")
@@ -446,6 +466,7 @@ def render(out_dir: Path, results: Path) -> str:
              "how they are timed is in `benchmarks/PEERS.md` and `benchmarks/peers.py`.", "",
              "The machine has 2 cores shared with other work: timings vary by ±20 % between "
              "runs; the load average before and after each run is given under each table.", ""]
+    lines += OTHER_RESULTS
     lines += issue2(lex, cnt)
     lines += issue3(seg, lex)
     text = "\n".join(lines).rstrip() + "\n"
