@@ -60,6 +60,9 @@ def main(ctx: click.Context) -> None:
     from mentropy.interrupts import handle_signals
 
     handle_signals(ctx)
+    from mentropy._startup import tune_process
+
+    tune_process()
 
 
 def input_options(f):

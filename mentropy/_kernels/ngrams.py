@@ -74,13 +74,21 @@ def _row_equal(k1, i, k2, j):
 
 
 @njit(cache=True)
+def _copy_row(src, i, dst, j):
+    # dst[j] = src[i], element by element: a row assignment would compile numba's shape-error
+    # formatting (about 1.5 s of the first run's compile time)
+    for w in range(src.shape[1]):
+        dst[j, w] = src[i, w]
+
+
+@njit(cache=True)
 def run_length(sorted_keys):
     """Collapse equal adjacent rows. sorted_keys : uint64[m, width] ascending.
 
     Returns (keys uint64[u, width], counts int64[u]).
     """
     m = sorted_keys.shape[0]
-    keys = np.empty_like(sorted_keys)
+    keys = np.empty((m, sorted_keys.shape[1]), np.uint64)
     counts = np.empty(m, np.int64)
     u = -1
     for i in range(m):
@@ -88,7 +96,7 @@ def run_length(sorted_keys):
             counts[u] += 1
         else:
             u += 1
-            keys[u] = sorted_keys[i]
+            _copy_row(sorted_keys, i, keys, u)
             counts[u] = 1
     return keys[: u + 1].copy(), counts[: u + 1].copy()
 
@@ -105,15 +113,15 @@ def merge_sorted(k1, c1, k2, c2):
     m = 0
     while i < n1 or j < n2:
         if j == n2 or (i < n1 and _row_less(k1, i, k2, j)):
-            keys[m] = k1[i]
+            _copy_row(k1, i, keys, m)
             counts[m] = c1[i]
             i += 1
         elif i == n1 or _row_less(k2, j, k1, i):
-            keys[m] = k2[j]
+            _copy_row(k2, j, keys, m)
             counts[m] = c2[j]
             j += 1
         else:
-            keys[m] = k1[i]
+            _copy_row(k1, i, keys, m)
             counts[m] = c1[i] + c2[j]
             i += 1
             j += 1
