@@ -15,6 +15,7 @@ import numpy as np
 
 from mentropy import __version__
 from mentropy._kernels import ngrams as K
+from mentropy._kernels import prefixcount as KP
 from mentropy.encoding import EncodedCorpus
 from mentropy.errors import FormatError, MentropyError
 from mentropy.io import atomic_output
@@ -80,17 +81,50 @@ def unpack(keys: np.ndarray) -> list[list[int]]:
 
 def count_table(ids: np.ndarray, offsets: np.ndarray, max_n: int,
                 block_chars: int = DEFAULT_BLOCK_CHARS) -> tuple[np.ndarray, np.ndarray]:
-    """Sorted (keys, counts) of all 1..max_n-grams of fragments; blocks bounded by block_chars."""
+    """Sorted (keys, counts) of all 1..max_n-grams of fragments; blocks bounded by block_chars.
+
+    Each block is counted on its own (block_table) and the block tables are merged pairwise,
+    equal sizes first (merge_tables): the work is n log(blocks), not blocks x table size.
+    """
     width = key_width(max_n)
     ids = np.ascontiguousarray(ids, dtype=np.int32)
     offsets = np.ascontiguousarray(offsets, dtype=np.int64)
-    keys = np.zeros((0, width), np.uint64)
-    counts = np.zeros(0, np.int64)
-    for lo, hi in block_plan(offsets, block_chars):
-        sub = offsets[lo:hi + 1] - offsets[lo]
-        part = ids[offsets[lo]:offsets[hi]]
-        bk, bc = run_length(sort_rows(K.pack_ngrams(part, sub, max_n, width)))
-        keys, counts = (bk, bc) if keys.shape[0] == 0 else K.merge_sorted(keys, counts, bk, bc)
+    return merge_tables((block_table(ids[offsets[lo]:offsets[hi]],
+                                     offsets[lo:hi + 1] - offsets[lo], max_n, width)
+                         for lo, hi in block_plan(offsets, block_chars)), width)
+
+
+def block_table(ids: np.ndarray, offsets: np.ndarray, max_n: int,
+                width: int) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted (keys, counts) of the 1..max_n-grams of one block (int32 ids, int64 offsets):
+    its windows (one key per position) sorted, then every window prefix counted."""
+    windows = KP.pack_windows(ids, offsets, max_n, width)
+    if width == 1:
+        windows = np.sort(windows[:, 0]).reshape(-1, 1)
+    else:  # by the first word (numpy's sort), then each run of equal first words
+        windows = KP.sort_runs(np.ascontiguousarray(windows[np.argsort(windows[:, 0])]))
+    return KP.count_prefixes(windows)
+
+
+def merge_tables(tables: Iterable[tuple[np.ndarray, np.ndarray]],
+                 width: int) -> tuple[np.ndarray, np.ndarray]:
+    """Sum of sorted (keys, counts) tables, merged as a binary tree in arrival order: a table
+    is merged with the previous one when both cover as many inputs (a binary counter), so each
+    row is copied about log2(tables) times and at most log2(tables) tables are held."""
+    stack: list[tuple[int, np.ndarray, np.ndarray]] = []
+    for keys, counts in tables:
+        level = 0
+        while stack and stack[-1][0] == level:
+            _, k, c = stack.pop()
+            keys, counts = K.merge_sorted(k, c, keys, counts)
+            level += 1
+        stack.append((level, keys, counts))
+    if not stack:
+        return np.zeros((0, width), np.uint64), np.zeros(0, np.int64)
+    _, keys, counts = stack.pop()
+    while stack:
+        _, k, c = stack.pop()
+        keys, counts = K.merge_sorted(k, c, keys, counts)
     return keys, counts
 
 
