@@ -106,10 +106,24 @@ def option_for(cls: type, name: str, *flags: str, **extra):
 @option_for(LexiconOptions, "keep_duplicates", "--keep-duplicates")
 @click.option("--multi-char-only", is_flag=True, help="leave single characters out of the output")
 @input_options
+@click.option("--workers", type=click.IntRange(1), default=None,
+              help="processes that read and count the input (the lexicon is the same for "
+                   "any number) [default: the cores this process may use; inputs under 32 MB "
+                   "are read in-process]")
+@click.option("--backend", type=click.Choice(["local", "dask"]), default="local",
+              show_default=True, help="dask: run the same tasks on a dask.distributed "
+                                      "cluster (pip install 'mentropy[dask]')")
+@click.option("--scheduler", default=None, metavar="ADDRESS",
+              help="Dask scheduler, e.g. tcp://host:8786 [default: a local cluster of 2 "
+                   "workers]; the input paths and --tmp-dir must be readable by the workers")
+@click.option("--tmp-dir", type=click.Path(file_okay=False), default=None,
+              help="folder for temporary files [default: the system's]; they are removed at "
+                   "the end, on errors and on Ctrl-C too")
 @click.option("-q", "--quiet", is_flag=True, help="no progress bars and no summary")
 @click.option("-v", "--verbose", count=True, help="log each stage (-vv for more)")
 def build_lexicon_cmd(corpus: tuple[str, ...], output: str, format_: str, multi_char_only: bool,
-                      encoding: str, errors: str, quiet: bool, verbose: int,
+                      encoding: str, errors: str, workers: int | None, backend: str,
+                      scheduler: str | None, tmp_dir: str | None, quiet: bool, verbose: int,
                       **options) -> None:
     """Learn a lexicon from CORPUS: files, folders, globs, .gz/.bz2/.xz, or - for stdin.
 
@@ -117,12 +131,16 @@ def build_lexicon_cmd(corpus: tuple[str, ...], output: str, format_: str, multi_
     Lines repeated word for word are counted once (--keep-duplicates counts every copy).
     """
     setup_logging(verbose, quiet)
+    if scheduler is not None and backend != "dask":
+        raise click.UsageError("--scheduler needs --backend dask")
     with user_errors():
+        from mentropy.batch import default_workers
         from mentropy.lexicon import build_lexicon
 
         lexicon = build_lexicon(list(corpus), encoding=encoding, errors=errors,
                                 progress=False if quiet else None, stats=format_ == "tsv",
-                                **options)
+                                workers=workers or default_workers(), backend=backend,
+                                scheduler=scheduler, tmp_dir=tmp_dir, **options)
         if multi_char_only:
             lexicon = lexicon.multi_char()
         lexicon.save(output, format_)

@@ -39,18 +39,8 @@ def sort_rows(keys: np.ndarray) -> np.ndarray:
         return np.sort(keys[:, 0]).reshape(-1, 1)
     if keys.shape[0] < 2:
         return np.ascontiguousarray(keys)
-    # sort by the first word (fast), then order by the other words only the runs of equal
-    # first words in which some row has more words (n-grams longer than one word: few)
-    order = np.argsort(keys[:, 0])
-    first = keys[order, 0]
-    run = np.concatenate([[0], np.cumsum(first[1:] != first[:-1])])
-    longer = (keys[order, 1:] != 0).any(axis=1)
-    runs_to_sort = np.bincount(run, weights=longer, minlength=run[-1] + 1) > 0
-    pos = np.flatnonzero(runs_to_sort[run])
-    if pos.shape[0]:
-        sub = order[pos]
-        order[pos] = sub[np.lexsort(keys[sub].T[::-1])]
-    return np.ascontiguousarray(keys[order])
+    # by the first word (numpy's sort), then each run of equal first words by the others
+    return KP.sort_runs(np.ascontiguousarray(keys[np.argsort(keys[:, 0])]))
 
 
 def pack(ids_rows: list[np.ndarray] | list[list[int]], width: int) -> np.ndarray:
@@ -98,34 +88,46 @@ def block_table(ids: np.ndarray, offsets: np.ndarray, max_n: int,
                 width: int) -> tuple[np.ndarray, np.ndarray]:
     """Sorted (keys, counts) of the 1..max_n-grams of one block (int32 ids, int64 offsets):
     its windows (one key per position) sorted, then every window prefix counted."""
-    windows = KP.pack_windows(ids, offsets, max_n, width)
-    if width == 1:
-        windows = np.sort(windows[:, 0]).reshape(-1, 1)
-    else:  # by the first word (numpy's sort), then each run of equal first words
-        windows = KP.sort_runs(np.ascontiguousarray(windows[np.argsort(windows[:, 0])]))
-    return KP.count_prefixes(windows)
+    return KP.count_prefixes(sort_rows(KP.pack_windows(ids, offsets, max_n, width)))
 
 
 def merge_tables(tables: Iterable[tuple[np.ndarray, np.ndarray]],
                  width: int) -> tuple[np.ndarray, np.ndarray]:
-    """Sum of sorted (keys, counts) tables, merged as a binary tree in arrival order: a table
-    is merged with the previous one when both cover as many inputs (a binary counter), so each
-    row is copied about log2(tables) times and at most log2(tables) tables are held."""
-    stack: list[tuple[int, np.ndarray, np.ndarray]] = []
+    """Sum of sorted (keys, counts) tables, merged as a binary tree (TableMerger)."""
+    merger = TableMerger(width)
     for keys, counts in tables:
+        merger.add(keys, counts)
+    return merger.result()
+
+
+class TableMerger:
+    """Adds up sorted (keys, counts) tables as they arrive, as a binary tree: a table is merged
+    with the previous one when both cover as many inputs (a binary counter), so each row is
+    copied about log2(tables) times and at most log2(tables) tables are held."""
+
+    def __init__(self, width: int) -> None:
+        self.width = width
+        self.stack: list[tuple[int, np.ndarray, np.ndarray]] = []
+
+    def add(self, keys: np.ndarray, counts: np.ndarray) -> None:
+        """One more table (uint64[m, width] keys ascending, int64[m] counts)."""
         level = 0
-        while stack and stack[-1][0] == level:
-            _, k, c = stack.pop()
+        while self.stack and self.stack[-1][0] == level:
+            _, k, c = self.stack.pop()
             keys, counts = K.merge_sorted(k, c, keys, counts)
             level += 1
-        stack.append((level, keys, counts))
-    if not stack:
-        return np.zeros((0, width), np.uint64), np.zeros(0, np.int64)
-    _, keys, counts = stack.pop()
-    while stack:
-        _, k, c = stack.pop()
-        keys, counts = K.merge_sorted(k, c, keys, counts)
-    return keys, counts
+        self.stack.append((level, keys, counts))
+
+    def result(self) -> tuple[np.ndarray, np.ndarray]:
+        """The sum of every table added (an empty table when none was)."""
+        if not self.stack:
+            return np.zeros((0, self.width), np.uint64), np.zeros(0, np.int64)
+        _, keys, counts = self.stack.pop()
+        while self.stack:
+            _, k, c = self.stack.pop()
+            keys, counts = K.merge_sorted(k, c, keys, counts)
+        self.stack.append((0, keys, counts))
+        return keys, counts
 
 
 def run_length(sorted_keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -11,7 +11,7 @@ import numpy as np
 
 from mentropy import atoms
 from mentropy._kernels import atoms as KA
-from mentropy.dedupe import DuplicateStats, unique_lines
+from mentropy.dedupe import DuplicateStats, KeepAll, unique_lines
 from mentropy.errors import InputError, MentropyError
 from mentropy.vocab import MAX_CP, CharVocab
 
@@ -57,6 +57,14 @@ def han_runs(text: str, *, time_atoms: bool = True,
 def encode_texts(texts: Iterable[str], *, min_char_count: int = 1,
                  time_atoms: bool = True, number_atoms: bool = True) -> EncodedCorpus:
     """Atomise and encode texts; characters rarer than `min_char_count` become boundaries."""
+    cps, lens, n_chars = han_fragments(texts, time_atoms=time_atoms, number_atoms=number_atoms)
+    return encode_fragments([cps], [lens], n_chars, min_char_count=min_char_count)
+
+
+def han_fragments(texts: Iterable[str], *, time_atoms: bool = True,
+                  number_atoms: bool = True) -> tuple[np.ndarray, np.ndarray, int]:
+    """Code points of the Han fragments of texts (uint32), their lengths (int64) and the
+    number of code points read: the part of encode_texts a shard can do on its own."""
     cps_parts: list[np.ndarray] = []
     len_parts: list[np.ndarray] = []
     n_chars = 0
@@ -68,6 +76,15 @@ def encode_texts(texts: Iterable[str], *, min_char_count: int = 1,
             len_parts.append(np.diff(offsets))
     cps = np.concatenate(cps_parts) if cps_parts else np.zeros(0, np.uint32)
     lens = np.concatenate(len_parts) if len_parts else np.zeros(0, np.int64)
+    return cps, lens, n_chars
+
+
+def encode_fragments(cps_parts: list[np.ndarray], len_parts: list[np.ndarray], n_chars: int,
+                     *, min_char_count: int = 1) -> EncodedCorpus:
+    """The corpus of Han fragments given in parts (code points, lengths), in order: one
+    frequency-ranked vocabulary over all of them."""
+    cps = np.concatenate(cps_parts) if len(cps_parts) != 1 else cps_parts[0]
+    lens = np.concatenate(len_parts) if len(len_parts) != 1 else len_parts[0]
     cp_counts = np.bincount(cps, minlength=MAX_CP)
     vocab = CharVocab.from_counts(cp_counts, min_count=min_char_count)
     ids = vocab.lookup_table()[cps]
@@ -133,7 +150,9 @@ def read_corpus(sources: str | os.PathLike | Iterable[str | os.PathLike] | None 
         pieces = _block_pieces(iter_blocks(paths, encoding=encoding, errors=errors,
                                            progress=progress, desc="reading"))
     duplicates = DuplicateStats()
-    stream = (text for text, _ in pieces) if keep_duplicates else \
+    # with keep_duplicates every line is kept, but lines still pass through unique_lines: a
+    # long line is then cut at the same places whatever the blocks or shards (batch.py)
+    stream = unique_lines(pieces, DuplicateStats(), seen=KeepAll()) if keep_duplicates else \
         unique_lines(pieces, duplicates)
     corpus = encode_texts(stream, time_atoms=time_atoms, number_atoms=number_atoms)
     if corpus.n_han == 0:

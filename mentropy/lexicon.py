@@ -93,9 +93,15 @@ def default_min_count(n_han: int) -> int:
     return max(3, int(round(3 * (max(n_han, 1) / 2e6) ** 0.25)))
 
 
-def seed_by_cohesion(corpus: EncodedCorpus, opts: LexiconOptions, min_count: int) -> WordTable:
-    """Stage 2: cut at boundaries not covered by a cohesive n-gram; keep solid pieces."""
-    counts = NgramCounts.from_corpus(corpus, opts.max_n).prune(min_count)
+def seed_by_cohesion(corpus: EncodedCorpus, opts: LexiconOptions, min_count: int,
+                     counts: NgramCounts | None = None) -> WordTable:
+    """Stage 2: cut at boundaries not covered by a cohesive n-gram; keep solid pieces.
+
+    `counts`: the corpus's 1..max_n-gram counts when already made (batch.py), else counted.
+    """
+    if counts is None:
+        counts = NgramCounts.from_corpus(corpus, opts.max_n)
+    counts = counts.prune(min_count)
     total = corpus.n_han
     lengths, coh = cohesion(counts, total)
     theta = np.full(lengths.max(initial=1) + 1, np.inf)
@@ -366,21 +372,42 @@ def build_lexicon(sources: str | os.PathLike | Iterable[str | os.PathLike] | Enc
                   | None = None, *, texts: Iterable[str] | None = None,
                   options: LexiconOptions | None = None, encoding: str = "utf-8",
                   errors: str = "strict", progress: bool | None = None,
-                  stats: bool = False, **overrides) -> Lexicon:
+                  stats: bool = False, workers: int = 1, backend: str = "local",
+                  client=None, scheduler: str | None = None, tmp_dir: str | None = None,
+                  **overrides) -> Lexicon:
     """Learn a lexicon from raw text: `sources` (paths, folders, globs, '-', or an
     EncodedCorpus) or ``texts=`` (an iterable of strings).
 
     A str is always a path (a missing one raises InputError naming it), never text. Keyword
     overrides are LexiconOptions fields (``min_pmi=3.0``, ``keep_duplicates=True``).
     Deterministic: the same input and options give the same lexicon.
+
+    Large inputs: ``workers=N`` reads and counts files in N spawned worker processes
+    (inputs under batch.PARALLEL_MIN_BYTES stay in this process); ``backend="dask"`` runs
+    the same tasks on a dask.distributed cluster (``client=``, ``scheduler=ADDRESS``, or a
+    LocalCluster of 2 workers); `tmp_dir` holds the temporary files. The lexicon is
+    byte-identical whatever these are.
     """
     opts = replace(options or LexiconOptions(), **overrides).validate()
     t0 = time.perf_counter()
+    counts = None
+    if backend not in ("local", "dask"):
+        raise MentropyError(f"unknown backend {backend!r} (use local or dask)")
+    if not isinstance(workers, int) or workers < 1:
+        raise MentropyError(f"workers must be a positive integer, not {workers!r}")
     if isinstance(sources, EncodedCorpus):
         if texts is not None:
             raise MentropyError("give either sources or texts=, not both")
         corpus = sources
-    else:
+    elif texts is None and sources is not None and (
+            backend == "dask" or client is not None or workers > 1):
+        from mentropy import batch
+
+        corpus, counts = batch.read_for_lexicon(
+            sources, opts, encoding=encoding, errors=errors, progress=progress,
+            workers=workers, backend=backend, client=client, scheduler=scheduler,
+            tmp_dir=tmp_dir)
+    if counts is None and not isinstance(sources, EncodedCorpus):
         corpus = read_corpus(sources, texts=texts, encoding=encoding, errors=errors,
                              progress=progress, time_atoms=opts.time_atoms,
                              number_atoms=opts.number_atoms,
@@ -391,7 +418,7 @@ def build_lexicon(sources: str | os.PathLike | Iterable[str | os.PathLike] | Enc
     min_count = opts.min_count or default_min_count(corpus.n_han)
     report.min_count = min_count
     t1 = time.perf_counter()
-    table = seed_by_cohesion(corpus, opts, min_count)
+    table = seed_by_cohesion(corpus, opts, min_count, counts)
     report.seconds["seed"] = time.perf_counter() - t1
     t2 = time.perf_counter()
     tok_start, tok_word = refine(corpus, table, opts, report)

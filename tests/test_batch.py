@@ -1,0 +1,136 @@
+"""Batch reading and counting by shards (batch.py): in-process, worker processes and Dask give
+the corpus, counts and lexicon of one process, byte for byte; faults end with one clear error
+and leave no temporary files."""
+from __future__ import annotations
+
+import io
+import os
+
+import numpy as np
+import pytest
+
+import mentropy.batch as B
+from mentropy.counts import NgramCounts
+from mentropy.encoding import read_corpus
+from mentropy.errors import InputError, MentropyError
+from mentropy.lexicon import build_lexicon
+
+
+@pytest.fixture(scope="module")
+def corpus_dir(tmp_path_factory, sample_lines):
+    """Files that exercise the shard edges: lines repeated across files and shards, a UTF-8
+    BOM, CRLF line ends, no final newline, a line longer than dedupe.LONG_LINE, a blank file."""
+    d = tmp_path_factory.mktemp("batch")
+    lines = sample_lines[:600]
+    (d / "a.txt").write_bytes(b"\xef\xbb\xbf" + "\n".join(lines[:300] + lines[:40]).encode())
+    (d / "b.txt").write_bytes("\r\n".join(lines[250:600] + lines[10:30]).encode() + b"\r\n")
+    long_line = "".join(lines).replace("\n", "") * 2
+    assert len(long_line) > 70_000
+    (d / "c.txt").write_text("\n".join(lines[500:560]) + "\n" + long_line + "\n"
+                             + "\n".join(lines[:5]), encoding="utf-8")
+    (d / "d.txt").write_text("\n\n", encoding="utf-8")
+    return d
+
+
+def same_corpus(a, b):
+    np.testing.assert_array_equal(a.ids, b.ids)
+    np.testing.assert_array_equal(a.offsets, b.offsets)
+    np.testing.assert_array_equal(a.vocab.cps, b.vocab.cps)
+    np.testing.assert_array_equal(a.vocab.counts, b.vocab.counts)
+    assert (a.n_lines, a.n_duplicate_lines) == (b.n_lines, b.n_duplicate_lines)
+
+
+@pytest.mark.parametrize("keep_duplicates", [False, True])
+@pytest.mark.parametrize("shard_bytes,block_chars", [(1, 7), (5000, 1 << 22), (1 << 30, 300)])
+def test_shards_give_the_corpus_and_counts_of_one_pass(corpus_dir, shard_bytes, block_chars,
+                                                       keep_duplicates):
+    whole = read_corpus(str(corpus_dir), progress=False, keep_duplicates=keep_duplicates)
+    corpus, counts = B.read_and_count(str(corpus_dir), max_n=6, shard_bytes=shard_bytes,
+                                      block_chars=block_chars, progress=False,
+                                      keep_duplicates=keep_duplicates)
+    same_corpus(corpus, whole)
+    expected = NgramCounts.from_corpus(whole, 6)
+    np.testing.assert_array_equal(counts.keys, expected.keys)
+    np.testing.assert_array_equal(counts.counts, expected.counts)
+    assert whole.n_duplicate_lines > 0 or keep_duplicates
+
+
+def test_plan_cuts_after_newlines(corpus_dir):
+    shards = B.plan_shards([str(corpus_dir / "b.txt")], "utf-8", 1000)
+    data = (corpus_dir / "b.txt").read_bytes()
+    assert len(shards) > 3 and shards[0].start == 0 and shards[-1].end is None
+    for s in shards[1:]:
+        assert data[s.start - 1:s.start] == b"\n"
+    assert B.plan_shards(["-"], "utf-8", 1000) is None
+    assert len(B.plan_shards([str(corpus_dir / "b.txt")], "utf-16", 1000)) == 1
+
+
+def lexicon_bytes(lex) -> str:
+    out = io.StringIO()
+    lex.write(out, "tsv")
+    return out.getvalue()
+
+
+def test_workers_give_the_lexicon_of_one_process(corpus_dir, monkeypatch, tmp_path):
+    """Two spawned worker processes, small shards: the same TSV lexicon as one process; the
+    temporary folder is left empty."""
+    monkeypatch.setattr(B, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(B, "SHARD_BYTES", 20_000)
+    one = build_lexicon(str(corpus_dir), progress=False, stats=True)
+    two = build_lexicon(str(corpus_dir), progress=False, stats=True, workers=2,
+                        tmp_dir=str(tmp_path))
+    assert lexicon_bytes(two) == lexicon_bytes(one)
+    assert two.report.n_duplicate_lines == one.report.n_duplicate_lines > 0
+    assert os.listdir(tmp_path) == []
+
+
+def test_small_input_stays_in_process(corpus_dir, monkeypatch):
+    def fail(*args, **kwargs):
+        raise AssertionError("a pool was started")
+
+    monkeypatch.setattr(B, "LocalPool", fail)
+    assert len(build_lexicon(str(corpus_dir), progress=False, workers=4)) > 0
+
+
+def test_bad_utf8_in_a_later_shard_names_the_file_line_and_byte(tmp_path, sample_lines):
+    path = tmp_path / "bad.txt"
+    good = "\n".join(sample_lines[:200]).encode() + b"\n"
+    path.write_bytes(good + "中文".encode() + b"\xff\n" + good)
+    with pytest.raises(InputError) as whole:
+        read_corpus(str(path), progress=False)
+    with pytest.raises(InputError) as sharded:
+        B.read_and_count(str(path), max_n=4, shard_bytes=1000, progress=False)
+    assert str(sharded.value) == str(whole.value)
+    n_lines = good.count(b"\n")
+    assert f"line {n_lines + 1}" in str(sharded.value)
+    assert f"byte {len(good) + 6}" in str(sharded.value)
+
+
+def test_errors_leave_no_temporary_files(tmp_path, sample_lines):
+    path = tmp_path / "in.txt"
+    path.write_bytes("\n".join(sample_lines[:300]).encode() + b"\n\xff\n")
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    with pytest.raises(InputError):
+        B.read_and_count(str(path), max_n=4, shard_bytes=2000, tmp_dir=str(tmp), progress=False)
+    assert os.listdir(tmp) == []
+    with pytest.raises(InputError, match="no such file"):
+        B.read_and_count(str(tmp_path / "missing.txt"), max_n=4, tmp_dir=str(tmp))
+    with pytest.raises(MentropyError, match="no such folder"):
+        B.read_and_count(str(path), max_n=4, tmp_dir=str(tmp_path / "nope"))
+
+
+def test_a_killed_worker_is_one_clear_error():
+    pool = B.LocalPool(1)
+    try:
+        with pytest.raises(MentropyError, match="worker process died"):
+            pool.run(os._exit, [(9,)], lambda i, r: None)
+    finally:
+        pool.close(abort=True)
+
+
+def test_bad_options():
+    with pytest.raises(MentropyError, match="backend"):
+        build_lexicon("x.txt", backend="spark")
+    with pytest.raises(MentropyError, match="workers"):
+        build_lexicon("x.txt", workers=0)
