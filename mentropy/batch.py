@@ -267,7 +267,8 @@ def shard_fragments(shard: Shard, encoding: str, errors: str, kept_bits: np.ndar
     char_counts = np.bincount(cps, minlength=MAX_CP)
     present = np.flatnonzero(char_counts)
     return {"cps": present.astype(np.uint32), "counts": char_counts[present].astype(np.int64),
-            "n_chars": n_chars, "n_lines": stats.n_lines, "n_dropped": stats.n_dropped}
+            "n_chars": n_chars, "n_lines": stats.n_lines, "n_dropped": stats.n_dropped,
+            "temp_bytes": 2 * (cps.nbytes + lens.nbytes)}  # and their ids in pass 3
 
 
 def shard_count(index: int, folder: str, max_n: int, block_chars: int) -> tuple:
@@ -312,6 +313,20 @@ def warmup() -> None:
         merge_pair((keys, counts), (keys, counts))
 
 
+def peak_memory() -> int:
+    """Peak resident memory of this process so far, in bytes."""
+    import resource
+    import sys
+
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return int(peak if sys.platform == "darwin" else peak * 1024)
+
+
+def _task(fn: Callable, *args):
+    # a task and the peak memory of the process that ran it (for the summary line)
+    return fn(*args), os.getpid(), peak_memory()
+
+
 def _worker_init() -> None:
     # Ctrl-C reaches the whole process group: the parent stops the workers, they stay quiet
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -325,6 +340,7 @@ class LocalPool:
         from concurrent.futures import ProcessPoolExecutor
 
         self.workers = workers
+        self.peaks: dict = {}  # pid -> peak resident bytes
         self.executor = ProcessPoolExecutor(max_workers=workers, initializer=_worker_init,
                                             mp_context=multiprocessing.get_context("spawn"))
 
@@ -332,13 +348,15 @@ class LocalPool:
         """fn(*task) for every task; done(i, result) in completion order."""
         from concurrent.futures.process import BrokenProcessPool
 
-        futures = {self.executor.submit(fn, *task): i for i, task in enumerate(tasks)}
+        futures = {self.executor.submit(_task, fn, *task): i for i, task in enumerate(tasks)}
         pending = set(futures)
         try:
             while pending:
                 finished, pending = wait(pending, return_when=FIRST_EXCEPTION)
                 for fut in finished:
-                    done(futures[fut], fut.result())
+                    result, pid, peak = fut.result()
+                    self.peaks[pid] = max(self.peaks.get(pid, 0), peak)
+                    done(futures[fut], result)
         except BrokenProcessPool:
             raise MentropyError("a worker process died (killed, or out of memory); nothing "
                                 "was written") from None
@@ -357,6 +375,7 @@ class InProcess:
     """Tasks run one after the other in this process (the same functions)."""
 
     workers = 1
+    peaks: dict = {}
 
     def run(self, fn: Callable, tasks: Sequence[tuple], done: Callable[[int, object], None]):
         for i, task in enumerate(tasks):
@@ -389,17 +408,20 @@ class DaskPool:
                                                         processes=True, dashboard_address=None)
                 client = distributed.Client(self.cluster)
         self.client = client
+        self.peaks: dict = {}
         self.workers = max(1, len(client.scheduler_info().get("workers", {})))
         self.client.run(warmup)
 
     def run(self, fn: Callable, tasks: Sequence[tuple], done: Callable[[int, object], None]):
         import distributed
 
-        futures = [self.client.submit(fn, *task, pure=False) for task in tasks]
+        futures = [self.client.submit(_task, fn, *task, pure=False) for task in tasks]
         index = {f.key: i for i, f in enumerate(futures)}
         try:
             for fut in distributed.as_completed(futures):
-                done(index[fut.key], _dask_result(fut))
+                result, pid, peak = _dask_result(fut)
+                self.peaks[pid] = max(self.peaks.get(pid, 0), peak)
+                done(index[fut.key], result)
         finally:
             for fut in futures:
                 fut.release()
@@ -453,6 +475,8 @@ class BatchStats:
     workers: int = 1
     bytes_read: int = 0
     seconds: dict | None = None
+    worker_peaks: dict | None = None  # pid -> peak resident bytes of each worker process
+    temp_bytes: int = 0  # written to the temporary folder
 
 
 def read_and_count(sources, *, max_n: int, encoding: str = "utf-8", errors: str = "strict",
@@ -540,6 +564,9 @@ def read_and_count(sources, *, max_n: int, encoding: str = "utf-8", errors: str 
         ids = [np.load(os.path.join(folder, f"ids-{s.index}.npy")) for s in shards]
         lens = [np.load(os.path.join(folder, f"idlens-{s.index}.npy")) for s in shards]
         stats.seconds["count"] = time.perf_counter() - t2
+        stats.temp_bytes = sum(p["temp_bytes"] for p in parts)
+        stats.worker_peaks = dict(pool.peaks) if pool.workers > 1 or isinstance(
+            pool, DaskPool) else {}
         ok = True
     finally:
         if pool is not None:
@@ -556,13 +583,13 @@ def read_and_count(sources, *, max_n: int, encoding: str = "utf-8", errors: str 
     return corpus, NgramCounts(keys, counts, max_n, vocab, corpus.n_han)
 
 
-def bar(total: int, unit: str, desc: str, progress: bool | None):
+def bar(total: int | None, unit: str, desc: str, progress: bool | None):
     """A tqdm bar on stderr (progress None: only when stderr is a terminal)."""
     import sys
 
     from tqdm import tqdm
 
-    return tqdm(total=total, unit=unit, unit_scale=True, desc=desc, file=sys.stderr,
+    return tqdm(total=total, unit=unit, unit_scale=unit == "B", desc=desc, file=sys.stderr,
                 disable=None if progress is None else not progress)
 
 

@@ -133,8 +133,11 @@ def build_lexicon_cmd(corpus: tuple[str, ...], output: str, format_: str, multi_
     setup_logging(verbose, quiet)
     if scheduler is not None and backend != "dask":
         raise click.UsageError("--scheduler needs --backend dask")
+    import time
+
+    t0 = time.perf_counter()
     with user_errors():
-        from mentropy.batch import default_workers
+        from mentropy.batch import bar, default_workers, peak_memory
         from mentropy.lexicon import build_lexicon
 
         lexicon = build_lexicon(list(corpus), encoding=encoding, errors=errors,
@@ -143,16 +146,32 @@ def build_lexicon_cmd(corpus: tuple[str, ...], output: str, format_: str, multi_
                                 scheduler=scheduler, tmp_dir=tmp_dir, **options)
         if multi_char_only:
             lexicon = lexicon.multi_char()
-        lexicon.save(output, format_)
+        with bar(len(lexicon), "word", "writing", False if quiet else None) as b:
+            lexicon.save(output, format_)
+            b.update(len(lexicon))
     if not quiet:
         r = lexicon.report
+        seconds = time.perf_counter() - t0
+        peak = max(r.peak_memory, peak_memory())
         repeats = (f"; {r.n_duplicate_lines:,} repeated lines of {r.n_lines:,} counted once"
                    if r.n_duplicate_lines else "")
         click.echo(f"mentropy: {len(lexicon):,} words; entropy per char "
                    f"{r.bits_per_char_before:.3f} -> {r.bits_per_char_after:.3f} bits; "
                    f"description length {r.description_length[0]:,.0f} -> "
-                   f"{r.description_length[-1]:,.0f} nats ({r.n_han:,} Han chars{repeats})",
-                   err=True)
+                   f"{r.description_length[-1]:,.0f} nats ({r.n_han:,} Han chars{repeats}); "
+                   f"{seconds:.1f} s, {r.n_han / max(seconds, 1e-9) / 1e6:.2f} M chars/s, "
+                   f"peak memory {_human(peak)} ({r.workers} "
+                   f"process{'es' if r.workers > 1 else ''}{' + parent' if r.workers > 1 else ''}"
+                   f"), temporary files {_human(r.temp_bytes)}", err=True)
+
+
+def _human(n: int) -> str:
+    """Bytes as 512 B, 3.4 MB, 1.2 GB."""
+    for unit in ("B", "kB", "MB", "GB"):
+        if n < 1000 or unit == "GB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1000
+    return f"{n:.1f} TB"
 
 
 @main.command("evaluate")

@@ -70,7 +70,8 @@ def unpack(keys: np.ndarray) -> list[list[int]]:
 
 
 def count_table(ids: np.ndarray, offsets: np.ndarray, max_n: int,
-                block_chars: int = DEFAULT_BLOCK_CHARS) -> tuple[np.ndarray, np.ndarray]:
+                block_chars: int = DEFAULT_BLOCK_CHARS,
+                bar=None) -> tuple[np.ndarray, np.ndarray]:
     """Sorted (keys, counts) of all 1..max_n-grams of fragments; blocks bounded by block_chars.
 
     Each block is counted on its own (block_table) and the block tables are merged pairwise,
@@ -79,9 +80,13 @@ def count_table(ids: np.ndarray, offsets: np.ndarray, max_n: int,
     width = key_width(max_n)
     ids = np.ascontiguousarray(ids, dtype=np.int32)
     offsets = np.ascontiguousarray(offsets, dtype=np.int64)
-    return merge_tables((block_table(ids[offsets[lo]:offsets[hi]],
-                                     offsets[lo:hi + 1] - offsets[lo], max_n, width)
-                         for lo, hi in block_plan(offsets, block_chars)), width)
+    merger = TableMerger(width)
+    for lo, hi in block_plan(offsets, block_chars):
+        merger.add(*block_table(ids[offsets[lo]:offsets[hi]], offsets[lo:hi + 1] - offsets[lo],
+                                max_n, width))
+        if bar is not None:  # a progress bar over chars
+            bar.update(int(offsets[hi] - offsets[lo]))
+    return merger.result()
 
 
 def block_table(ids: np.ndarray, offsets: np.ndarray, max_n: int,
@@ -162,12 +167,20 @@ class NgramCounts:
 
     @classmethod
     def from_corpus(cls, corpus: EncodedCorpus, max_n: int = 4, *,
-                    block_chars: int = DEFAULT_BLOCK_CHARS) -> "NgramCounts":
-        """Count every 1..max_n-gram inside the fragments of `corpus` (exact)."""
+                    block_chars: int = DEFAULT_BLOCK_CHARS,
+                    progress: bool | None = False) -> "NgramCounts":
+        """Count every 1..max_n-gram inside the fragments of `corpus` (exact); `progress`:
+        a bar over characters on stderr (None: when stderr is a terminal)."""
+        import sys
+
+        from tqdm import tqdm
+
         if not 1 <= max_n <= MAX_N:
             raise MentropyError(f"max_n must be between 1 and {MAX_N}, got {max_n}")
         t0 = time.perf_counter()
-        keys, counts = count_table(corpus.ids, corpus.offsets, max_n, block_chars)
+        with tqdm(total=corpus.n_han, unit="char", unit_scale=True, desc="counting",
+                  file=sys.stderr, disable=None if progress is None else not progress) as bar:
+            keys, counts = count_table(corpus.ids, corpus.offsets, max_n, block_chars, bar)
         log.info("counted %s distinct 1..%d-grams of %s chars in %.2f s", f"{len(keys):,}",
                  max_n, f"{corpus.n_han:,}", time.perf_counter() - t0)
         return cls(keys, counts, max_n, corpus.vocab, corpus.n_han)

@@ -229,6 +229,9 @@ class BuildReport:
     description_length: list = field(default_factory=list)
     deleted: list = field(default_factory=list)
     seconds: dict = field(default_factory=dict)
+    workers: int = 1  # processes that read and counted (batch.py)
+    peak_memory: int = 0  # bytes: peak resident memory of this process plus each worker's
+    temp_bytes: int = 0  # bytes written to temporary files
 
     def summary(self) -> str:
         """One line for the end of a run."""
@@ -390,7 +393,10 @@ def build_lexicon(sources: str | os.PathLike | Iterable[str | os.PathLike] | Enc
     """
     opts = replace(options or LexiconOptions(), **overrides).validate()
     t0 = time.perf_counter()
+    from mentropy import batch
+
     counts = None
+    batch_stats = batch.BatchStats()
     if backend not in ("local", "dask"):
         raise MentropyError(f"unknown backend {backend!r} (use local or dask)")
     if not isinstance(workers, int) or workers < 1:
@@ -401,12 +407,10 @@ def build_lexicon(sources: str | os.PathLike | Iterable[str | os.PathLike] | Enc
         corpus = sources
     elif texts is None and sources is not None and (
             backend == "dask" or client is not None or workers > 1):
-        from mentropy import batch
-
         corpus, counts = batch.read_for_lexicon(
             sources, opts, encoding=encoding, errors=errors, progress=progress,
             workers=workers, backend=backend, client=client, scheduler=scheduler,
-            tmp_dir=tmp_dir)
+            tmp_dir=tmp_dir, stats=batch_stats)
     if counts is None and not isinstance(sources, EncodedCorpus):
         corpus = read_corpus(sources, texts=texts, encoding=encoding, errors=errors,
                              progress=progress, time_atoms=opts.time_atoms,
@@ -418,10 +422,18 @@ def build_lexicon(sources: str | os.PathLike | Iterable[str | os.PathLike] | Enc
     min_count = opts.min_count or default_min_count(corpus.n_han)
     report.min_count = min_count
     t1 = time.perf_counter()
-    table = seed_by_cohesion(corpus, opts, min_count, counts)
+    if counts is None:
+        counts = NgramCounts.from_corpus(corpus, opts.max_n, progress=progress)
+    with batch.bar(1, "stage", "seed", progress) as bar:
+        table = seed_by_cohesion(corpus, opts, min_count, counts)
+        bar.update(1)
+    del counts
     report.seconds["seed"] = time.perf_counter() - t1
     t2 = time.perf_counter()
-    tok_start, tok_word = refine(corpus, table, opts, report)
+    with batch.bar(None, "round", "refining", progress) as bar:
+        tok_start, tok_word = refine(corpus, table, opts, report)
+        bar.set_postfix_str(f"{len(report.deleted)} rounds", refresh=False)
+        bar.update(len(report.deleted) + 1)
     report.seconds["refine"] = time.perf_counter() - t2
     t3 = time.perf_counter()
     lengths = table.lengths()
@@ -434,6 +446,9 @@ def build_lexicon(sources: str | os.PathLike | Iterable[str | os.PathLike] | Enc
         word_stats = word_statistics(corpus, table, tok_start, tok_word, opts.max_word_len)
         word_stats = {k: v[keep] for k, v in word_stats.items()}
     report.seconds["output"] = time.perf_counter() - t3
+    report.workers = batch_stats.workers
+    report.temp_bytes = batch_stats.temp_bytes
+    report.peak_memory = batch.peak_memory() + sum((batch_stats.worker_peaks or {}).values())
     log.info("%s", report.summary())
     return Lexicon(words, table.counts[keep].astype(np.int64), word_stats, report)
 

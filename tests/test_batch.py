@@ -134,3 +134,30 @@ def test_bad_options():
         build_lexicon("x.txt", backend="spark")
     with pytest.raises(MentropyError, match="workers"):
         build_lexicon("x.txt", workers=0)
+
+
+def test_summary_line_and_bars(corpus_dir, tmp_path):
+    """One bar per pass on stderr, then one line with time, speed, memory and temporary files."""
+    from click.testing import CliRunner
+
+    from mentropy.cli import main
+
+    out = tmp_path / "out.dict"
+    result = CliRunner().invoke(
+        main, ["build-lexicon", str(corpus_dir), "-o", str(out), "--workers", "1"])
+    assert result.exit_code == 0, result.stderr
+    last = result.stderr.strip().splitlines()[-1]
+    for part in ("words;", " s, ", "M chars/s", "peak memory", "MB (1 process)",
+                 "temporary files 0 B"):
+        assert part in last
+    lex = build_lexicon(str(corpus_dir), progress=True)
+    assert lex.report.peak_memory > 0
+
+
+def test_progress_bars_name_each_pass(corpus_dir, monkeypatch, capsys):
+    monkeypatch.setattr(B, "PARALLEL_MIN_BYTES", 0)
+    B.read_and_count(str(corpus_dir), max_n=4, shard_bytes=20_000, progress=True)
+    build_lexicon(str(corpus_dir), progress=True)
+    err = capsys.readouterr().err
+    for desc in ("dedupe:", "reading:", "counting:", "seed:", "refining:"):
+        assert desc in err
