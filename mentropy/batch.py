@@ -41,6 +41,7 @@ log = logging.getLogger(__name__)
 SHARD_BYTES = 16 << 20  # bytes of input per shard (the last one of a file may be shorter)
 PARALLEL_MIN_BYTES = 32 << 20  # below this, worker processes cost more than they save
 BLOCK_BYTES = 4 << 20  # bytes read at a time inside a shard
+DASK_CONNECT_TIMEOUT = "10s"  # how long to try to reach a Dask scheduler
 # encodings in which a newline byte is always a newline (never inside another character)
 SPLITTABLE = {"utf-8", "gb18030", "gbk", "gb2312", "big5", "big5hkscs", "ascii", "latin-1",
               "iso8859-1", "cp1252"}
@@ -399,13 +400,13 @@ class DaskPool:
         if client is None:
             if scheduler:
                 try:
-                    client = distributed.Client(scheduler, timeout="10s")
+                    client = distributed.Client(scheduler, timeout=DASK_CONNECT_TIMEOUT)
                 except (OSError, TimeoutError) as exc:
                     raise MentropyError(f"cannot reach the Dask scheduler at {scheduler} "
                                         f"({exc.__class__.__name__}: {exc})") from None
             else:
                 self.cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1,
-                                                        processes=True, dashboard_address=None)
+                                                        processes=True, dashboard_address=":0")
                 client = distributed.Client(self.cluster)
         self.client = client
         self.peaks: dict = {}
