@@ -272,9 +272,13 @@ def shard_fragments(shard: Shard, encoding: str, errors: str, kept_bits: np.ndar
             "temp_bytes": 2 * (cps.nbytes + lens.nbytes)}  # and their ids in pass 3
 
 
-def shard_count(index: int, folder: str, max_n: int, block_chars: int) -> tuple:
+def shard_count(index: int, folder: str, max_n: int, block_chars: int,
+                bounds: np.ndarray | None = None) -> tuple:
     """Pass 3 (a task): a shard's code points as ids (the vocabulary in `folder`/lut.npy),
-    saved for the parent, and the sorted (keys, counts) table of its 1..max_n-grams."""
+    saved for the parent, and the sorted (keys, counts) table of its 1..max_n-grams.
+
+    With `bounds` (int64 first-char ids where key ranges start, a memory budget), the table
+    is written instead as one sorted run per key range (spilled) and its size returned."""
     from mentropy.counts import count_table
     from mentropy.encoding import _split_at_zero
 
@@ -290,7 +294,65 @@ def shard_count(index: int, folder: str, max_n: int, block_chars: int) -> tuple:
     np.save(os.path.join(folder, f"ids-{index}.npy"), ids)
     np.save(os.path.join(folder, f"idlens-{index}.npy"), np.diff(offsets))
     os.unlink(cps_path)
-    return count_table(ids, offsets, max_n, block_chars)
+    keys, counts = count_table(ids, offsets, max_n, block_chars)
+    if bounds is None:
+        return keys, counts
+    cut = np.searchsorted(keys[:, 0] >> np.uint64(48), bounds.astype(np.uint64))
+    cut = np.concatenate([cut, [keys.shape[0]]])
+    for part in range(bounds.shape[0]):
+        a, b = cut[part], cut[part + 1]
+        np.save(os.path.join(folder, f"run-{index}-{part}-keys.npy"), keys[a:b])
+        np.save(os.path.join(folder, f"run-{index}-{part}-counts.npy"), counts[a:b])
+    return (), int(keys.nbytes + counts.nbytes)
+
+
+def merge_runs(folder: str, part: int, n_shards: int, width: int, min_count: int) -> tuple:
+    """A task under a memory budget: the spilled runs of key range `part` of every shard
+    merged (a tree), rows below min_count dropped (exact: the counts are complete here), the
+    run files removed."""
+    from mentropy.counts import TableMerger
+
+    merger = TableMerger(width)
+    for index in range(n_shards):
+        stem = os.path.join(folder, f"run-{index}-{part}")
+        merger.add(np.load(stem + "-keys.npy"), np.load(stem + "-counts.npy"))
+        os.unlink(stem + "-keys.npy")
+        os.unlink(stem + "-counts.npy")
+    keys, counts = merger.result()
+    keep = counts >= min_count
+    return keys[keep], counts[keep]
+
+
+def parse_memory(text: str | int | None) -> int | None:
+    """A memory budget in bytes from 4G, 500M, 64k, a number of bytes, or 50% (of RAM)."""
+    import re
+
+    if text is None or isinstance(text, int):
+        return text
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(%|[kKmMgGtT]?)[bB]?\s*", str(text))
+    if not m or float(m.group(1)) <= 0:
+        raise MentropyError(f"not a memory size: {text!r} (use e.g. 4G, 500M or 50%)")
+    value, unit = float(m.group(1)), m.group(2).lower()
+    if unit == "%":
+        return int(value / 100 * os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
+    return int(value * {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40}[unit])
+
+
+def key_ranges(vocab_counts: np.ndarray, max_n: int, width: int, n_han: int,
+               memory: int) -> np.ndarray:
+    """First-char ids where the key ranges of a memory budget start (int64, first 1).
+
+    A table row costs 8 * width + 8 bytes and a corpus has at most max_n rows per char; the
+    ranges split the chars (ids are frequency ranked) into parts of about equal counts, so
+    that the runs of one range, merged, fit in a quarter of the budget."""
+    bound = n_han * max_n * (8 * width + 8)
+    parts = int(min(max(1, -(-4 * bound // max(memory, 1))), vocab_counts.shape[0], 4096))
+    if parts <= 1:
+        return np.ones(1, np.int64)
+    share = np.cumsum(vocab_counts) / max(vocab_counts.sum(), 1)
+    starts = np.searchsorted(share, np.arange(1, parts) / parts, "right") + 1  # ids from 1
+    return np.unique(np.concatenate([[1], starts])).astype(np.int64)
+
 
 
 def merge_pair(a: tuple, b: tuple) -> tuple:
@@ -477,7 +539,8 @@ class BatchStats:
     bytes_read: int = 0
     seconds: dict | None = None
     worker_peaks: dict | None = None  # pid -> peak resident bytes of each worker process
-    temp_bytes: int = 0  # written to the temporary folder
+    temp_bytes: int = 0  # written to the temporary folder (spilled runs included)
+    spilled_bytes: int = 0  # count runs spilled under a memory budget
 
 
 def read_and_count(sources, *, max_n: int, encoding: str = "utf-8", errors: str = "strict",
@@ -485,17 +548,28 @@ def read_and_count(sources, *, max_n: int, encoding: str = "utf-8", errors: str 
                    number_atoms: bool = True, workers: int = 1, backend: str = "local",
                    client=None, scheduler: str | None = None, tmp_dir: str | None = None,
                    shard_bytes: int | None = None, block_chars: int | None = None,
-                   progress: bool | None = None, stats: BatchStats | None = None):
+                   progress: bool | None = None, stats: BatchStats | None = None,
+                   memory: int | str | None = None,
+                   min_count: int | Callable[[int], int] = 1):
     """The EncodedCorpus of `sources` and its exact 1..max_n-gram counts, by shards.
 
-    Byte-identical to ``read_corpus(...)`` and ``NgramCounts.from_corpus(corpus, max_n)``.
+    Byte-identical to ``read_corpus(...)`` and ``NgramCounts.from_corpus(corpus, max_n)``
+    (``.prune(min_count)``; `min_count` may be a function of the number of Han chars).
     Returns (None, None) when the sources cannot be sharded (standard input).
+
+    `memory` (bytes, or "4G", "50%"): shards are made small enough for it and each shard's
+    table is spilled to the temporary folder as sorted runs, one per range of keys; the runs
+    of each range are then merged and pruned to min_count, one range at a time, so that the
+    whole unpruned table is never in memory.
     """
     from mentropy.counts import DEFAULT_BLOCK_CHARS, NgramCounts, TableMerger, key_width
     from mentropy.encoding import EncodedCorpus
     from mentropy.vocab import MAX_CP, CharVocab
 
     block_chars = block_chars or DEFAULT_BLOCK_CHARS
+    memory = parse_memory(memory)
+    if memory is not None and shard_bytes is None:  # a shard's table well inside the budget
+        shard_bytes = int(min(max(memory // (16 * max(workers, 1)), 1 << 20), SHARD_BYTES))
     shards = plan_shards(sources, encoding, shard_bytes or SHARD_BYTES)
     if shards is None:
         return None, None
@@ -548,9 +622,30 @@ def read_and_count(sources, *, max_n: int, encoding: str = "utf-8", errors: str 
         stats.seconds["read"] = time.perf_counter() - t1
         t2 = time.perf_counter()
         width = key_width(max_n)
-        tasks = [(s.index, folder, max_n, block_chars) for s in shards]
+        n_han = sum(int(p["counts"].sum()) for p in parts)
+        floor = min_count(n_han) if callable(min_count) else min_count
+        bounds = None if memory is None else \
+            key_ranges(vocab.counts, max_n, width, n_han, memory)
+        tasks = [(s.index, folder, max_n, block_chars, bounds) for s in shards]
         with bar(total, "B", "counting", progress) as b:
-            if isinstance(pool, DaskPool):
+            if bounds is not None:
+                spilled = [0]
+
+                def got_run(i, result):
+                    spilled[0] += result[1]
+                    b.update(sizes[i])
+                pool.run(shard_count, tasks, got_run)
+                stats.spilled_bytes = spilled[0]
+                pieces: list = [None] * bounds.shape[0]
+
+                def got_range(i, table):
+                    pieces[i] = table
+                pool.run(merge_runs, [(folder, part, len(shards), width, floor)
+                                      for part in range(bounds.shape[0])], got_range)
+                keys = np.concatenate([k for k, _ in pieces]).reshape(-1, width)
+                counts = np.concatenate([c for _, c in pieces])
+                del pieces
+            elif isinstance(pool, DaskPool):
                 futures = [pool.client.submit(shard_count, *t, pure=False) for t in tasks]
                 keys, counts = pool.tree_merge(futures, width)
                 b.update(total)
@@ -562,13 +657,22 @@ def read_and_count(sources, *, max_n: int, encoding: str = "utf-8", errors: str 
                     b.update(sizes[i])
                 pool.run(shard_count, tasks, got_table)
                 keys, counts = merger.result()
+            if floor > 1 and bounds is None:
+                keep = counts >= floor
+                keys, counts = keys[keep], counts[keep]
         ids = [np.load(os.path.join(folder, f"ids-{s.index}.npy")) for s in shards]
         lens = [np.load(os.path.join(folder, f"idlens-{s.index}.npy")) for s in shards]
         stats.seconds["count"] = time.perf_counter() - t2
-        stats.temp_bytes = sum(p["temp_bytes"] for p in parts)
+        stats.temp_bytes = sum(p["temp_bytes"] for p in parts) + stats.spilled_bytes
         stats.worker_peaks = dict(pool.peaks) if pool.workers > 1 or isinstance(
             pool, DaskPool) else {}
         ok = True
+    except OSError as exc:  # a full disk or a quota: the temporary folder could not grow
+        if isinstance(exc, MentropyError) or exc.errno is None:
+            raise
+        raise MentropyError(f"cannot write temporary files in {os.path.dirname(folder)} "
+                            f"({exc.strerror or exc}); free some space there or pass "
+                            "--tmp-dir") from None
     finally:
         if pool is not None:
             pool.close(abort=not ok)
@@ -596,19 +700,21 @@ def bar(total: int | None, unit: str, desc: str, progress: bool | None):
 
 def read_for_lexicon(sources, opts, *, encoding: str, errors: str, progress: bool | None,
                      workers: int, backend: str, client, scheduler: str | None,
-                     tmp_dir: str | None, stats: BatchStats | None = None):
+                     tmp_dir: str | None, stats: BatchStats | None = None,
+                     memory: int | str | None = None):
     """(corpus, counts) of `sources` for build_lexicon by shards, or (None, None) when one
     process is the better choice (standard input; local workers on less than
     PARALLEL_MIN_BYTES of input)."""
     from mentropy.corpus import resolve_sources
     from mentropy.encoding import _source_list
+    from mentropy.lexicon import default_min_count
 
     if backend not in ("local", "dask"):
         raise MentropyError(f"unknown backend {backend!r} (use local or dask)")
     if not isinstance(workers, int) or workers < 1:
         raise MentropyError(f"workers must be a positive integer, not {workers!r}")
     paths = _source_list(sources)
-    if backend == "local" and client is None:
+    if backend == "local" and client is None and memory is None:
         resolved = resolve_sources(paths)
         if any(s.size is None for s in resolved) or \
                 sum(s.size for s in resolved) < PARALLEL_MIN_BYTES:
@@ -617,7 +723,8 @@ def read_for_lexicon(sources, opts, *, encoding: str, errors: str, progress: boo
         paths, max_n=opts.max_n, encoding=encoding, errors=errors,
         keep_duplicates=opts.keep_duplicates, time_atoms=opts.time_atoms,
         number_atoms=opts.number_atoms, workers=workers, backend=backend, client=client,
-        scheduler=scheduler, tmp_dir=tmp_dir, progress=progress, stats=stats)
+        scheduler=scheduler, tmp_dir=tmp_dir, progress=progress, stats=stats, memory=memory,
+        min_count=lambda n_han: opts.min_count or default_min_count(n_han))
     if corpus is not None and corpus.n_han == 0:
         raise InputError(", ".join(paths), "no Chinese text found (a lexicon needs Han "
                          "characters)")

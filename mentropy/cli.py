@@ -119,12 +119,16 @@ def option_for(cls: type, name: str, *flags: str, **extra):
 @click.option("--tmp-dir", type=click.Path(file_okay=False), default=None,
               help="folder for temporary files [default: the system's]; they are removed at "
                    "the end, on errors and on Ctrl-C too")
+@click.option("--memory", default=None, metavar="SIZE",
+              help="memory budget of the counting, e.g. 4G, 500M or 50% (of RAM): count "
+                   "tables spill to --tmp-dir as sorted runs, merged range by range (the "
+                   "lexicon is the same)")
 @click.option("-q", "--quiet", is_flag=True, help="no progress bars and no summary")
 @click.option("-v", "--verbose", count=True, help="log each stage (-vv for more)")
 def build_lexicon_cmd(corpus: tuple[str, ...], output: str, format_: str, multi_char_only: bool,
                       encoding: str, errors: str, workers: int | None, backend: str,
-                      scheduler: str | None, tmp_dir: str | None, quiet: bool, verbose: int,
-                      **options) -> None:
+                      scheduler: str | None, tmp_dir: str | None, memory: str | None,
+                      quiet: bool, verbose: int, **options) -> None:
     """Learn a lexicon from CORPUS: files, folders, globs, .gz/.bz2/.xz, or - for stdin.
 
     Prints the entropy per character before and after, and the lexicon size, on stderr.
@@ -143,7 +147,8 @@ def build_lexicon_cmd(corpus: tuple[str, ...], output: str, format_: str, multi_
         lexicon = build_lexicon(list(corpus), encoding=encoding, errors=errors,
                                 progress=False if quiet else None, stats=format_ == "tsv",
                                 workers=workers or default_workers(), backend=backend,
-                                scheduler=scheduler, tmp_dir=tmp_dir, **options)
+                                scheduler=scheduler, tmp_dir=tmp_dir, memory=memory,
+                                **options)
         if multi_char_only:
             lexicon = lexicon.multi_char()
         with bar(len(lexicon), "word", "writing", False if quiet else None) as b:
@@ -162,7 +167,8 @@ def build_lexicon_cmd(corpus: tuple[str, ...], output: str, format_: str, multi_
                    f"{seconds:.1f} s, {r.n_han / max(seconds, 1e-9) / 1e6:.2f} M chars/s, "
                    f"peak memory {_human(peak)} ({r.workers} "
                    f"process{'es' if r.workers > 1 else ''}{' + parent' if r.workers > 1 else ''}"
-                   f"), temporary files {_human(r.temp_bytes)}", err=True)
+                   f"), temporary files {_human(r.temp_bytes)} ({_human(r.spilled_bytes)} "
+                   f"of count runs spilled)", err=True)
 
 
 def _human(n: int) -> str:

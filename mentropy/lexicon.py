@@ -232,6 +232,7 @@ class BuildReport:
     workers: int = 1  # processes that read and counted (batch.py)
     peak_memory: int = 0  # bytes: peak resident memory of this process plus each worker's
     temp_bytes: int = 0  # bytes written to temporary files
+    spilled_bytes: int = 0  # of which count runs spilled under a memory budget
 
     def summary(self) -> str:
         """One line for the end of a run."""
@@ -377,7 +378,7 @@ def build_lexicon(sources: str | os.PathLike | Iterable[str | os.PathLike] | Enc
                   errors: str = "strict", progress: bool | None = None,
                   stats: bool = False, workers: int = 1, backend: str = "local",
                   client=None, scheduler: str | None = None, tmp_dir: str | None = None,
-                  **overrides) -> Lexicon:
+                  memory: int | str | None = None, **overrides) -> Lexicon:
     """Learn a lexicon from raw text: `sources` (paths, folders, globs, '-', or an
     EncodedCorpus) or ``texts=`` (an iterable of strings).
 
@@ -388,8 +389,9 @@ def build_lexicon(sources: str | os.PathLike | Iterable[str | os.PathLike] | Enc
     Large inputs: ``workers=N`` reads and counts files in N spawned worker processes
     (inputs under batch.PARALLEL_MIN_BYTES stay in this process); ``backend="dask"`` runs
     the same tasks on a dask.distributed cluster (``client=``, ``scheduler=ADDRESS``, or a
-    LocalCluster of 2 workers); `tmp_dir` holds the temporary files. The lexicon is
-    byte-identical whatever these are.
+    LocalCluster of 2 workers); `tmp_dir` holds the temporary files; `memory` ("4G", "50%")
+    bounds the counting: sorted count runs spill to `tmp_dir` and are merged range by range.
+    The lexicon is byte-identical whatever these are.
     """
     opts = replace(options or LexiconOptions(), **overrides).validate()
     t0 = time.perf_counter()
@@ -406,11 +408,11 @@ def build_lexicon(sources: str | os.PathLike | Iterable[str | os.PathLike] | Enc
             raise MentropyError("give either sources or texts=, not both")
         corpus = sources
     elif texts is None and sources is not None and (
-            backend == "dask" or client is not None or workers > 1):
+            backend == "dask" or client is not None or workers > 1 or memory is not None):
         corpus, counts = batch.read_for_lexicon(
             sources, opts, encoding=encoding, errors=errors, progress=progress,
             workers=workers, backend=backend, client=client, scheduler=scheduler,
-            tmp_dir=tmp_dir, stats=batch_stats)
+            tmp_dir=tmp_dir, stats=batch_stats, memory=memory)
     if counts is None and not isinstance(sources, EncodedCorpus):
         corpus = read_corpus(sources, texts=texts, encoding=encoding, errors=errors,
                              progress=progress, time_atoms=opts.time_atoms,
@@ -448,6 +450,7 @@ def build_lexicon(sources: str | os.PathLike | Iterable[str | os.PathLike] | Enc
     report.seconds["output"] = time.perf_counter() - t3
     report.workers = batch_stats.workers
     report.temp_bytes = batch_stats.temp_bytes
+    report.spilled_bytes = batch_stats.spilled_bytes
     report.peak_memory = batch.peak_memory() + sum((batch_stats.worker_peaks or {}).values())
     log.info("%s", report.summary())
     return Lexicon(words, table.counts[keep].astype(np.int64), word_stats, report)

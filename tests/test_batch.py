@@ -161,3 +161,52 @@ def test_progress_bars_name_each_pass(corpus_dir, monkeypatch, capsys):
     err = capsys.readouterr().err
     for desc in ("dedupe:", "reading:", "counting:", "seed:", "refining:"):
         assert desc in err
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_tiny_memory_budget_spills_and_gives_the_same_lexicon(corpus_dir, tmp_path, workers):
+    one = build_lexicon(str(corpus_dir), progress=False, stats=True)
+    tight = build_lexicon(str(corpus_dir), progress=False, stats=True, memory="200k",
+                          workers=workers, tmp_dir=str(tmp_path))
+    assert lexicon_bytes(tight) == lexicon_bytes(one)
+    assert tight.report.spilled_bytes > 0 and tight.report.temp_bytes > tight.report.spilled_bytes
+    assert os.listdir(tmp_path) == []
+
+
+def test_spilled_runs_give_the_pruned_counts(corpus_dir):
+    whole = read_corpus(str(corpus_dir), progress=False)
+    expected = NgramCounts.from_corpus(whole, 4).prune(3)
+    stats = B.BatchStats()
+    _, counts = B.read_and_count(str(corpus_dir), max_n=4, memory=150_000, min_count=3,
+                                 progress=False, stats=stats)
+    assert stats.spilled_bytes > 0
+    np.testing.assert_array_equal(counts.keys, expected.keys)
+    np.testing.assert_array_equal(counts.counts, expected.counts)
+
+
+def test_key_ranges_and_memory_sizes():
+    counts = np.array([50, 20, 10, 10, 5, 5], np.int64)
+    bounds = B.key_ranges(counts, 4, 1, 100, 100)
+    assert bounds[0] == 1 and (np.diff(bounds) > 0).all() and bounds[-1] <= 6
+    assert B.key_ranges(counts, 4, 1, 100, 1 << 30).tolist() == [1]
+    assert B.parse_memory("4G") == 4 << 30 and B.parse_memory("500M") == 500 << 20
+    assert 0 < B.parse_memory("50%") < B.parse_memory("100%")
+    for bad in ("lots", "-1G", "0"):
+        with pytest.raises(MentropyError, match="memory size"):
+            B.parse_memory(bad)
+
+
+def test_a_full_temporary_disk_is_one_clear_error(corpus_dir, tmp_path, monkeypatch):
+    import errno
+
+    real_save = np.save
+
+    def save(path, array):
+        if "ids-" in str(path):
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real_save(path, array)
+
+    monkeypatch.setattr(np, "save", save)
+    with pytest.raises(MentropyError, match="No space left on device.*--tmp-dir"):
+        B.read_and_count(str(corpus_dir), max_n=4, shard_bytes=20_000, tmp_dir=str(tmp_path))
+    assert os.listdir(tmp_path) == []
