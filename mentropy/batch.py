@@ -126,7 +126,11 @@ class _Range:
     """A binary file read from `start` up to `end` (None: its end)."""
 
     def __init__(self, path: str, start: int, end: int | None) -> None:
-        self.f = open(path, "rb")
+        try:
+            self.f = open(path, "rb")
+        except OSError as exc:
+            raise InputError(path, f"cannot open ({exc.strerror or exc}); did it vanish "
+                             "during the run?") from None
         self.f.seek(start)
         self.left = None if end is None else end - start
 
@@ -670,6 +674,8 @@ def read_and_count(sources, *, max_n: int, encoding: str = "utf-8", errors: str 
     except OSError as exc:  # a full disk or a quota: the temporary folder could not grow
         if isinstance(exc, MentropyError) or exc.errno is None:
             raise
+        if exc.filename and not str(exc.filename).startswith(folder):
+            raise InputError(str(exc.filename), f"cannot read ({exc.strerror or exc})") from None
         raise MentropyError(f"cannot write temporary files in {os.path.dirname(folder)} "
                             f"({exc.strerror or exc}); free some space there or pass "
                             "--tmp-dir") from None

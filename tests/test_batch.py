@@ -255,3 +255,29 @@ def test_interrupted_batch_leaves_nothing(big, tmp_path, sig, code):
     while time.monotonic() < deadline and any(os.path.exists(f"/proc/{c}") for c in children):
         time.sleep(0.1)
     assert [(c, kinds[c]) for c in children if os.path.exists(f"/proc/{c}")] == []
+
+
+def test_a_file_that_grows_or_vanishes_during_the_run(tmp_path, sample_lines, monkeypatch):
+    path = tmp_path / "in.txt"
+    path.write_text("\n".join(sample_lines[:300]) + "\n", encoding="utf-8")
+    real = B.shard_digests
+
+    def then_append(shard, *args):
+        out = real(shard, *args)
+        with open(shard.path, "a", encoding="utf-8") as f:
+            f.write("又一行中文\n")
+        return out
+
+    monkeypatch.setattr(B, "shard_digests", then_append)
+    with pytest.raises(MentropyError, match="changed while it was being read"):
+        B.read_and_count(str(path), max_n=4, shard_bytes=5000, progress=False)
+
+    def then_remove(shard, *args):
+        out = real(shard, *args)
+        if os.path.exists(shard.path):
+            os.unlink(shard.path)
+        return out
+
+    monkeypatch.setattr(B, "shard_digests", then_remove)
+    with pytest.raises(InputError, match="in.txt"):
+        B.read_and_count(str(path), max_n=4, shard_bytes=5000, progress=False)
