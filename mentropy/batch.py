@@ -39,7 +39,11 @@ from mentropy.errors import InputError, MentropyError
 log = logging.getLogger(__name__)
 
 SHARD_BYTES = 16 << 20  # bytes of input per shard (the last one of a file may be shorter)
-PARALLEL_MIN_BYTES = 32 << 20  # below this, worker processes cost more than they save
+# workers=None ("auto", the command's default): worker processes only from this much input.
+# Measured on 2 cores (benchmarks/RESULTS_batch.md): reading and counting by shards costs
+# about twice the CPU of the fused one-process pass and is a few percent of a build (seed and
+# refinement run in the parent), so below ~1 GB one process is as fast and uses less memory.
+AUTO_PARALLEL_BYTES = 1 << 30
 BLOCK_BYTES = 4 << 20  # bytes read at a time inside a shard
 DASK_CONNECT_TIMEOUT = "10s"  # how long to try to reach a Dask scheduler
 # encodings in which a newline byte is always a newline (never inside another character)
@@ -709,22 +713,24 @@ def read_for_lexicon(sources, opts, *, encoding: str, errors: str, progress: boo
                      tmp_dir: str | None, stats: BatchStats | None = None,
                      memory: int | str | None = None):
     """(corpus, counts) of `sources` for build_lexicon by shards, or (None, None) when one
-    process is the better choice (standard input; local workers on less than
-    PARALLEL_MIN_BYTES of input)."""
+    process is the better choice: standard input; `workers` None (auto: the cores this
+    process may use) on less than AUTO_PARALLEL_BYTES of input or on one core."""
     from mentropy.corpus import resolve_sources
     from mentropy.encoding import _source_list
     from mentropy.lexicon import default_min_count
 
     if backend not in ("local", "dask"):
         raise MentropyError(f"unknown backend {backend!r} (use local or dask)")
-    if not isinstance(workers, int) or workers < 1:
+    if workers is not None and (not isinstance(workers, int) or workers < 1):
         raise MentropyError(f"workers must be a positive integer, not {workers!r}")
     paths = _source_list(sources)
-    if backend == "local" and client is None and memory is None:
-        resolved = resolve_sources(paths)
-        if any(s.size is None for s in resolved) or \
-                sum(s.size for s in resolved) < PARALLEL_MIN_BYTES:
-            return None, None
+    if workers is None:
+        workers = default_workers()
+        if backend == "local" and client is None and memory is None:
+            resolved = resolve_sources(paths)
+            if workers < 2 or any(s.size is None for s in resolved) or \
+                    sum(s.size for s in resolved) < AUTO_PARALLEL_BYTES:
+                return None, None
     corpus, counts = read_and_count(
         paths, max_n=opts.max_n, encoding=encoding, errors=errors,
         keep_duplicates=opts.keep_duplicates, time_atoms=opts.time_atoms,

@@ -108,8 +108,8 @@ def option_for(cls: type, name: str, *flags: str, **extra):
 @input_options
 @click.option("--workers", type=click.IntRange(1), default=None,
               help="processes that read and count the input (the lexicon is the same for "
-                   "any number) [default: the cores this process may use; inputs under 32 MB "
-                   "are read in-process]")
+                   "any number) [default: the cores this process may use, on inputs of 1 GB "
+                   "or more; smaller inputs are read in-process, which is as fast]")
 @click.option("--backend", type=click.Choice(["local", "dask"]), default="local",
               show_default=True, help="dask: run the same tasks on a dask.distributed "
                                       "cluster (pip install 'mentropy[dask]')")
@@ -141,12 +141,12 @@ def build_lexicon_cmd(corpus: tuple[str, ...], output: str, format_: str, multi_
 
     t0 = time.perf_counter()
     with user_errors():
-        from mentropy.batch import bar, default_workers, peak_memory
+        from mentropy.batch import bar, peak_memory
         from mentropy.lexicon import build_lexicon
 
         lexicon = build_lexicon(list(corpus), encoding=encoding, errors=errors,
                                 progress=False if quiet else None, stats=format_ == "tsv",
-                                workers=workers or default_workers(), backend=backend,
+                                workers=workers, backend=backend,
                                 scheduler=scheduler, tmp_dir=tmp_dir, memory=memory,
                                 **options)
         if multi_char_only:

@@ -70,30 +70,48 @@ def unpack(keys: np.ndarray) -> list[list[int]]:
 
 
 def count_table(ids: np.ndarray, offsets: np.ndarray, max_n: int,
-                block_chars: int = DEFAULT_BLOCK_CHARS,
-                bar=None) -> tuple[np.ndarray, np.ndarray]:
+                block_chars: int = DEFAULT_BLOCK_CHARS, bar=None,
+                min_count: int = 1) -> tuple[np.ndarray, np.ndarray]:
     """Sorted (keys, counts) of all 1..max_n-grams of fragments; blocks bounded by block_chars.
 
     Each block is counted on its own (block_table) and the block tables are merged pairwise,
     equal sizes first (merge_tables): the work is n log(blocks), not blocks x table size.
+    With min_count > 1 only the rows counted at least min_count times are returned, exactly
+    as a full count pruned; the 2-grams are counted first, and n-grams holding a rarer 2-gram
+    (they cannot reach min_count) are never generated, so the block tables stay small.
     """
     width = key_width(max_n)
     ids = np.ascontiguousarray(ids, dtype=np.int32)
     offsets = np.ascontiguousarray(offsets, dtype=np.int64)
+    pairs = None
+    if min_count > 1 and max_n > 2:
+        pk, pc = count_table(ids, offsets, 2, block_chars)
+        pairs = KP.key_set(np.ascontiguousarray(pk[pc >= min_count, 0]))
     merger = TableMerger(width)
     for lo, hi in block_plan(offsets, block_chars):
-        merger.add(*block_table(ids[offsets[lo]:offsets[hi]], offsets[lo:hi + 1] - offsets[lo],
-                                max_n, width))
+        keys, counts = block_table(ids[offsets[lo]:offsets[hi]],
+                                   offsets[lo:hi + 1] - offsets[lo], max_n, width, pairs)
+        merger.add(keys, counts)
         if bar is not None:  # a progress bar over chars
             bar.update(int(offsets[hi] - offsets[lo]))
-    return merger.result()
+    keys, counts = merger.result()
+    if min_count > 1:
+        keep = counts >= min_count
+        keys, counts = keys[keep], counts[keep]
+    return keys, counts
 
 
-def block_table(ids: np.ndarray, offsets: np.ndarray, max_n: int,
-                width: int) -> tuple[np.ndarray, np.ndarray]:
+def block_table(ids: np.ndarray, offsets: np.ndarray, max_n: int, width: int,
+                pairs: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Sorted (keys, counts) of the 1..max_n-grams of one block (int32 ids, int64 offsets):
-    its windows (one key per position) sorted, then every window prefix counted."""
-    return KP.count_prefixes(sort_rows(KP.pack_windows(ids, offsets, max_n, width)))
+    its windows (one key per position) sorted, then every window prefix counted. `pairs`
+    (a KP.key_set of 2-gram keys): only n-grams whose adjacent pairs are all in it."""
+    if pairs is None:
+        windows = KP.pack_windows(ids, offsets, max_n, width)
+    else:
+        limit = KP.frequent_spans(ids, offsets, pairs, max_n)
+        windows = KP.pack_windows_upto(ids, offsets, limit, width)
+    return KP.count_prefixes(sort_rows(windows))
 
 
 def merge_tables(tables: Iterable[tuple[np.ndarray, np.ndarray]],
@@ -168,9 +186,11 @@ class NgramCounts:
     @classmethod
     def from_corpus(cls, corpus: EncodedCorpus, max_n: int = 4, *,
                     block_chars: int = DEFAULT_BLOCK_CHARS,
-                    progress: bool | None = False) -> "NgramCounts":
+                    progress: bool | None = False, min_count: int = 1) -> "NgramCounts":
         """Count every 1..max_n-gram inside the fragments of `corpus` (exact); `progress`:
-        a bar over characters on stderr (None: when stderr is a terminal)."""
+        a bar over characters on stderr (None: when stderr is a terminal); `min_count`: keep
+        only the rows counted that often (= ``.prune(min_count)``: block tables several
+        times smaller, for about 1.8 times the time on pd-like text)."""
         import sys
 
         from tqdm import tqdm
@@ -180,7 +200,8 @@ class NgramCounts:
         t0 = time.perf_counter()
         with tqdm(total=corpus.n_han, unit="char", unit_scale=True, desc="counting",
                   file=sys.stderr, disable=None if progress is None else not progress) as bar:
-            keys, counts = count_table(corpus.ids, corpus.offsets, max_n, block_chars, bar)
+            keys, counts = count_table(corpus.ids, corpus.offsets, max_n, block_chars, bar,
+                                       min_count)
         log.info("counted %s distinct 1..%d-grams of %s chars in %.2f s", f"{len(keys):,}",
                  max_n, f"{corpus.n_han:,}", time.perf_counter() - t0)
         return cls(keys, counts, max_n, corpus.vocab, corpus.n_han)

@@ -376,7 +376,7 @@ def build_lexicon(sources: str | os.PathLike | Iterable[str | os.PathLike] | Enc
                   | None = None, *, texts: Iterable[str] | None = None,
                   options: LexiconOptions | None = None, encoding: str = "utf-8",
                   errors: str = "strict", progress: bool | None = None,
-                  stats: bool = False, workers: int = 1, backend: str = "local",
+                  stats: bool = False, workers: int | None = 1, backend: str = "local",
                   client=None, scheduler: str | None = None, tmp_dir: str | None = None,
                   memory: int | str | None = None, **overrides) -> Lexicon:
     """Learn a lexicon from raw text: `sources` (paths, folders, globs, '-', or an
@@ -387,7 +387,8 @@ def build_lexicon(sources: str | os.PathLike | Iterable[str | os.PathLike] | Enc
     Deterministic: the same input and options give the same lexicon.
 
     Large inputs: ``workers=N`` reads and counts files in N spawned worker processes
-    (inputs under batch.PARALLEL_MIN_BYTES stay in this process); ``backend="dask"`` runs
+    (``workers=None``: the cores this process may use, from batch.AUTO_PARALLEL_BYTES of
+    input; less stays in this process); ``backend="dask"`` runs
     the same tasks on a dask.distributed cluster (``client=``, ``scheduler=ADDRESS``, or a
     LocalCluster of 2 workers); `tmp_dir` holds the temporary files; `memory` ("4G", "50%")
     bounds the counting: sorted count runs spill to `tmp_dir` and are merged range by range.
@@ -401,14 +402,15 @@ def build_lexicon(sources: str | os.PathLike | Iterable[str | os.PathLike] | Enc
     batch_stats = batch.BatchStats()
     if backend not in ("local", "dask"):
         raise MentropyError(f"unknown backend {backend!r} (use local or dask)")
-    if not isinstance(workers, int) or workers < 1:
+    if workers is not None and (not isinstance(workers, int) or workers < 1):
         raise MentropyError(f"workers must be a positive integer, not {workers!r}")
     if isinstance(sources, EncodedCorpus):
         if texts is not None:
             raise MentropyError("give either sources or texts=, not both")
         corpus = sources
     elif texts is None and sources is not None and (
-            backend == "dask" or client is not None or workers > 1 or memory is not None):
+            backend == "dask" or client is not None or workers is None or workers > 1
+            or memory is not None):
         corpus, counts = batch.read_for_lexicon(
             sources, opts, encoding=encoding, errors=errors, progress=progress,
             workers=workers, backend=backend, client=client, scheduler=scheduler,
@@ -425,6 +427,8 @@ def build_lexicon(sources: str | os.PathLike | Iterable[str | os.PathLike] | Enc
     report.min_count = min_count
     t1 = time.perf_counter()
     if counts is None:
+        # counted whole, then pruned: faster than pruning while counting (min_count=),
+        # which only saves memory
         counts = NgramCounts.from_corpus(corpus, opts.max_n, progress=progress)
     with batch.bar(1, "stage", "seed", progress) as bar:
         table = seed_by_cohesion(corpus, opts, min_count, counts)

@@ -74,7 +74,6 @@ def lexicon_bytes(lex) -> str:
 def test_workers_give_the_lexicon_of_one_process(corpus_dir, monkeypatch, tmp_path):
     """Two spawned worker processes, small shards: the same TSV lexicon as one process; the
     temporary folder is left empty."""
-    monkeypatch.setattr(B, "PARALLEL_MIN_BYTES", 0)
     monkeypatch.setattr(B, "SHARD_BYTES", 20_000)
     one = build_lexicon(str(corpus_dir), progress=False, stats=True)
     two = build_lexicon(str(corpus_dir), progress=False, stats=True, workers=2,
@@ -89,7 +88,14 @@ def test_small_input_stays_in_process(corpus_dir, monkeypatch):
         raise AssertionError("a pool was started")
 
     monkeypatch.setattr(B, "LocalPool", fail)
-    assert len(build_lexicon(str(corpus_dir), progress=False, workers=4)) > 0
+    monkeypatch.setattr(B, "default_workers", lambda: 4)
+    assert len(build_lexicon(str(corpus_dir), progress=False, workers=None)) > 0
+    monkeypatch.setattr(B, "AUTO_PARALLEL_BYTES", 1000)
+    monkeypatch.setattr(B, "default_workers", lambda: 1)  # one core: no pool either
+    assert len(build_lexicon(str(corpus_dir), progress=False, workers=None)) > 0
+    monkeypatch.setattr(B, "default_workers", lambda: 2)
+    with pytest.raises(AssertionError, match="a pool was started"):
+        build_lexicon(str(corpus_dir), progress=False, workers=None)
 
 
 def test_bad_utf8_in_a_later_shard_names_the_file_line_and_byte(tmp_path, sample_lines):
@@ -155,7 +161,6 @@ def test_summary_line_and_bars(corpus_dir, tmp_path):
 
 
 def test_progress_bars_name_each_pass(corpus_dir, monkeypatch, capsys):
-    monkeypatch.setattr(B, "PARALLEL_MIN_BYTES", 0)
     B.read_and_count(str(corpus_dir), max_n=4, shard_bytes=20_000, progress=True)
     build_lexicon(str(corpus_dir), progress=True)
     err = capsys.readouterr().err

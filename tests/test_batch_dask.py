@@ -40,7 +40,6 @@ def tsv(lex) -> str:
 def test_dask_gives_the_lexicon_of_one_process_and_of_workers(client, sample_path, tmp_path,
                                                               monkeypatch):
     monkeypatch.setattr(B, "SHARD_BYTES", 30_000)
-    monkeypatch.setattr(B, "PARALLEL_MIN_BYTES", 0)
     text = sample_path.read_text(encoding="utf-8")
     path = tmp_path / "in.txt"
     path.write_text(text + text[: len(text) // 3], encoding="utf-8")  # repeated lines too

@@ -84,6 +84,16 @@ def test_merge_tables_any_split(fragments, max_n, cuts):
     np.testing.assert_array_equal(counts, whole[1])
 
 
+@PROPS
+@given(st.sets(st.integers(1, 2 ** 64 - 1), max_size=200),
+       st.lists(st.integers(1, 2 ** 64 - 1), max_size=50))
+def test_key_set_membership(keys, others):
+    table = KP.key_set(np.array(sorted(keys), dtype=np.uint64))
+    assert table.shape[0] >= 2 * len(keys) and (table.shape[0] & (table.shape[0] - 1)) == 0
+    for k in list(keys) + others:
+        assert KP._in_set(table, np.uint64(k)) == (k in keys)
+
+
 def test_merge_tables_of_nothing_is_empty():
     keys, counts = merge_tables(iter([]), 2)
     assert keys.shape == (0, 2) and counts.shape == (0,)
@@ -100,3 +110,36 @@ def test_block_table_equals_sort_and_run_length_on_real_text(sample_lines):
         new = block_table(corpus.ids, corpus.offsets, max_n, width)
         np.testing.assert_array_equal(new[0], old[0])
         np.testing.assert_array_equal(new[1], old[1])
+
+
+@PROPS
+@given(FRAGMENTS, st.integers(1, 8), st.integers(1, 5), st.integers(1, 30))
+def test_pruned_count_is_the_full_count_pruned(fragments, max_n, min_count, block_chars):
+    """min_count during counting (windows cut at rare pairs) loses nothing that reaches it."""
+    from mentropy.counts import count_table
+
+    ids, offsets = csr(fragments)
+    expected = Counter({k: c for k, c in naive.ngram_counts(fragments, max_n).items()
+                        if c >= min_count})
+    keys, counts = count_table(ids, offsets, max_n, block_chars, None, min_count)
+    assert as_counter(keys, counts) == expected
+    assert [tuple(r) for r in unpack(keys)] == sorted(expected)
+
+
+@PROPS
+@given(FRAGMENTS, st.integers(2, 8), st.integers(1, 4))
+def test_frequent_spans_by_hand(fragments, max_n, min_count):
+    ids, offsets = csr(fragments)
+    pairs = naive.ngram_counts(fragments, 2)
+    frequent = {k for k, c in pairs.items() if len(k) == 2 and c >= min_count}
+    pair_keys = np.sort(pack([list(k) for k in frequent], 1)[:, 0]) if frequent else \
+        np.zeros(0, np.uint64)
+    got = KP.frequent_spans(ids, offsets, KP.key_set(pair_keys), max_n).tolist()
+    expected = []
+    for f in fragments:
+        for i in range(len(f)):
+            n = 1
+            while n < max_n and i + n < len(f) and (f[i + n - 1], f[i + n]) in frequent:
+                n += 1
+            expected.append(n)
+    assert got == expected

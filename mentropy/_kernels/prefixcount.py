@@ -39,6 +39,84 @@ def pack_windows(ids, offsets, max_n, width):
     return out
 
 
+HASH_MULT = 0x9E3779B97F4A7C15  # Fibonacci hashing: a fixed multiplier, no seed
+
+
+@njit(cache=True)
+def key_set(keys):
+    """Open-addressing set of non-zero uint64 keys: a table of a power-of-two size at least
+    twice len(keys), 0 = empty slot, slot = (key * HASH_MULT) >> (64 - bits), linear probing.
+    keys : uint64[m] distinct, non-zero. Returns uint64[2 ** bits]."""
+    bits = 4
+    while (1 << bits) < 2 * keys.shape[0]:
+        bits += 1
+    table = np.zeros(1 << bits, np.uint64)
+    mask = (1 << bits) - 1
+    shift = np.uint64(64 - bits)
+    for key in keys:
+        slot = np.int64((key * np.uint64(HASH_MULT)) >> shift)
+        while table[slot] != np.uint64(0) and table[slot] != key:
+            slot = (slot + 1) & mask
+        table[slot] = key
+    return table
+
+
+@njit(cache=True)
+def _in_set(table, key):
+    mask = table.shape[0] - 1
+    bits = 0
+    while (1 << bits) < table.shape[0]:
+        bits += 1
+    slot = np.int64((key * np.uint64(HASH_MULT)) >> np.uint64(64 - bits))
+    while True:
+        v = table[slot]
+        if v == key:
+            return True
+        if v == np.uint64(0):
+            return False
+        slot = (slot + 1) & mask
+
+
+@njit(cache=True)
+def frequent_spans(ids, offsets, pairs, max_n):
+    """How long the window at each position may be when only n-grams whose adjacent pairs are
+    all frequent are wanted: an n-gram holding a rarer pair is at most as frequent as it.
+
+    ids : int32[k], offsets : int64[f+1]  fragments as in pack_windows
+    pairs : uint64[2 ** b]  key_set of the keys (one word) of the frequent 2-grams
+    max_n : int
+    Returns int64[k]: 1 + the number of frequent pairs in a row from each position, at most
+    max_n (a single char is always kept: its count is checked afterwards).
+    """
+    k = ids.shape[0]
+    limit = np.ones(k, np.int64)
+    for f in range(offsets.shape[0] - 1):
+        a = offsets[f]
+        b = offsets[f + 1]
+        for i in range(b - 2, a - 1, -1):
+            key = (np.uint64(ids[i]) << np.uint64(48)) | (np.uint64(ids[i + 1]) << np.uint64(32))
+            if _in_set(pairs, key):
+                limit[i] = min(max_n, limit[i + 1] + 1)
+    return limit
+
+
+@njit(cache=True)
+def pack_windows_upto(ids, offsets, limit, width):
+    """As pack_windows, with the window at i at most limit[i] chars long.
+
+    limit : int64[k] (1 <= limit[i] <= 4 * width). Returns uint64[k, width].
+    """
+    out = np.zeros((ids.shape[0], width), np.uint64)
+    for f in range(offsets.shape[0] - 1):
+        b = offsets[f + 1]
+        for i in range(offsets[f], b):
+            stop = min(i + limit[i], b)
+            for j in range(stop - i):
+                shift = np.uint64(64 - CODE_BITS * (j % PER_WORD + 1))
+                out[i, j // PER_WORD] |= np.uint64(ids[i + j]) << shift
+    return out
+
+
 @njit(cache=True)
 def _row_less_from(keys, i, j, first):
     # keys[i] < keys[j] comparing words first..width-1
