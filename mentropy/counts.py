@@ -283,16 +283,39 @@ class NgramCounts:
 def count_ngrams(sources: str | os.PathLike | Iterable[str | os.PathLike] | EncodedCorpus
                  | None = None, *, texts: Iterable[str] | None = None, max_n: int = 4,
                  keep_duplicates: bool = False, encoding: str = "utf-8",
-                 errors: str = "strict", progress: bool | None = None) -> NgramCounts:
+                 errors: str = "strict", progress: bool | None = None,
+                 min_count: int = 1, workers: int = 1, client=None, backend: str = "local",
+                 scheduler: str | None = None, memory: int | str | None = None,
+                 tmp_dir: str | None = None) -> NgramCounts:
     """Exact counts of every character 1..max_n-gram inside the Han fragments of `sources`
     (paths, folders, globs, '-', or an EncodedCorpus) or of ``texts=`` (strings).
 
     As for :func:`mentropy.build_lexicon`, a str is always a path and repeated lines are
     counted once unless `keep_duplicates`. ``counts.count("中国")`` looks one up.
+    `min_count` keeps only the n-grams counted that often. Files can be read and counted by
+    shards in `workers` processes, on a Dask cluster (``client=``, or ``backend="dask"``
+    with ``scheduler=``) and within a `memory` budget (runs spilled to `tmp_dir`): the
+    counts are the same.
     """
     from mentropy.encoding import read_corpus
 
+    if not 1 <= max_n <= MAX_N:
+        raise MentropyError(f"max_n must be between 1 and {MAX_N}, got {max_n}")
+    if not isinstance(workers, int) or workers < 1:
+        raise MentropyError(f"workers must be a positive integer, not {workers!r}")
+    if sources is not None and texts is None and not isinstance(sources, EncodedCorpus) and (
+            workers > 1 or client is not None or backend != "local" or memory is not None):
+        from mentropy import batch
+        from mentropy.encoding import _source_list
+
+        _, counts = batch.read_and_count(
+            _source_list(sources), max_n=max_n, encoding=encoding, errors=errors,
+            keep_duplicates=keep_duplicates, workers=workers, backend=backend, client=client,
+            scheduler=scheduler, tmp_dir=tmp_dir, progress=progress, memory=memory,
+            min_count=min_count)
+        if counts is not None:
+            return counts
     corpus = sources if isinstance(sources, EncodedCorpus) else read_corpus(
         sources, texts=texts, encoding=encoding, errors=errors, progress=progress,
         keep_duplicates=keep_duplicates)
-    return NgramCounts.from_corpus(corpus, max_n)
+    return NgramCounts.from_corpus(corpus, max_n, min_count=min_count)

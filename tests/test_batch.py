@@ -286,3 +286,15 @@ def test_a_file_that_grows_or_vanishes_during_the_run(tmp_path, sample_lines, mo
     monkeypatch.setattr(B, "shard_digests", then_remove)
     with pytest.raises(InputError, match="in.txt"):
         B.read_and_count(str(path), max_n=4, shard_bytes=5000, progress=False)
+
+
+def test_count_ngrams_by_shards_and_workers(corpus_dir, tmp_path):
+    from mentropy.counts import count_ngrams
+
+    whole = count_ngrams(str(corpus_dir), max_n=6, min_count=2, progress=False)
+    for kwargs in ({"workers": 2}, {"memory": "300k", "tmp_dir": str(tmp_path)}):
+        got = count_ngrams(str(corpus_dir), max_n=6, min_count=2, progress=False, **kwargs)
+        np.testing.assert_array_equal(got.keys, whole.keys)
+        np.testing.assert_array_equal(got.counts, whole.counts)
+        assert got.vocab.digest() == whole.vocab.digest()
+    assert whole.counts.min() == 2
