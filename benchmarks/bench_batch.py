@@ -97,6 +97,51 @@ def bench_counting(runs: int) -> list[dict]:
     return rows
 
 
+KERNEL_CHILD = """
+import sys, time, numpy as np
+from mentropy.counts import count_table
+ids = np.load(sys.argv[1]); offsets = np.load(sys.argv[2])
+lo, hi, max_n = int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
+count_table(ids[:1000], np.array([0, 1000]), max_n)  # kernels loaded from the cache
+sub = offsets[lo:hi + 1] - offsets[lo]
+part = ids[offsets[lo]:offsets[hi]]
+t = time.perf_counter(); c = time.process_time()
+count_table(part, sub, max_n)
+print(time.perf_counter() - t, time.process_time() - c)
+"""
+
+
+def bench_kernel_scaling(max_n: int = 6, copies: int = 4) -> dict:
+    """count_table on the encoded pd_raw.txt (repeated `copies` times): one process counting
+    all of it, against two processes counting one half each at the same time (wall of the
+    counting call inside each process; the slower of the two)."""
+    import numpy as np
+
+    from mentropy.encoding import encode_texts
+
+    corpus = encode_texts([PD_RAW.read_text(encoding="utf-8")] * copies)
+    ids_path, off_path = OUT / "bench_batch_ids.npy", OUT / "bench_batch_offsets.npy"
+    np.save(ids_path, corpus.ids)
+    np.save(off_path, corpus.offsets)
+    n_frag = corpus.offsets.shape[0] - 1
+    half = n_frag // 2
+
+    def start(lo, hi):
+        return subprocess.Popen([sys.executable, "-c", KERNEL_CHILD, str(ids_path),
+                                 str(off_path), str(lo), str(hi), str(max_n)],
+                                stdout=subprocess.PIPE, text=True)
+
+    one = [float(x) for x in start(0, n_frag).communicate()[0].split()]
+    procs = [start(0, half), start(half, n_frag)]
+    two = [[float(x) for x in p.communicate()[0].split()] for p in procs]
+    for path in (ids_path, off_path):
+        path.unlink()
+    wall2 = max(t[0] for t in two)
+    return {"max_n": max_n, "han_chars": corpus.n_han, "one_process_s": one[0],
+            "two_processes_s": wall2, "speedup": one[0] / wall2,
+            "cpu_one_s": one[1], "cpu_two_s": [t[1] for t in two]}
+
+
 def bench_inprocess(runs: int, peer: bool) -> dict:
     from mentropy.lexicon import build_lexicon
 
@@ -177,6 +222,7 @@ def main(argv=None) -> int:
     sizes = ["10M"] if args.quick else args.sizes
     result = {"machine": machine(), "command": " ".join(sys.argv)}
     result["counting"] = bench_counting(args.runs)
+    result["kernel_scaling"] = bench_kernel_scaling()
     result["inprocess"] = bench_inprocess(args.runs, peer=not args.quick)
     result["scaling"] = []
     for size in sizes:
@@ -208,6 +254,14 @@ def report(r: dict) -> str:
                                      " **not met**") if c["counter"] != "former" else ""
         lines.append(f"| 1..{c['max_n']} | {c['counter']} | {c['wall_s']:.3f} s | "
                      f"{c['cpu_s']:.3f} s | {c['m_chars_per_s_cpu']:.2f} | {target}{met} |")
+    ks = r.get("kernel_scaling")
+    if ks:
+        lines += ["", f"Kernel level, count_table 1..{ks['max_n']} on {ks['han_chars']:,} Han chars "
+                  f"(pd_raw.txt × 4): one process {ks['one_process_s']:.2f} s, two processes "
+                  f"on one half each at the same time {ks['two_processes_s']:.2f} s "
+                  f"(the slower; CPU {', '.join(f'{x:.2f}' for x in ks['cpu_two_s'])} s): "
+                  f"**{ks['speedup']:.2f}×** (target ≥ 1.6×: "
+                  f"{'met' if ks['speedup'] >= 1.6 else 'not met'})."]
     ip = r["inprocess"]
     lines += ["", "### In-process build on pd_raw.txt vs nlp-zero Word_Finder (train + find)", "",
               f"mentropy `build_lexicon(texts=[text])`: {ip['mentropy_s']:.3f} s wall "
