@@ -298,3 +298,33 @@ def test_count_ngrams_by_shards_and_workers(corpus_dir, tmp_path):
         np.testing.assert_array_equal(got.counts, whole.counts)
         assert got.vocab.digest() == whole.vocab.digest()
     assert whole.counts.min() == 2
+
+
+@pytest.mark.parametrize("name,content,needle", [
+    ("missing.txt", None, "no such file"),
+    ("bad.txt", "中文分词\n".encode() * 3000 + b"\xe4\xb8\n", "line 3001"),
+    ("binary.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 100, "binary"),
+    ("latin.txt", b"just ascii text\n" * 100, "no Chinese text"),
+])
+def test_bad_input_with_workers_and_budget(tmp_path, sample_path, name, content, needle):
+    """The bad-input cases through the sharded path (2 workers, a budget that spills): one
+    line naming the file, exit 1, no output file, no temporary files."""
+    from click.testing import CliRunner
+
+    from mentropy.cli import main
+
+    path = tmp_path / name
+    if content is not None:
+        path.write_bytes(content)
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    out = tmp_path / "out.dict"
+    first = [str(sample_path)] if name != "latin.txt" else []  # a later file is the bad one
+    result = CliRunner().invoke(main, ["build-lexicon", *first, str(path), "-o",
+                                       str(out), "-q", "--workers", "2", "--memory", "4M",
+                                       "--tmp-dir", str(tmp)])
+    assert result.exit_code == 1, result.output
+    message = result.stderr.strip()
+    assert len(message.splitlines()) == 1 and name in message and needle in message, message
+    assert "Traceback" not in result.output
+    assert not out.exists() and os.listdir(tmp) == []
