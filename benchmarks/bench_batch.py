@@ -203,6 +203,30 @@ def bench_stage(corpus: Path) -> list[dict]:
     return rows
 
 
+COUNT_CHILD = """
+import json, sys, time
+from mentropy import batch as B
+if __name__ == "__main__":
+    s = B.BatchStats(); t = time.perf_counter()
+    corpus, counts = B.read_and_count(sys.argv[1], max_n=4, workers=int(sys.argv[2]),
+                                      memory=sys.argv[3] if sys.argv[3] != "-" else None,
+                                      min_count=3, progress=False, stats=s)
+    peak = B.peak_memory() + sum((s.worker_peaks or {}).values())
+    print(json.dumps({"wall_s": time.perf_counter() - t, "han": corpus.n_han,
+                      "rows": len(counts), "seconds": s.seconds, "peak_bytes": peak,
+                      "spilled_bytes": s.spilled_bytes, "temp_bytes": s.temp_bytes}))
+"""
+
+
+def bench_count_only(corpus: Path, workers: int, memory: str | None) -> dict:
+    """Reading and counting 1..4 alone (batch.read_and_count, pruned at 3), in a fresh process."""
+    done = subprocess.run([sys.executable, "-c", COUNT_CHILD, str(corpus), str(workers),
+                           memory or "-"], capture_output=True, text=True)
+    if done.returncode != 0:
+        return {"workers": workers, "memory": memory, "error": done.stderr[-500:]}
+    return {"workers": workers, "memory": memory, **json.loads(done.stdout)}
+
+
 def ensure_corpus(size: int) -> Path:
     path = OUT / f"corpus_{size >> 20}M.txt"
     if not path.exists() or path.stat().st_size < size:
@@ -217,13 +241,24 @@ def main(argv=None) -> int:
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--no-dask", action="store_true")
+    ap.add_argument("--count-only", nargs="*", default=[],
+                    help="sizes for which only reading + counting runs (2 workers, --memory 1G)")
+    ap.add_argument("--skip-small", action="store_true",
+                    help="no counting, kernel or in-process sections")
     ap.add_argument("--json", default=str(OUT / "bench_batch.json"))
     args = ap.parse_args(argv)
     sizes = ["10M"] if args.quick else args.sizes
     result = {"machine": machine(), "command": " ".join(sys.argv)}
-    result["counting"] = bench_counting(args.runs)
-    result["kernel_scaling"] = bench_kernel_scaling()
-    result["inprocess"] = bench_inprocess(args.runs, peer=not args.quick)
+    if not args.skip_small:
+        result["counting"] = bench_counting(args.runs)
+        result["kernel_scaling"] = bench_kernel_scaling()
+        result["inprocess"] = bench_inprocess(args.runs, peer=not args.quick)
+    result["count_only"] = []
+    for size in args.count_only:
+        corpus = ensure_corpus(parse_size(size))
+        result["count_only"].append({"size": size, "bytes": corpus.stat().st_size, "runs": [
+            bench_count_only(corpus, 2, "1G"), bench_count_only(corpus, 1, None)]})
+        json.dump(result, open(args.json, "w"), indent=2, ensure_ascii=False)
     result["scaling"] = []
     for size in sizes:
         corpus = ensure_corpus(parse_size(size))
@@ -248,7 +283,7 @@ def report(r: dict) -> str:
              "### Counting (counts.count_table on pd_raw.txt, median)", "",
              "| n-grams | counter | wall | CPU | M chars/s/core (CPU) | target |",
              "|---|---|---|---|---|---|"]
-    for c in r["counting"]:
+    for c in r.get("counting", []):
         target = "≥ 4 M chars/s/core" if c["max_n"] == 6 else ""
         met = "" if not target else (" **met**" if c["m_chars_per_s_cpu"] >= 4 else
                                      " **not met**") if c["counter"] != "former" else ""
@@ -262,10 +297,11 @@ def report(r: dict) -> str:
                   f"(the slower; CPU {', '.join(f'{x:.2f}' for x in ks['cpu_two_s'])} s): "
                   f"**{ks['speedup']:.2f}×** (target ≥ 1.6×: "
                   f"{'met' if ks['speedup'] >= 1.6 else 'not met'})."]
-    ip = r["inprocess"]
-    lines += ["", "### In-process build on pd_raw.txt vs nlp-zero Word_Finder (train + find)", "",
-              f"mentropy `build_lexicon(texts=[text])`: {ip['mentropy_s']:.3f} s wall "
-              f"({ip['mentropy_cpu_s']:.3f} s CPU)"]
+    ip = r.get("inprocess", {})
+    if ip:
+        lines += ["", "### In-process build on pd_raw.txt vs nlp-zero Word_Finder (train + find)",
+                  "", f"mentropy `build_lexicon(texts=[text])`: {ip['mentropy_s']:.3f} s wall "
+                  f"({ip['mentropy_cpu_s']:.3f} s CPU)"]
     if "nlpzero_s" in ip:
         lines.append(f"; nlp-zero: {ip['nlpzero_s']:.3f} s; ratio **{ip['ratio']:.2f}×** "
                      f"(target ≥ 20×: {'met' if ip['ratio'] >= 20 else 'not met'})")
@@ -286,6 +322,20 @@ def report(r: dict) -> str:
         for st in s["stage"]:
             lines.append(f"| {s['size']} | read + count only, {st['workers']} worker(s) | "
                          f"{st['wall_s']:.1f} s | | | | {st['seconds']} | |")
+    if r.get("count_only"):
+        lines += ["", "### Reading + counting 1..4 only (batch.read_and_count, min_count 3)", "",
+                  "| size | workers | memory budget | wall | Han chars | peak memory (all) | "
+                  "spilled | stages |", "|---|---|---|---|---|---|---|---|"]
+        for c in r["count_only"]:
+            for x in c["runs"]:
+                if "error" in x:
+                    lines.append(f"| {c['size']} | {x['workers']} | {x['memory']} | error | | | | |")
+                    continue
+                lines.append(f"| {c['size']} | {x['workers']} | {x['memory'] or '-'} | "
+                             f"{x['wall_s']:.1f} s | {x['han']:,} | "
+                             f"{x['peak_bytes'] / 2 ** 20:.0f} MiB | "
+                             f"{x['spilled_bytes'] / 2 ** 20:.0f} MiB | "
+                             f"{ {k: round(v, 1) for k, v in x['seconds'].items()} } |")
     return "\n".join(lines)
 
 
