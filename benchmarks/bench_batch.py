@@ -154,7 +154,8 @@ def bench_inprocess(runs: int, peer: bool) -> dict:
         for i in range(runs):
             js = OUT / f"bench_batch_nlpzero_{i}.json"
             subprocess.run([str(PEERS_PY), str(BENCH_DIR / "peers.py"), "nlpzero-lexicon",
-                            "--input", str(PD_RAW), "--output", str(OUT / "bench_batch_nlpzero.dict"),
+                            "--input", str(PD_RAW),
+                            "--output", str(OUT / "bench_batch_nlpzero.dict"),
                             "--json", str(js)], check=True, capture_output=True)
             totals.append(json.loads(js.read_text())["total_s"])
         out["nlpzero_s"] = statistics.median(totals)
@@ -291,7 +292,8 @@ def report(r: dict) -> str:
                      f"{c['cpu_s']:.3f} s | {c['m_chars_per_s_cpu']:.2f} | {target}{met} |")
     ks = r.get("kernel_scaling")
     if ks:
-        lines += ["", f"Kernel level, count_table 1..{ks['max_n']} on {ks['han_chars']:,} Han chars "
+        lines += ["", f"Kernel level, count_table 1..{ks['max_n']} on {ks['han_chars']:,} "
+                  "Han chars "
                   f"(pd_raw.txt × 4): one process {ks['one_process_s']:.2f} s, two processes "
                   f"on one half each at the same time {ks['two_processes_s']:.2f} s "
                   f"(the slower; CPU {', '.join(f'{x:.2f}' for x in ks['cpu_two_s'])} s): "
@@ -329,7 +331,8 @@ def report(r: dict) -> str:
         for c in r["count_only"]:
             for x in c["runs"]:
                 if "error" in x:
-                    lines.append(f"| {c['size']} | {x['workers']} | {x['memory']} | error | | | | |")
+                    lines.append(f"| {c['size']} | {x['workers']} | {x['memory']} | error "
+                                 "| | | | |")
                     continue
                 lines.append(f"| {c['size']} | {x['workers']} | {x['memory'] or '-'} | "
                              f"{x['wall_s']:.1f} s | {x['han']:,} | "

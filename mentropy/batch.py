@@ -29,7 +29,7 @@ import signal
 import tempfile
 import time
 from concurrent.futures import FIRST_EXCEPTION, wait
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Callable, Iterable, Iterator, Sequence
 
 import numpy as np
@@ -360,7 +360,6 @@ def key_ranges(vocab_counts: np.ndarray, max_n: int, width: int, n_han: int,
     share = np.cumsum(vocab_counts) / max(vocab_counts.sum(), 1)
     starts = np.searchsorted(share, np.arange(1, parts) / parts, "right") + 1  # ids from 1
     return np.unique(np.concatenate([[1], starts])).astype(np.int64)
-
 
 
 def merge_pair(a: tuple, b: tuple) -> tuple:
