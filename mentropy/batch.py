@@ -428,8 +428,9 @@ class LocalPool:
                     self.peaks[pid] = max(self.peaks.get(pid, 0), peak)
                     done(futures[fut], result)
         except BrokenProcessPool:
-            raise MentropyError("a worker process died (killed, or out of memory); nothing "
-                                "was written") from None
+            raise MentropyError("a worker process died (killed, out of memory, or it could not "
+                                "start: a script that uses workers must run its code under "
+                                "`if __name__ == '__main__':`); nothing was written") from None
         finally:
             for fut in pending:
                 fut.cancel()
