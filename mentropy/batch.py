@@ -72,6 +72,53 @@ class Shard:
     compression: str | None
     size: int | None
     mtime_ns: int
+    url: bool = False  # an fsspec URL (s3://, gs://, file://, ...), read through fsspec
+
+
+def is_url(spec) -> bool:
+    """True for an fsspec URL such as s3://bucket/a.txt or file:///data/a.txt."""
+    import re
+
+    return isinstance(spec, str) and re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]+://", spec) is not None
+
+
+def has_url(sources) -> bool:
+    """True when `sources` (a path or a list of them) holds an fsspec URL."""
+    items = [sources] if isinstance(sources, (str, os.PathLike)) else list(sources or [])
+    return any(is_url(x) for x in items)
+
+
+def open_url(url: str, compression: str | None = None):
+    """A binary file object for an fsspec URL (seekable when not compressed)."""
+    try:
+        import fsspec
+    except ImportError:
+        raise MentropyError(f"{url}: reading URLs needs fsspec: pip install "
+                            "'mentropy[dask]'") from None
+    try:
+        return fsspec.open(url, "rb", compression=compression).open()
+    except FileNotFoundError:
+        raise InputError(url, "no such file") from None
+    except (OSError, ValueError) as exc:
+        raise InputError(url, f"cannot open ({exc})") from None
+
+
+def _url_stat(url: str) -> tuple[int, int]:
+    """(size, mtime in ns or 0) of the file behind an fsspec URL."""
+    import fsspec
+
+    try:
+        fs, path = fsspec.core.url_to_fs(url)
+        size = int(fs.size(path))
+    except FileNotFoundError:
+        raise InputError(url, "no such file") from None
+    except (OSError, ValueError) as exc:
+        raise InputError(url, f"cannot open ({exc})") from None
+    try:
+        mtime = int(fs.modified(path).timestamp() * 1e9)
+    except (NotImplementedError, OSError, AttributeError, ValueError):
+        mtime = 0
+    return size, mtime
 
 
 def plan_shards(sources, encoding: str = "utf-8",
@@ -85,27 +132,48 @@ def plan_shards(sources, encoding: str = "utf-8",
         splittable = codecs.lookup(encoding).name in SPLITTABLE
     except LookupError:
         raise MentropyError(f"unknown encoding {encoding!r}") from None
+    from mentropy.corpus import COMPRESSED
+
     shards: list[Shard] = []
-    for source in resolve_sources(sources):
-        if source.stdin:
-            return None
+    specs = [sources] if isinstance(sources, (str, os.PathLike)) else list(sources)
+    for spec in specs:
+        if not is_url(spec):
+            continue
         try:
-            st = os.stat(source.path)
-        except OSError as exc:
-            raise InputError(source.path, f"cannot open ({exc.strerror or exc})") from None
-        bounds = [0]
-        if splittable and source.compression is None and source.size is not None:
-            bounds = _line_bounds(source.path, source.size, shard_bytes)
-        for a, b in zip(bounds, bounds[1:] + [None]):
-            shards.append(Shard(len(shards), source.path, a, b, source.compression,
-                                source.size, st.st_mtime_ns))
+            import fsspec  # noqa: F401
+        except ImportError:
+            raise MentropyError(f"{spec}: reading URLs needs fsspec: pip install "
+                                "'mentropy[dask]'") from None
+    for spec in specs:
+        if is_url(spec):
+            size, mtime = _url_stat(spec)
+            compression = COMPRESSED.get(os.path.splitext(spec)[1].lower())
+            bounds = [0]
+            if splittable and compression is None:
+                bounds = _line_bounds(spec, size, shard_bytes, url=True)
+            for a, b in zip(bounds, bounds[1:] + [None]):
+                shards.append(Shard(len(shards), spec, a, b, compression, size, mtime, True))
+            continue
+        for source in resolve_sources([spec]):
+            if source.stdin:
+                return None
+            try:
+                st = os.stat(source.path)
+            except OSError as exc:
+                raise InputError(source.path, f"cannot open ({exc.strerror or exc})") from None
+            bounds = [0]
+            if splittable and source.compression is None and source.size is not None:
+                bounds = _line_bounds(source.path, source.size, shard_bytes)
+            for a, b in zip(bounds, bounds[1:] + [None]):
+                shards.append(Shard(len(shards), source.path, a, b, source.compression,
+                                    source.size, st.st_mtime_ns))
     return shards
 
 
-def _line_bounds(path: str, size: int, shard_bytes: int) -> list[int]:
+def _line_bounds(path: str, size: int, shard_bytes: int, url: bool = False) -> list[int]:
     """Shard starts in a file: about every `shard_bytes`, each just after a newline."""
     starts = [0]
-    with open(path, "rb") as f:
+    with (open_url(path) if url else open(path, "rb")) as f:
         target = shard_bytes
         while target < size:
             f.seek(target)
@@ -129,13 +197,18 @@ def _line_bounds(path: str, size: int, shard_bytes: int) -> list[int]:
 class _Range:
     """A binary file read from `start` up to `end` (None: its end)."""
 
-    def __init__(self, path: str, start: int, end: int | None) -> None:
-        try:
-            self.f = open(path, "rb")
-        except OSError as exc:
-            raise InputError(path, f"cannot open ({exc.strerror or exc}); did it vanish "
-                             "during the run?") from None
-        self.f.seek(start)
+    def __init__(self, path: str, start: int, end: int | None, url: bool = False,
+                 compression: str | None = None) -> None:
+        if url:
+            self.f = open_url(path, "infer" if compression else None)
+        else:
+            try:
+                self.f = open(path, "rb")
+            except OSError as exc:
+                raise InputError(path, f"cannot open ({exc.strerror or exc}); did it vanish "
+                                 "during the run?") from None
+        if start:
+            self.f.seek(start)
         self.left = None if end is None else end - start
 
     def read(self, n: int = -1) -> bytes:
@@ -164,7 +237,7 @@ def shard_pieces(shard: Shard, encoding: str, errors: str,
     codec = codecs.lookup(encoding)
     source = C.Source(shard.path, shard.size, shard.compression)
     try:
-        if shard.start == 0 and shard.end is None:
+        if shard.start == 0 and shard.end is None and not shard.url:
             blocks = C._source_blocks(source, codec, errors, block_bytes, _NoBar())
         elif shard.start == 0:
             blocks = _range_blocks(source, shard, codec, errors, block_bytes, sniff=True)
@@ -177,7 +250,8 @@ def shard_pieces(shard: Shard, encoding: str, errors: str,
     except InputError as exc:
         if shard.start == 0 or exc.line is None and exc.byte_offset is None:
             raise
-        with open(shard.path, "rb") as f:  # only on this error path: lines before the shard
+        with (open_url(shard.path) if shard.url else open(shard.path, "rb")) as f:
+            # only on this error path: the lines before the shard
             before = sum(chunk.count(b"\n") for chunk in iter(
                 lambda: f.read(min(1 << 20, shard.start - f.tell())) if f.tell() < shard.start
                 else b"", b""))
@@ -191,7 +265,7 @@ def shard_pieces(shard: Shard, encoding: str, errors: str,
 def _range_blocks(source, shard: Shard, codec, errors: str, block_bytes: int, sniff: bool):
     from mentropy import corpus as C
 
-    stream = _Range(shard.path, shard.start, shard.end)
+    stream = _Range(shard.path, shard.start, shard.end, shard.url, shard.compression)
     try:
         reader = C._Reader(source, stream, None, _NoBar())
         ascii_like = C._ascii_like(codec.name)
@@ -726,7 +800,7 @@ def read_for_lexicon(sources, opts, *, encoding: str, errors: str, progress: boo
     paths = _source_list(sources)
     if workers is None:
         workers = default_workers()
-        if backend == "local" and client is None and memory is None:
+        if backend == "local" and client is None and memory is None and not has_url(paths):
             resolved = resolve_sources(paths)
             if workers < 2 or any(s.size is None for s in resolved) or \
                     sum(s.size for s in resolved) < AUTO_PARALLEL_BYTES:
@@ -746,6 +820,12 @@ def read_for_lexicon(sources, opts, *, encoding: str, errors: str, progress: boo
 def _check_unchanged(shards: Iterable[Shard]) -> None:
     for s in shards:
         if s.start != 0:
+            continue
+        if s.url:
+            size, mtime = _url_stat(s.path)
+            if size != s.size or mtime != s.mtime_ns:
+                raise InputError(s.path, "changed while it was being read; run again on a "
+                                 "copy that does not change")
             continue
         try:
             st = os.stat(s.path)

@@ -129,7 +129,8 @@ def build_lexicon_cmd(corpus: tuple[str, ...], output: str, format_: str, multi_
                       encoding: str, errors: str, workers: int | None, backend: str,
                       scheduler: str | None, tmp_dir: str | None, memory: str | None,
                       quiet: bool, verbose: int, **options) -> None:
-    """Learn a lexicon from CORPUS: files, folders, globs, .gz/.bz2/.xz, or - for stdin.
+    """Learn a lexicon from CORPUS: files, folders, globs, .gz/.bz2/.xz, - for stdin, or
+    fsspec URLs (s3://..., file://...).
 
     Prints the entropy per character before and after, and the lexicon size, on stderr.
     Lines repeated word for word are counted once (--keep-duplicates counts every copy).

@@ -280,6 +280,12 @@ class NgramCounts:
                    int(meta["n_chars"]))
 
 
+def _has_url(sources) -> bool:
+    from mentropy.batch import has_url
+
+    return has_url(sources)
+
+
 def count_ngrams(sources: str | os.PathLike | Iterable[str | os.PathLike] | EncodedCorpus
                  | None = None, *, texts: Iterable[str] | None = None, max_n: int = 4,
                  keep_duplicates: bool = False, encoding: str = "utf-8",
@@ -304,7 +310,8 @@ def count_ngrams(sources: str | os.PathLike | Iterable[str | os.PathLike] | Enco
     if not isinstance(workers, int) or workers < 1:
         raise MentropyError(f"workers must be a positive integer, not {workers!r}")
     if sources is not None and texts is None and not isinstance(sources, EncodedCorpus) and (
-            workers > 1 or client is not None or backend != "local" or memory is not None):
+            workers > 1 or client is not None or backend != "local" or memory is not None
+            or _has_url(sources)):
         from mentropy import batch
         from mentropy.encoding import _source_list
 

@@ -390,7 +390,8 @@ def build_lexicon(sources: str | os.PathLike | Iterable[str | os.PathLike] | Enc
     (``workers=None``: the cores this process may use, from batch.AUTO_PARALLEL_BYTES of
     input; less stays in this process); ``backend="dask"`` runs
     the same tasks on a dask.distributed cluster (``client=``, ``scheduler=ADDRESS``, or a
-    LocalCluster of 2 workers); `tmp_dir` holds the temporary files; `memory` ("4G", "50%")
+    LocalCluster of 2 workers), and sources may be fsspec URLs (s3://..., file://...) the
+    workers can read; `tmp_dir` holds the temporary files; `memory` ("4G", "50%")
     bounds the counting: sorted count runs spill to `tmp_dir` and are merged range by range.
     The lexicon is byte-identical whatever these are.
     """
@@ -410,7 +411,7 @@ def build_lexicon(sources: str | os.PathLike | Iterable[str | os.PathLike] | Enc
         corpus = sources
     elif texts is None and sources is not None and (
             backend == "dask" or client is not None or workers is None or workers > 1
-            or memory is not None):
+            or memory is not None or batch.has_url(sources)):
         corpus, counts = batch.read_for_lexicon(
             sources, opts, encoding=encoding, errors=errors, progress=progress,
             workers=workers, backend=backend, client=client, scheduler=scheduler,

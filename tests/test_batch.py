@@ -328,3 +328,22 @@ def test_bad_input_with_workers_and_budget(tmp_path, sample_path, name, content,
     assert len(message.splitlines()) == 1 and name in message and needle in message, message
     assert "Traceback" not in result.output
     assert not out.exists() and os.listdir(tmp) == []
+
+
+def test_fsspec_urls_give_the_lexicon_of_the_paths(corpus_dir, tmp_path):
+    """file:// URLs (any fsspec URL the workers can read) are sharded and read like paths."""
+    pytest.importorskip("fsspec")
+    import gzip
+
+    files = sorted(str(p) for p in corpus_dir.iterdir())
+    packed = tmp_path / "c.txt.gz"
+    packed.write_bytes(gzip.compress((corpus_dir / "c.txt").read_bytes(), mtime=0))
+    local = build_lexicon(files + [str(packed)], progress=False, stats=True)
+    urls = [f"file://{p}" for p in files] + [f"file://{packed}"]
+    for workers in (1, 2):
+        assert lexicon_bytes(build_lexicon(urls, progress=False, stats=True,
+                                           workers=workers)) == lexicon_bytes(local)
+    corpus, _ = B.read_and_count(urls, max_n=3, shard_bytes=3000, progress=False)
+    same_corpus(corpus, read_corpus(files + [str(packed)], progress=False))
+    with pytest.raises(InputError, match="missing.txt: no such file"):
+        build_lexicon([f"file://{tmp_path}/missing.txt"], progress=False)
