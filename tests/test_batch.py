@@ -8,6 +8,8 @@ import os
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import mentropy.batch as B
 from mentropy.counts import NgramCounts
@@ -347,3 +349,40 @@ def test_fsspec_urls_give_the_lexicon_of_the_paths(corpus_dir, tmp_path):
     same_corpus(corpus, read_corpus(files + [str(packed)], progress=False))
     with pytest.raises(InputError, match="missing.txt: no such file"):
         build_lexicon([f"file://{tmp_path}/missing.txt"], progress=False)
+
+
+class _Recorder:
+    def __init__(self):
+        self.parts = []
+
+    def __contains__(self, digest):
+        self.parts.append(digest)
+        return False
+
+    def add(self, digest):
+        pass
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["中文", "分词", " 中文 ", "a", "", "\n", "\n\n", "中文\n",
+                                 "长" * 7, "\u3000中\u3000"]), max_size=30),
+       st.lists(st.integers(1, 9), min_size=1, max_size=20), st.integers(3, 12))
+def test_line_digests_are_those_unique_lines_looks_up(parts, cuts, long_line):
+    import mentropy.dedupe as D
+    from mentropy.dedupe import DuplicateStats, unique_lines
+
+    text = "".join(parts)
+    pieces, i, k = [], 0, 0
+    while i < len(text):
+        step = cuts[k % len(cuts)]
+        pieces.append((text[i:i + step], i == 0 or k % 7 == 3))
+        i, k = i + step, k + 1
+    recorder = _Recorder()
+    saved = D.LONG_LINE
+    D.LONG_LINE = long_line
+    try:
+        for _ in unique_lines(iter(pieces), DuplicateStats(), seen=recorder):
+            pass
+    finally:
+        D.LONG_LINE = saved
+    assert B.line_digests(iter(pieces), long_line) == recorder.parts
