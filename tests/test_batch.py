@@ -43,7 +43,7 @@ def same_corpus(a, b):
 
 
 @pytest.mark.parametrize("keep_duplicates", [False, True])
-@pytest.mark.parametrize("shard_bytes,block_chars", [(1, 7), (5000, 1 << 22), (1 << 30, 300)])
+@pytest.mark.parametrize("shard_bytes,block_chars", [(700, 1 << 22), (5000, 7), (1 << 30, 300)])
 def test_shards_give_the_corpus_and_counts_of_one_pass(corpus_dir, shard_bytes, block_chars,
                                                        keep_duplicates):
     whole = read_corpus(str(corpus_dir), progress=False, keep_duplicates=keep_duplicates)
