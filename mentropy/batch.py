@@ -14,10 +14,15 @@ process, in spawned worker processes (``workers=N``) or on a Dask cluster (``cli
 3. ``shard_count``: the shard's code points mapped to ids, its 1..max_n-grams counted into a
    sorted (keys, counts) table (counts.py); the tables are merged as a binary tree.
 
+With a memory budget (``memory="4G"``) each shard's table is spilled instead as sorted runs,
+one per range of first characters, and the runs of each range are merged and pruned to the
+minimum count by a task: the whole unpruned table is never in memory.
+
 Integers only and exact merges: the corpus and the counts, and so the lexicon, are
-byte-identical to a single process for any worker count, shard size or backend. Inputs reach
-the workers as paths and byte ranges, never as pickled text; outputs come back as arrays or as
-files in a temporary folder that is removed on success, error and Ctrl-C alike.
+byte-identical to a single process for any worker count, shard size, backend or budget. Inputs
+reach the workers as paths (or fsspec URLs) and byte ranges, never as pickled text; outputs
+come back as arrays or as files in a temporary folder that is removed on success, error and
+Ctrl-C alike.
 """
 from __future__ import annotations
 
@@ -61,9 +66,9 @@ def default_workers() -> int:
 
 @dataclass(frozen=True)
 class Shard:
-    """Bytes [start, end) of `path` (end None: to the end of the file); `first` when it starts
-    the file. `size` and `mtime_ns` are the file's when planned, to notice a file that changes
-    during the run."""
+    """Bytes [start, end) of `path` (end None: to the end of the file; start 0: the shard
+    that starts the file and checks its head). `size` and `mtime_ns` are the file's when
+    planned, to notice a file that changes during the run."""
 
     index: int
     path: str
