@@ -388,16 +388,18 @@ def shard_fragments(shard: Shard, encoding: str, errors: str, kept_bits: np.ndar
             "temp_bytes": 2 * (cps.nbytes + lens.nbytes)}  # and their ids in pass 3
 
 
-def shard_count(index: int, folder: str, max_n: int, block_chars: int,
-                bounds: np.ndarray | None = None) -> tuple:
-    """Pass 3 (a task): a shard's code points as ids (the vocabulary in `folder`/lut.npy),
-    saved for the parent, and the sorted (keys, counts) table of its 1..max_n-grams.
-
-    With `bounds` (int64 first-char ids where key ranges start, a memory budget), the table
-    is written instead as one sorted run per key range (spilled) and its size returned."""
-    from mentropy.counts import count_table
+def shard_ids(index: int, folder: str) -> tuple[np.ndarray, np.ndarray]:
+    """A shard's code points as ids (the vocabulary in `folder`/lut.npy), saved for the parent
+    (ids-INDEX.npy, idlens-INDEX.npy) the first time; (ids int32, offsets int64)."""
     from mentropy.encoding import _split_at_zero
 
+    ids_path = os.path.join(folder, f"ids-{index}.npy")
+    if os.path.exists(ids_path):
+        ids = np.load(ids_path)
+        lens = np.load(os.path.join(folder, f"idlens-{index}.npy"))
+        offsets = np.zeros(lens.shape[0] + 1, np.int64)
+        np.cumsum(lens, out=offsets[1:])
+        return ids, offsets
     lut = np.load(os.path.join(folder, "lut.npy"))
     cps_path = os.path.join(folder, f"cps-{index}.npy")
     ids = lut[np.load(cps_path)]
@@ -407,10 +409,36 @@ def shard_count(index: int, folder: str, max_n: int, block_chars: int,
     if (ids == 0).any():  # beyond the 65535 most frequent characters: boundaries
         ids, offsets = _split_at_zero(ids, offsets)
     ids = ids.astype(np.int32)
-    np.save(os.path.join(folder, f"ids-{index}.npy"), ids)
+    np.save(ids_path, ids)
     np.save(os.path.join(folder, f"idlens-{index}.npy"), np.diff(offsets))
     os.unlink(cps_path)
-    keys, counts = count_table(ids, offsets, max_n, block_chars)
+    return ids, offsets
+
+
+def shard_pairs(index: int, folder: str, block_chars: int) -> tuple:
+    """A task under a memory budget: the sorted (keys, counts) table of a shard's 2-grams
+    (the frequent ones over all shards bound what the shard tables must hold)."""
+    from mentropy.counts import count_table
+
+    ids, offsets = shard_ids(index, folder)
+    return count_table(ids, offsets, 2, block_chars)
+
+
+def shard_count(index: int, folder: str, max_n: int, block_chars: int,
+                bounds: np.ndarray | None = None) -> tuple:
+    """Pass 3 (a task): the sorted (keys, counts) table of a shard's 1..max_n-grams (its ids
+    made and saved by shard_ids).
+
+    With `bounds` (int64 first-char ids where key ranges start, a memory budget), the table
+    is written instead as one sorted run per key range (spilled) and its size returned; when
+    `folder`/pairs.npy holds the set of the 2-grams frequent over all shards, n-grams holding
+    any other pair are left out (they cannot reach the minimum count: exact)."""
+    from mentropy.counts import count_table
+
+    ids, offsets = shard_ids(index, folder)
+    pairs_path = os.path.join(folder, "pairs.npy")
+    pairs = np.load(pairs_path) if bounds is not None and os.path.exists(pairs_path) else None
+    keys, counts = count_table(ids, offsets, max_n, block_chars, None, 1, pairs)
     if bounds is None:
         return keys, counts
     cut = np.searchsorted(keys[:, 0] >> np.uint64(48), bounds.astype(np.uint64))
@@ -745,6 +773,16 @@ def read_and_count(sources, *, max_n: int, encoding: str = "utf-8", errors: str 
         tasks = [(s.index, folder, max_n, block_chars, bounds) for s in shards]
         with bar(total, "B", "counting", progress) as b:
             if bounds is not None:
+                if floor > 1 and max_n > 2:  # 2-grams first: only frequent pairs go on
+                    from mentropy._kernels.prefixcount import key_set
+
+                    pair_counts = TableMerger(1)
+                    pool.run(shard_pairs, [(s.index, folder, block_chars) for s in shards],
+                             lambda i, table: pair_counts.add(*table))
+                    pk, pc = pair_counts.result()
+                    np.save(os.path.join(folder, "pairs.npy"),
+                            key_set(np.ascontiguousarray(pk[pc >= floor, 0])))
+                    del pk, pc, pair_counts
                 spilled = [0]
 
                 def got_run(i, result):

@@ -70,8 +70,8 @@ def unpack(keys: np.ndarray) -> list[list[int]]:
 
 
 def count_table(ids: np.ndarray, offsets: np.ndarray, max_n: int,
-                block_chars: int = DEFAULT_BLOCK_CHARS, bar=None,
-                min_count: int = 1) -> tuple[np.ndarray, np.ndarray]:
+                block_chars: int = DEFAULT_BLOCK_CHARS, bar=None, min_count: int = 1,
+                pairs: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Sorted (keys, counts) of all 1..max_n-grams of fragments; blocks bounded by block_chars.
 
     Each block is counted on its own (block_table) and the block tables are merged pairwise,
@@ -79,12 +79,13 @@ def count_table(ids: np.ndarray, offsets: np.ndarray, max_n: int,
     With min_count > 1 only the rows counted at least min_count times are returned, exactly
     as a full count pruned; the 2-grams are counted first, and n-grams holding a rarer 2-gram
     (they cannot reach min_count) are never generated, so the block tables stay small.
+    `pairs` (a KP.key_set of 2-gram keys, e.g. those frequent over several shards): only
+    n-grams whose adjacent pairs are all in it are counted.
     """
     width = key_width(max_n)
     ids = np.ascontiguousarray(ids, dtype=np.int32)
     offsets = np.ascontiguousarray(offsets, dtype=np.int64)
-    pairs = None
-    if min_count > 1 and max_n > 2:
+    if pairs is None and min_count > 1 and max_n > 2:
         pk, pc = count_table(ids, offsets, 2, block_chars)
         pairs = KP.key_set(np.ascontiguousarray(pk[pc >= min_count, 0]))
     merger = TableMerger(width)
