@@ -66,8 +66,9 @@ def han_table(lines: list[str]) -> tuple[np.ndarray, np.ndarray]:
     return values, counts / counts.sum()
 
 
-def write_corpus(out, size: int, swap: float, seed: int) -> int:
-    lines = source_lines(SHARED)
+def write_corpus(out, size: int, swap: float, seed: int, folder: Path = SHARED) -> int:
+    """Write about `size` bytes to the binary file `out`; returns the bytes written."""
+    lines = source_lines(folder)
     written = 0
     for line in lines:
         data = (line + "\n").encode("utf-8")
@@ -117,6 +118,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--swap", type=float, default=0.03,
                     help="share of Han characters replaced in each copied line")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--source", type=Path, default=SHARED,
+                    help="folder of real text (*.txt, recursively) [default: ../shared/corpora]")
     ap.add_argument("--stats", action="store_true",
                     help="print the statistics of the result (and of its first 10 MB)")
     args = ap.parse_args(argv)
@@ -124,7 +127,7 @@ def main(argv: list[str] | None = None) -> int:
     os.makedirs(os.path.dirname(os.path.abspath(out_path)), exist_ok=True)
     tmp = out_path + ".part"
     with open(tmp, "wb") as f:
-        n = write_corpus(f, args.size, args.swap, args.seed)
+        n = write_corpus(f, args.size, args.swap, args.seed, args.source)
     os.replace(tmp, out_path)
     print(f"{out_path}: {n:,} bytes", file=sys.stderr)
     if args.stats:

@@ -386,3 +386,30 @@ def test_line_digests_are_those_unique_lines_looks_up(parts, cuts, long_line):
     finally:
         D.LONG_LINE = saved
     assert B.line_digests(iter(pieces), long_line) == recorder.parts
+
+
+def test_make_corpus_copies_with_swaps(tmp_path, sample_lines):
+    """benchmarks/make_corpus.py: the sources first, then copies with characters swapped
+    (new n-grams, few repeated lines), the same bytes for the same seed."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+    import make_corpus
+
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "a.txt").write_text("\n".join(sample_lines[:200]) + "\n", encoding="utf-8")
+    assert make_corpus.parse_size("1G") == 1 << 30 and make_corpus.parse_size("100M") == 100 << 20
+    outs = []
+    for seed in (0, 0, 1):
+        out = io.BytesIO()
+        n = make_corpus.write_corpus(out, 200_000, 0.03, seed, src)
+        assert n >= 200_000 and len(out.getvalue()) == n
+        outs.append(out.getvalue())
+    assert outs[0] == outs[1] != outs[2]
+    text = outs[0].decode("utf-8")
+    real = (src / "a.txt").read_text(encoding="utf-8")
+    assert text.startswith(real.strip().split("\n")[0])
+    lines = [x for x in text.split("\n") if x.strip()]
+    assert len(set(lines)) > 0.6 * len(lines)  # copies mostly differ from their source
