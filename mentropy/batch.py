@@ -814,8 +814,15 @@ def read_and_count(sources, *, max_n: int, encoding: str = "utf-8", errors: str 
             if floor > 1 and bounds is None:
                 keep = counts >= floor
                 keys, counts = keys[keep], counts[keep]
-        ids = [np.load(os.path.join(folder, f"ids-{s.index}.npy")) for s in shards]
+        # the corpus: one array filled shard by shard (never the parts and the whole at once)
         lens = [np.load(os.path.join(folder, f"idlens-{s.index}.npy")) for s in shards]
+        all_ids = np.empty(int(sum(int(x.sum()) for x in lens)), np.int32)
+        at = 0
+        for s in shards:
+            part = np.load(os.path.join(folder, f"ids-{s.index}.npy"), mmap_mode="r")
+            all_ids[at:at + part.shape[0]] = part
+            at += part.shape[0]
+            del part
         stats.seconds["count"] = time.perf_counter() - t2
         stats.temp_bytes = sum(p["temp_bytes"] for p in parts) + stats.spilled_bytes
         stats.worker_peaks = dict(pool.peaks) if pool.workers > 1 or isinstance(
@@ -833,11 +840,10 @@ def read_and_count(sources, *, max_n: int, encoding: str = "utf-8", errors: str 
         if pool is not None:
             pool.close(abort=not ok)
         shutil.rmtree(folder, ignore_errors=True)
-    all_ids = np.concatenate(ids) if ids else np.zeros(0, np.int32)
     all_lens = np.concatenate(lens) if lens else np.zeros(0, np.int64)
     offsets = np.zeros(all_lens.shape[0] + 1, np.int64)
     np.cumsum(all_lens, out=offsets[1:])
-    corpus = EncodedCorpus(all_ids.astype(np.int32), offsets, vocab,
+    corpus = EncodedCorpus(all_ids, offsets, vocab,
                            sum(p["n_chars"] for p in parts),
                            0 if keep_duplicates else sum(p["n_lines"] for p in parts),
                            0 if keep_duplicates else sum(p["n_dropped"] for p in parts))
