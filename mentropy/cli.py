@@ -108,37 +108,81 @@ def option_for(cls: type, name: str, *flags: str, **extra):
 @click.option("--phrases", "phrases", default=None, help="also learn phrases (multi-word units) "
               "with the new lexicon and write them to this file (`phrase freq` per line)")
 @input_options
+@click.option("--workers", type=click.IntRange(1), default=None,
+              help="processes that read and count the input (the lexicon is the same for "
+                   "any number) [default: the cores this process may use, on inputs of 1 GB "
+                   "or more; smaller inputs are read in-process, which is as fast]")
+@click.option("--backend", type=click.Choice(["local", "dask"]), default="local",
+              show_default=True, help="dask: run the same tasks on a dask.distributed "
+                                      "cluster (pip install 'mentropy[dask]')")
+@click.option("--scheduler", default=None, metavar="ADDRESS",
+              help="Dask scheduler, e.g. tcp://host:8786 [default: a local cluster of 2 "
+                   "workers]; the input paths and --tmp-dir must be readable by the workers")
+@click.option("--tmp-dir", type=click.Path(file_okay=False), default=None,
+              help="folder for temporary files [default: the system's]; they are removed at "
+                   "the end, on errors and on Ctrl-C too")
+@click.option("--memory", default=None, metavar="SIZE",
+              help="memory budget of the counting, e.g. 4G, 500M or 50% (of RAM): count "
+                   "tables spill to --tmp-dir as sorted runs, merged range by range (the "
+                   "lexicon is the same)")
 @click.option("-q", "--quiet", is_flag=True, help="no progress bars and no summary")
 @click.option("-v", "--verbose", count=True, help="log each stage (-vv for more)")
 def build_lexicon_cmd(corpus: tuple[str, ...], output: str, format_: str, multi_char_only: bool,
-                      phrases: str | None, encoding: str, errors: str, quiet: bool, verbose: int,
-                      **options) -> None:
-    """Learn a lexicon from CORPUS: files, folders, globs, .gz/.bz2/.xz, or - for stdin.
+                      phrases: str | None, encoding: str, errors: str, workers: int | None,
+                      backend: str, scheduler: str | None, tmp_dir: str | None,
+                      memory: str | None, quiet: bool, verbose: int, **options) -> None:
+    """Learn a lexicon from CORPUS: files, folders, globs, .gz/.bz2/.xz, - for stdin, or
+    fsspec URLs (s3://..., file://...).
 
     Prints the entropy per character before and after, and the lexicon size, on stderr.
     Lines repeated word for word are counted once (--keep-duplicates counts every copy).
     """
     setup_logging(verbose, quiet)
+    if scheduler is not None and backend != "dask":
+        raise click.UsageError("--scheduler needs --backend dask")
+    import time
+
+    t0 = time.perf_counter()
     with user_errors():
+        from mentropy.batch import bar, peak_memory
         from mentropy.lexicon import build_lexicon
 
         lexicon = build_lexicon(list(corpus), encoding=encoding, errors=errors,
                                 progress=False if quiet else None, stats=format_ == "tsv",
+                                workers=workers, backend=backend,
+                                scheduler=scheduler, tmp_dir=tmp_dir, memory=memory,
                                 **options)
         if phrases is not None:
             _build_and_save_phrases(list(corpus), lexicon, phrases, encoding, errors, quiet)
         if multi_char_only:
             lexicon = lexicon.multi_char()
-        lexicon.save(output, format_)
+        with bar(len(lexicon), "word", "writing", False if quiet else None) as b:
+            lexicon.save(output, format_)
+            b.update(len(lexicon))
     if not quiet:
         r = lexicon.report
+        seconds = time.perf_counter() - t0
+        peak = max(r.peak_memory, peak_memory())
         repeats = (f"; {r.n_duplicate_lines:,} repeated lines of {r.n_lines:,} counted once"
                    if r.n_duplicate_lines else "")
         click.echo(f"mentropy: {len(lexicon):,} words; entropy per char "
                    f"{r.bits_per_char_before:.3f} -> {r.bits_per_char_after:.3f} bits; "
                    f"description length {r.description_length[0]:,.0f} -> "
-                   f"{r.description_length[-1]:,.0f} nats ({r.n_han:,} Han chars{repeats})",
-                   err=True)
+                   f"{r.description_length[-1]:,.0f} nats ({r.n_han:,} Han chars{repeats}); "
+                   f"{seconds:.1f} s, {r.n_han / max(seconds, 1e-9) / 1e6:.2f} M chars/s, "
+                   f"peak memory {_human(peak)} ({r.workers} "
+                   f"process{'es' if r.workers > 1 else ''}{' + parent' if r.workers > 1 else ''}"
+                   f"), temporary files {_human(r.temp_bytes)} ({_human(r.spilled_bytes)} "
+                   f"of count runs spilled)", err=True)
+
+
+def _human(n: int) -> str:
+    """Bytes as 512 B, 3.4 MB, 1.2 GB."""
+    for unit in ("B", "kB", "MB", "GB"):
+        if n < 1000 or unit == "GB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1000
+    return f"{n:.1f} TB"
 
 
 @main.command("evaluate")

@@ -15,6 +15,7 @@ import numpy as np
 
 from mentropy import __version__
 from mentropy._kernels import ngrams as K
+from mentropy._kernels import prefixcount as KP
 from mentropy.fragments import EncodedCorpus
 from mentropy.errors import FormatError, MentropyError
 from mentropy.io import atomic_output
@@ -44,18 +45,8 @@ def sort_rows(keys: np.ndarray) -> np.ndarray:
         return np.sort(keys[:, 0]).reshape(-1, 1)
     if keys.shape[0] < 2:
         return np.ascontiguousarray(keys)
-    # sort by the first word (fast), then order by the other words only the runs of equal
-    # first words in which some row has more words (n-grams longer than one word: few)
-    order = np.argsort(keys[:, 0])
-    first = keys[order, 0]
-    run = np.concatenate([[0], np.cumsum(first[1:] != first[:-1])])
-    longer = (keys[order, 1:] != 0).any(axis=1)
-    runs_to_sort = np.bincount(run, weights=longer, minlength=run[-1] + 1) > 0
-    pos = np.flatnonzero(runs_to_sort[run])
-    if pos.shape[0]:
-        sub = order[pos]
-        order[pos] = sub[np.lexsort(keys[sub].T[::-1])]
-    return np.ascontiguousarray(keys[order])
+    # by the first word (numpy's sort), then each run of equal first words by the others
+    return KP.sort_runs(np.ascontiguousarray(keys[np.argsort(keys[:, 0])]))
 
 
 ID_MASK = np.uint64((1 << K.CODE_BITS) - 1)
@@ -113,19 +104,88 @@ def unpack(keys: np.ndarray) -> list[list[int]]:
 
 
 def count_table(ids: np.ndarray, offsets: np.ndarray, max_n: int,
-                block_chars: int = DEFAULT_BLOCK_CHARS) -> tuple[np.ndarray, np.ndarray]:
-    """Sorted (keys, counts) of all 1..max_n-grams of fragments; blocks bounded by block_chars."""
+                block_chars: int = DEFAULT_BLOCK_CHARS, bar=None, min_count: int = 1,
+                pairs: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted (keys, counts) of all 1..max_n-grams of fragments; blocks bounded by block_chars.
+
+    Each block is counted on its own (block_table) and the block tables are merged pairwise,
+    equal sizes first (merge_tables): the work is n log(blocks), not blocks x table size.
+    With min_count > 1 only the rows counted at least min_count times are returned, exactly
+    as a full count pruned; the 2-grams are counted first, and n-grams holding a rarer 2-gram
+    (they cannot reach min_count) are never generated, so the block tables stay small.
+    `pairs` (a KP.key_set of 2-gram keys, e.g. those frequent over several shards): only
+    n-grams whose adjacent pairs are all in it are counted.
+    """
     width = key_width(max_n)
     ids = np.ascontiguousarray(ids, dtype=np.int32)
     offsets = np.ascontiguousarray(offsets, dtype=np.int64)
-    keys = np.zeros((0, width), np.uint64)
-    counts = np.zeros(0, np.int64)
+    if pairs is None and min_count > 1 and max_n > 2:
+        pk, pc = count_table(ids, offsets, 2, block_chars)
+        pairs = KP.key_set(np.ascontiguousarray(pk[pc >= min_count, 0]))
+    merger = TableMerger(width)
     for lo, hi in block_plan(offsets, block_chars):
-        sub = offsets[lo:hi + 1] - offsets[lo]
-        part = ids[offsets[lo]:offsets[hi]]
-        bk, bc = run_length(sort_rows(K.pack_ngrams(part, sub, max_n, width)))
-        keys, counts = (bk, bc) if keys.shape[0] == 0 else K.merge_sorted(keys, counts, bk, bc)
+        keys, counts = block_table(ids[offsets[lo]:offsets[hi]],
+                                   offsets[lo:hi + 1] - offsets[lo], max_n, width, pairs)
+        merger.add(keys, counts)
+        if bar is not None:  # a progress bar over chars
+            bar.update(int(offsets[hi] - offsets[lo]))
+    keys, counts = merger.result()
+    if min_count > 1:
+        keep = counts >= min_count
+        keys, counts = keys[keep], counts[keep]
     return keys, counts
+
+
+def block_table(ids: np.ndarray, offsets: np.ndarray, max_n: int, width: int,
+                pairs: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted (keys, counts) of the 1..max_n-grams of one block (int32 ids, int64 offsets):
+    its windows (one key per position) sorted, then every window prefix counted. `pairs`
+    (a KP.key_set of 2-gram keys): only n-grams whose adjacent pairs are all in it."""
+    if pairs is None:
+        windows = KP.pack_windows(ids, offsets, max_n, width)
+    else:
+        limit = KP.frequent_spans(ids, offsets, pairs, max_n)
+        windows = KP.pack_windows_upto(ids, offsets, limit, width)
+    return KP.count_prefixes(sort_rows(windows))
+
+
+def merge_tables(tables: Iterable[tuple[np.ndarray, np.ndarray]],
+                 width: int) -> tuple[np.ndarray, np.ndarray]:
+    """Sum of sorted (keys, counts) tables, merged as a binary tree (TableMerger)."""
+    merger = TableMerger(width)
+    for keys, counts in tables:
+        merger.add(keys, counts)
+    return merger.result()
+
+
+class TableMerger:
+    """Adds up sorted (keys, counts) tables as they arrive, as a binary tree: a table is merged
+    with the previous one when both cover as many inputs (a binary counter), so each row is
+    copied about log2(tables) times and at most log2(tables) tables are held."""
+
+    def __init__(self, width: int) -> None:
+        self.width = width
+        self.stack: list[tuple[int, np.ndarray, np.ndarray]] = []
+
+    def add(self, keys: np.ndarray, counts: np.ndarray) -> None:
+        """One more table (uint64[m, width] keys ascending, int64[m] counts)."""
+        level = 0
+        while self.stack and self.stack[-1][0] == level:
+            _, k, c = self.stack.pop()
+            keys, counts = K.merge_sorted(k, c, keys, counts)
+            level += 1
+        self.stack.append((level, keys, counts))
+
+    def result(self) -> tuple[np.ndarray, np.ndarray]:
+        """The sum of every table added (an empty table when none was)."""
+        if not self.stack:
+            return np.zeros((0, self.width), np.uint64), np.zeros(0, np.int64)
+        _, keys, counts = self.stack.pop()
+        while self.stack:
+            _, k, c = self.stack.pop()
+            keys, counts = K.merge_sorted(k, c, keys, counts)
+        self.stack.append((0, keys, counts))
+        return keys, counts
 
 
 def run_length(sorted_keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -160,12 +220,23 @@ class NgramCounts:
 
     @classmethod
     def from_corpus(cls, corpus: EncodedCorpus, max_n: int = 4, *,
-                    block_chars: int = DEFAULT_BLOCK_CHARS) -> "NgramCounts":
-        """Count every 1..max_n-gram inside the fragments of `corpus` (exact)."""
+                    block_chars: int = DEFAULT_BLOCK_CHARS,
+                    progress: bool | None = False, min_count: int = 1) -> "NgramCounts":
+        """Count every 1..max_n-gram inside the fragments of `corpus` (exact); `progress`:
+        a bar over characters on stderr (None: when stderr is a terminal); `min_count`: keep
+        only the rows counted that often (= ``.prune(min_count)``: block tables several
+        times smaller, for about 1.8 times the time on pd-like text)."""
+        import sys
+
+        from tqdm import tqdm
+
         if not 1 <= max_n <= MAX_N:
             raise MentropyError(f"max_n must be between 1 and {MAX_N}, got {max_n}")
         t0 = time.perf_counter()
-        keys, counts = count_table(corpus.ids, corpus.offsets, max_n, block_chars)
+        with tqdm(total=corpus.n_han, unit="char", unit_scale=True, desc="counting",
+                  file=sys.stderr, disable=None if progress is None else not progress) as bar:
+            keys, counts = count_table(corpus.ids, corpus.offsets, max_n, block_chars, bar,
+                                       min_count)
         log.info("counted %s distinct 1..%d-grams of %s chars in %.2f s", f"{len(keys):,}",
                  max_n, f"{corpus.n_han:,}", time.perf_counter() - t0)
         return cls(keys, counts, max_n, corpus.vocab, corpus.n_han)
@@ -244,19 +315,49 @@ class NgramCounts:
                    int(meta["n_chars"]))
 
 
+def _has_url(sources) -> bool:
+    from mentropy.batch import has_url
+
+    return has_url(sources)
+
+
 def count_ngrams(sources: str | os.PathLike | Iterable[str | os.PathLike] | EncodedCorpus
                  | None = None, *, texts: Iterable[str] | None = None, max_n: int = 4,
                  keep_duplicates: bool = False, encoding: str = "utf-8",
-                 errors: str = "strict", progress: bool | None = None) -> NgramCounts:
+                 errors: str = "strict", progress: bool | None = None,
+                 min_count: int = 1, workers: int = 1, client=None, backend: str = "local",
+                 scheduler: str | None = None, memory: int | str | None = None,
+                 tmp_dir: str | None = None) -> NgramCounts:
     """Exact counts of every character 1..max_n-gram inside the Han fragments of `sources`
     (paths, folders, globs, '-', or an EncodedCorpus) or of ``texts=`` (strings).
 
     As for :func:`mentropy.build_lexicon`, a str is always a path and repeated lines are
     counted once unless `keep_duplicates`. ``counts.count("中国")`` looks one up.
+    `min_count` keeps only the n-grams counted that often. Files can be read and counted by
+    shards in `workers` processes, on a Dask cluster (``client=``, or ``backend="dask"``
+    with ``scheduler=``) and within a `memory` budget (runs spilled to `tmp_dir`): the
+    counts are the same.
     """
     from mentropy.fragments import read_corpus
 
+    if not 1 <= max_n <= MAX_N:
+        raise MentropyError(f"max_n must be between 1 and {MAX_N}, got {max_n}")
+    if not isinstance(workers, int) or workers < 1:
+        raise MentropyError(f"workers must be a positive integer, not {workers!r}")
+    if sources is not None and texts is None and not isinstance(sources, EncodedCorpus) and (
+            workers > 1 or client is not None or backend != "local" or memory is not None
+            or _has_url(sources)):
+        from mentropy import batch
+        from mentropy.corpus import source_paths
+
+        _, counts = batch.read_and_count(
+            source_paths(sources), max_n=max_n, encoding=encoding, errors=errors,
+            keep_duplicates=keep_duplicates, workers=workers, backend=backend, client=client,
+            scheduler=scheduler, tmp_dir=tmp_dir, progress=progress, memory=memory,
+            min_count=min_count)
+        if counts is not None:
+            return counts
     corpus = sources if isinstance(sources, EncodedCorpus) else read_corpus(
         sources, texts=texts, encoding=encoding, errors=errors, progress=progress,
         keep_duplicates=keep_duplicates)
-    return NgramCounts.from_corpus(corpus, max_n)
+    return NgramCounts.from_corpus(corpus, max_n, min_count=min_count)

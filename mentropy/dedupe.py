@@ -4,7 +4,7 @@ Copied text (boilerplate, re-posted reviews, a file read twice) otherwise makes 
 look like words: their n-grams are as frequent as the copies. Lines are compared by a 64-bit
 BLAKE2b digest (stable across processes and hash seeds), so memory grows with the number of
 distinct lines, not with their length. A line longer than LONG_LINE characters is never dropped
-and never held whole: its pieces pass straight through.
+and never held whole: it passes through in pieces of LONG_LINE characters.
 """
 from __future__ import annotations
 
@@ -24,16 +24,30 @@ class DuplicateStats:
     n_dropped: int = 0
 
 
+class KeepAll:
+    """A `seen` for unique_lines that drops nothing (``keep_duplicates``)."""
+
+    def __contains__(self, digest: bytes) -> bool:
+        return False
+
+    def add(self, digest: bytes) -> None:
+        pass
+
+
 def unique_lines(pieces: Iterable[tuple[str, bool]], stats: DuplicateStats,
-                 chunk_chars: int = CHUNK_CHARS) -> Iterator[str]:
+                 chunk_chars: int = CHUNK_CHARS, seen=None) -> Iterator[str]:
     """The text of `pieces` less every line that repeats an earlier one, in chunks.
 
     pieces: (text, starts_line) pairs; a piece continues the line the previous piece left
     open unless `starts_line` (a new file, or a whole text). Kept lines are joined by newlines
     into chunks of about `chunk_chars`; blank lines are dropped. `stats` is updated as the
-    chunks are consumed.
+    chunks are consumed. `seen` (a set of line digests by default) decides: a line whose
+    digest is ``in seen`` is dropped, the others are ``seen.add``-ed; batch.py passes an
+    object that answers from a plan made over every shard, so the lines a shard drops are
+    those a single pass over all of the input would drop.
     """
-    seen: set[bytes] = set()
+    if seen is None:
+        seen = set()
     out: list[str] = []
     size = 0
     pending: list[str] = []  # the open line, in pieces
@@ -76,9 +90,16 @@ def unique_lines(pieces: Iterable[tuple[str, bool]], stats: DuplicateStats,
                 if out:
                     yield "\n".join(out)
                     out, size = [], 0
-            yield "".join(pending)
+            # pieces of exactly LONG_LINE chars from the start of the line: where a long line
+            # is cut does not depend on how the input was split into blocks or shards
+            line = "".join(pending)
             pending.clear()
-            pending_len = 0
+            cut = len(line) - len(line) % LONG_LINE
+            for at in range(0, cut, LONG_LINE):
+                yield line[at:at + LONG_LINE]
+            if cut < len(line):
+                pending.append(line[cut:])
+            pending_len = len(line) - cut
 
     for text, starts_line in pieces:
         if starts_line and (pending or long_line):

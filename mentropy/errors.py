@@ -22,6 +22,10 @@ class InputError(MentropyError):
             where.append(f"byte {byte_offset}")
         super().__init__(f"{', '.join(where)}: {reason}")
 
+    def __reduce__(self):  # raised in a worker process, re-raised in the parent
+        return _rebuild, (type(self), (self.path, self.reason),
+                          {"line": self.line, "byte_offset": self.byte_offset})
+
 
 class FormatError(MentropyError):
     """A lexicon, template or model file is malformed, truncated or of an unknown version."""
@@ -32,3 +36,10 @@ class FormatError(MentropyError):
         self.line = line
         where = f"{path}, line {line}" if line is not None else str(path)
         super().__init__(f"{where}: {reason}")
+
+    def __reduce__(self):
+        return _rebuild, (type(self), (self.path, self.reason), {"line": self.line})
+
+
+def _rebuild(cls: type, args: tuple, kwargs: dict) -> MentropyError:
+    return cls(*args, **kwargs)

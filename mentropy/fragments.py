@@ -2,16 +2,15 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 import os
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Iterable, Iterator
 
 import numpy as np
 
 from mentropy import atoms
 from mentropy._kernels import atoms as KA
-from mentropy.dedupe import DuplicateStats, unique_lines
+from mentropy.dedupe import DuplicateStats, KeepAll, unique_lines
 from mentropy.errors import InputError, MentropyError
 from mentropy.vocab import MAX_CP, CharVocab
 
@@ -57,6 +56,14 @@ def han_runs(text: str, *, time_atoms: bool = True,
 def encode_texts(texts: Iterable[str], *, min_char_count: int = 1,
                  time_atoms: bool = True, number_atoms: bool = True) -> EncodedCorpus:
     """Atomise and encode texts; characters rarer than `min_char_count` become boundaries."""
+    cps, lens, n_chars = han_fragments(texts, time_atoms=time_atoms, number_atoms=number_atoms)
+    return encode_fragments([cps], [lens], n_chars, min_char_count=min_char_count)
+
+
+def han_fragments(texts: Iterable[str], *, time_atoms: bool = True,
+                  number_atoms: bool = True) -> tuple[np.ndarray, np.ndarray, int]:
+    """Code points of the Han fragments of texts (uint32), their lengths (int64) and the
+    number of code points read: the part of encode_texts a shard can do on its own."""
     cps_parts: list[np.ndarray] = []
     len_parts: list[np.ndarray] = []
     n_chars = 0
@@ -68,6 +75,15 @@ def encode_texts(texts: Iterable[str], *, min_char_count: int = 1,
             len_parts.append(np.diff(offsets))
     cps = np.concatenate(cps_parts) if cps_parts else np.zeros(0, np.uint32)
     lens = np.concatenate(len_parts) if len_parts else np.zeros(0, np.int64)
+    return cps, lens, n_chars
+
+
+def encode_fragments(cps_parts: list[np.ndarray], len_parts: list[np.ndarray], n_chars: int,
+                     *, min_char_count: int = 1) -> EncodedCorpus:
+    """The corpus of Han fragments given in parts (code points, lengths), in order: one
+    frequency-ranked vocabulary over all of them."""
+    cps = np.concatenate(cps_parts) if len(cps_parts) != 1 else cps_parts[0]
+    lens = np.concatenate(len_parts) if len(len_parts) != 1 else len_parts[0]
     cp_counts = np.bincount(cps, minlength=MAX_CP)
     vocab = CharVocab.from_counts(cp_counts, min_count=min_char_count)
     ids = vocab.lookup_table()[cps]
@@ -90,24 +106,6 @@ def _split_at_zero(ids: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np
     return ids[keep], new_offsets.astype(np.int64)
 
 
-def _source_list(sources: str | os.PathLike | Iterable[str | os.PathLike]) -> list[str]:
-    """Paths of `sources`: a str or PathLike is one path, anything else an iterable of them."""
-    items = [sources] if isinstance(sources, (str, os.PathLike)) else list(sources)
-    for item in items:
-        if not isinstance(item, (str, os.PathLike)):
-            raise MentropyError(f"a source must be a path (str or PathLike), got "
-                                f"{type(item).__name__}; pass texts with texts=[...]")
-    return [os.fspath(x) for x in items]
-
-
-def text_list(texts: Iterable[str]) -> Iterable[str]:
-    """Check that `texts` is an iterable of strings, not one string (a common slip)."""
-    if isinstance(texts, (str, bytes, os.PathLike)):
-        raise MentropyError("texts must be an iterable of strings, not a single "
-                            f"{type(texts).__name__}: use texts=[text]")
-    return texts
-
-
 def read_corpus(sources: str | os.PathLike | Iterable[str | os.PathLike] | None = None, *,
                 texts: Iterable[str] | None = None, encoding: str = "utf-8",
                 errors: str = "strict", progress: bool | None = None,
@@ -121,19 +119,21 @@ def read_corpus(sources: str | os.PathLike | Iterable[str | os.PathLike] | None 
     """
     if (sources is None) == (texts is None):
         raise MentropyError("give either sources (paths) or texts=, not both or neither")
-    from mentropy.corpus import iter_blocks
+    from mentropy.corpus import iter_blocks, source_paths, text_items
 
     pieces: Iterable[tuple[str, bool]]  # (text, starts a line)
     if texts is not None:
         names = "<texts>"
-        pieces = ((text, True) for text in text_list(texts))
+        pieces = ((text, True) for text in text_items(texts))
     else:
-        paths = _source_list(sources)
+        paths = source_paths(sources)
         names = ", ".join(paths)
         pieces = _block_pieces(iter_blocks(paths, encoding=encoding, errors=errors,
                                            progress=progress, desc="reading"))
     duplicates = DuplicateStats()
-    stream = (text for text, _ in pieces) if keep_duplicates else \
+    # with keep_duplicates every line is kept, but lines still pass through unique_lines: a
+    # long line is then cut at the same places whatever the blocks or shards (batch.py)
+    stream = unique_lines(pieces, DuplicateStats(), seen=KeepAll()) if keep_duplicates else \
         unique_lines(pieces, duplicates)
     corpus = encode_texts(stream, time_atoms=time_atoms, number_atoms=number_atoms)
     if corpus.n_han == 0:

@@ -93,9 +93,15 @@ def default_min_count(n_han: int) -> int:
     return max(3, int(round(3 * (max(n_han, 1) / 2e6) ** 0.25)))
 
 
-def seed_by_cohesion(corpus: EncodedCorpus, opts: LexiconOptions, min_count: int) -> WordTable:
-    """Stage 2: cut at boundaries not covered by a cohesive n-gram; keep solid pieces."""
-    counts = NgramCounts.from_corpus(corpus, opts.max_n).prune(min_count)
+def seed_by_cohesion(corpus: EncodedCorpus, opts: LexiconOptions, min_count: int,
+                     counts: NgramCounts | None = None) -> WordTable:
+    """Stage 2: cut at boundaries not covered by a cohesive n-gram; keep solid pieces.
+
+    `counts`: the corpus's 1..max_n-gram counts when already made (batch.py), else counted.
+    """
+    if counts is None:
+        counts = NgramCounts.from_corpus(corpus, opts.max_n)
+    counts = counts.prune(min_count)
     total = corpus.n_han
     lengths, coh = cohesion(counts, total)
     theta = np.full(lengths.max(initial=1) + 1, np.inf)
@@ -305,6 +311,10 @@ class BuildReport:
     description_length: list = field(default_factory=list)
     deleted: list = field(default_factory=list)
     seconds: dict = field(default_factory=dict)
+    workers: int = 1  # processes that read and counted (batch.py)
+    peak_memory: int = 0  # bytes: peak resident memory of this process plus each worker's
+    temp_bytes: int = 0  # bytes written to temporary files
+    spilled_bytes: int = 0  # of which count runs spilled under a memory budget
 
     def summary(self) -> str:
         """One line for the end of a run."""
@@ -455,21 +465,47 @@ def build_lexicon(sources: str | os.PathLike | Iterable[str | os.PathLike] | Enc
                   | None = None, *, texts: Iterable[str] | None = None,
                   options: LexiconOptions | None = None, encoding: str = "utf-8",
                   errors: str = "strict", progress: bool | None = None,
-                  stats: bool = False, **overrides) -> Lexicon:
+                  stats: bool = False, workers: int | None = 1, backend: str = "local",
+                  client=None, scheduler: str | None = None, tmp_dir: str | None = None,
+                  memory: int | str | None = None, **overrides) -> Lexicon:
     """Learn a lexicon from raw text: `sources` (paths, folders, globs, '-', or an
     EncodedCorpus) or ``texts=`` (an iterable of strings).
 
     A str is always a path (a missing one raises InputError naming it), never text. Keyword
     overrides are LexiconOptions fields (``min_pmi=3.0``, ``keep_duplicates=True``).
     Deterministic: the same input and options give the same lexicon.
+
+    Large inputs: ``workers=N`` reads and counts files in N spawned worker processes
+    (``workers=None``: the cores this process may use, from batch.AUTO_PARALLEL_BYTES of
+    input; less stays in this process); ``backend="dask"`` runs
+    the same tasks on a dask.distributed cluster (``client=``, ``scheduler=ADDRESS``, or a
+    LocalCluster of 2 workers), and sources may be fsspec URLs (s3://..., file://...) the
+    workers can read; `tmp_dir` holds the temporary files; `memory` ("4G", "50%")
+    bounds the counting: sorted count runs spill to `tmp_dir` and are merged range by range.
+    The lexicon is byte-identical whatever these are.
     """
     opts = replace(options or LexiconOptions(), **overrides).validate()
     t0 = time.perf_counter()
+    from mentropy import batch
+
+    counts = None
+    batch_stats = batch.BatchStats()
+    if backend not in ("local", "dask"):
+        raise MentropyError(f"unknown backend {backend!r} (use local or dask)")
+    if workers is not None and (not isinstance(workers, int) or workers < 1):
+        raise MentropyError(f"workers must be a positive integer, not {workers!r}")
     if isinstance(sources, EncodedCorpus):
         if texts is not None:
             raise MentropyError("give either sources or texts=, not both")
         corpus = sources
-    else:
+    elif texts is None and sources is not None and (
+            backend == "dask" or client is not None or workers is None or workers > 1
+            or memory is not None or batch.has_url(sources)):
+        corpus, counts = batch.read_for_lexicon(
+            sources, opts, encoding=encoding, errors=errors, progress=progress,
+            workers=workers, backend=backend, client=client, scheduler=scheduler,
+            tmp_dir=tmp_dir, stats=batch_stats, memory=memory)
+    if counts is None and not isinstance(sources, EncodedCorpus):
         corpus = read_corpus(sources, texts=texts, encoding=encoding, errors=errors,
                              progress=progress, time_atoms=opts.time_atoms,
                              number_atoms=opts.number_atoms,
@@ -480,10 +516,20 @@ def build_lexicon(sources: str | os.PathLike | Iterable[str | os.PathLike] | Enc
     min_count = opts.min_count or default_min_count(corpus.n_han)
     report.min_count = min_count
     t1 = time.perf_counter()
-    table = seed_by_cohesion(corpus, opts, min_count)
+    if counts is None:
+        # counted whole, then pruned: faster than pruning while counting (min_count=),
+        # which only saves memory
+        counts = NgramCounts.from_corpus(corpus, opts.max_n, progress=progress)
+    with batch.bar(1, "stage", "seed", progress) as bar:
+        table = seed_by_cohesion(corpus, opts, min_count, counts)
+        bar.update(1)
+    del counts
     report.seconds["seed"] = time.perf_counter() - t1
     t2 = time.perf_counter()
-    tok_start, tok_word = refine(corpus, table, opts, report)
+    with batch.bar(None, "round", "refining", progress) as bar:
+        tok_start, tok_word = refine(corpus, table, opts, report)
+        bar.set_postfix_str(f"{len(report.deleted)} rounds", refresh=False)
+        bar.update(len(report.deleted) + 1)
     report.seconds["refine"] = time.perf_counter() - t2
     t3 = time.perf_counter()
     lengths = table.lengths()
@@ -496,6 +542,10 @@ def build_lexicon(sources: str | os.PathLike | Iterable[str | os.PathLike] | Enc
         word_stats = word_statistics(corpus, table, tok_start, tok_word)
         word_stats = {k: v[keep] for k, v in word_stats.items()}
     report.seconds["output"] = time.perf_counter() - t3
+    report.workers = batch_stats.workers
+    report.temp_bytes = batch_stats.temp_bytes
+    report.spilled_bytes = batch_stats.spilled_bytes
+    report.peak_memory = batch.peak_memory() + sum((batch_stats.worker_peaks or {}).values())
     log.info("%s", report.summary())
     return Lexicon(words, table.counts[keep].astype(np.int64), word_stats, report)
 

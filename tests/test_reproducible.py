@@ -65,3 +65,13 @@ def test_segment_same_for_any_workers(sample_path, lexicon_bytes, tmp_path):
     assert outputs[0] == outputs[1]
     assert outputs[0].count(b"\n") == source.read_bytes().count(b"\n")
     assert outputs[0].replace(b" ", b"") == source.read_bytes().replace(b" ", b"")
+
+
+def test_build_lexicon_same_for_workers_and_memory_budget(sample_path, tmp_path):
+    """Fresh processes, different hash seeds: --workers 2, and a budget that spills, give the
+    one-process lexicon byte for byte."""
+    one = build([str(sample_path), "--workers", "1"], "3", tmp_path)
+    assert build([str(sample_path), "--workers", "2"], "4", tmp_path) == one
+    assert build([str(sample_path), "--workers", "2", "--memory", "1M", "--tmp-dir",
+                  str(tmp_path)], "5", tmp_path) == one
+    assert [p for p in os.listdir(tmp_path) if p.startswith("mentropy-")] == []

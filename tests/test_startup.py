@@ -231,6 +231,10 @@ def test_keep_freed_memory_respects_the_users_malloc_settings(monkeypatch):
 
     if memory._glibc() is None:
         pytest.skip("not glibc")
+    import os
+
+    for key in [k for k in os.environ if k.startswith("MALLOC_")]:
+        monkeypatch.delenv(key)  # dask.distributed sets MALLOC_TRIM_THRESHOLD_ when imported
     monkeypatch.setenv("GLIBC_TUNABLES", "glibc.malloc.trim_threshold=1000")
     assert memory.keep_freed_memory() is False
     monkeypatch.delenv("GLIBC_TUNABLES")
