@@ -45,8 +45,13 @@ def sort_rows(keys: np.ndarray) -> np.ndarray:
         return np.sort(keys[:, 0]).reshape(-1, 1)
     if keys.shape[0] < 2:
         return np.ascontiguousarray(keys)
-    # by the first word (numpy's sort), then each run of equal first words by the others
-    return KP.sort_runs(np.ascontiguousarray(keys[np.argsort(keys[:, 0])]))
+    # by the first word (numpy's sort), then each run of equal first words by the others:
+    # short runs in the kernel, long ones by numpy's stable lexsort
+    keys = np.ascontiguousarray(keys[np.argsort(keys[:, 0])])
+    for lo, hi in KP.sort_runs(keys).tolist():
+        block = keys[lo:hi]
+        keys[lo:hi] = block[np.lexsort(block.T[::-1])]
+    return keys
 
 
 ID_MASK = np.uint64((1 << K.CODE_BITS) - 1)

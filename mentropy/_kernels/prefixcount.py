@@ -128,12 +128,15 @@ def _row_less_from(keys, i, j, first):
 
 @njit(cache=True)
 def sort_runs(keys):
-    """Finish sorting rows already ordered by their first word: order each run of equal first
-    words by the remaining words, in place. keys : uint64[m, width]. Returns keys."""
+    """Finish sorting rows already ordered by their first word: order each short run of equal
+    first words by the remaining words, in place (insertion sort). keys : uint64[m, width],
+    width >= 2. Returns int64[r, 2]: the (lo, hi) row ranges of the longer runs that are not
+    in order yet, left for a stable sort outside (numba's mergesort costs ~1.4 s to compile).
+    """
     m = keys.shape[0]
     width = keys.shape[1]
-    if width == 1:
-        return keys
+    long_runs = np.empty((m // 25 + 1, 2), np.int64)
+    n_long = 0
     lo = 0
     while lo < m:
         hi = lo + 1
@@ -154,22 +157,12 @@ def sort_runs(keys):
                             keys[j, w] = keys[j - 1, w]
                             keys[j - 1, w] = t
                         j -= 1
-            else:  # stable sorts from the last word to the second: lexicographic order
-                order = np.arange(hi - lo)
-                for w in range(width - 1, 0, -1):
-                    col = np.empty(hi - lo, np.uint64)
-                    for r in range(hi - lo):
-                        col[r] = keys[lo + order[r], w]
-                    order = order[np.argsort(col, kind="mergesort")]
-                block = np.empty((hi - lo, width), np.uint64)
-                for r in range(hi - lo):
-                    for w in range(width):
-                        block[r, w] = keys[lo + order[r], w]
-                for r in range(hi - lo):
-                    for w in range(width):
-                        keys[lo + r, w] = block[r, w]
+            else:
+                long_runs[n_long, 0] = lo
+                long_runs[n_long, 1] = hi
+                n_long += 1
         lo = hi
-    return keys
+    return long_runs[:n_long].copy()
 
 
 @njit(cache=True)
