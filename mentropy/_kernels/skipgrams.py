@@ -4,7 +4,8 @@ A pair is an ordered (u, v) with v 1..window tokens after u inside one fragment.
 the two ids and the distance bucket: ``u << 33 | v << 1 | gapped`` (gapped = 0 when v follows u
 directly, 1 when words lie between), so ids must be below 2**31. Tables are (keys uint64[m],
 counts int64[m]) with keys strictly ascending: the adjacent and the gapped entry of one pair sit
-side by side, and tables of shards merge with `merge_pairs` into the table of the whole.
+side by side, and tables of shards merge into the table of the whole with the one merge of
+every count table, `ngrams.merge_sorted` (keys as one-word rows).
 """
 import numpy as np
 from numba import njit
@@ -77,32 +78,6 @@ def count_pairs(ids, offsets, window):
     keys = pack_pairs(ids, offsets, window)
     keys.sort()
     return run_length_keys(keys)
-
-
-@njit(cache=True)
-def merge_pairs(k1, c1, k2, c2):
-    """Union of two sorted (uint64 key, int64 count) tables; counts of equal keys are added."""
-    keys = np.empty(k1.shape[0] + k2.shape[0], np.uint64)
-    counts = np.empty(keys.shape[0], np.int64)
-    i = 0
-    j = 0
-    m = 0
-    while i < k1.shape[0] or j < k2.shape[0]:
-        if j == k2.shape[0] or (i < k1.shape[0] and k1[i] < k2[j]):
-            keys[m] = k1[i]
-            counts[m] = c1[i]
-            i += 1
-        elif i == k1.shape[0] or k2[j] < k1[i]:
-            keys[m] = k2[j]
-            counts[m] = c2[j]
-            j += 1
-        else:
-            keys[m] = k1[i]
-            counts[m] = c1[i] + c2[j]
-            i += 1
-            j += 1
-        m += 1
-    return keys[:m].copy(), counts[:m].copy()
 
 
 @njit(cache=True)
@@ -349,7 +324,6 @@ def chain_elements(toks, offsets, punct, links, window, line_of, starts, seconds
     pos = np.empty(64, np.int64)
     m = 0
     for r in range(c):
-        lo = offsets[line_of[r]]
         hi = offsets[line_of[r] + 1]
         pos[0] = starts[r]
         pos[1] = seconds[r]
