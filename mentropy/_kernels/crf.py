@@ -348,15 +348,20 @@ def nll_grad(feats, offsets, mask, w, trans, sent_idx, grad_w, grad_trans):
 
 
 @njit(cache=True)
+def _longest(offsets):
+    # the length of the longest sentence (at least 1): the size of the per-sentence scratch
+    max_len = 1
+    for s in range(offsets.shape[0] - 1):
+        max_len = max(max_len, offsets[s + 1] - offsets[s])
+    return max_len
+
+
+@njit(cache=True)
 def marginals(feats, offsets, mask, w, trans):
     """Per-position tag probabilities (float64[n_pos, 4]) under the mask (FREE = no constraint),
     and ln Z of each sentence (float64[n_sent])."""
     n_sent = offsets.shape[0] - 1
-    max_len = 1
-    for s in range(n_sent):
-        ln = offsets[s + 1] - offsets[s]
-        if ln > max_len:
-            max_len = ln
+    max_len = _longest(offsets)
     h = np.empty((max_len, 4))
     post = np.empty((max_len, 4))
     alpha = np.empty((max_len, 4))
@@ -386,11 +391,7 @@ def viterbi(feats, offsets, mask, w, trans):
     """Best tag sequence (int8[n_pos]) of every sentence under the BMES constraints and the
     mask; a position whose mask allows no consistent path falls back to the free best path."""
     n_sent = offsets.shape[0] - 1
-    max_len = 1
-    for s in range(n_sent):
-        ln = offsets[s + 1] - offsets[s]
-        if ln > max_len:
-            max_len = ln
+    max_len = _longest(offsets)
     h = np.empty((max_len, 4))
     delta = np.empty((max_len, 4))
     back = np.empty((max_len, 4), np.int8)
