@@ -34,6 +34,7 @@ import signal
 import tempfile
 import time
 from concurrent.futures import FIRST_EXCEPTION, wait
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Callable, Iterable, Iterator, Sequence
 
@@ -687,19 +688,74 @@ class BatchStats:
     spilled_bytes: int = 0  # count runs spilled under a memory budget
 
 
-def read_and_count(sources, *, max_n: int, encoding: str = "utf-8", errors: str = "strict",
-                   keep_duplicates: bool = False, time_atoms: bool = True,
-                   number_atoms: bool = True, workers: int = 1, backend: str = "local",
-                   client=None, scheduler: str | None = None, tmp_dir: str | None = None,
-                   shard_bytes: int | None = None, block_chars: int | None = None,
-                   progress: bool | None = None, stats: BatchStats | None = None,
-                   memory: int | str | None = None,
-                   min_count: int | Callable[[int], int] = 1):
-    """The EncodedCorpus of `sources` and its exact 1..max_n-gram counts, by shards.
+class ShardedCorpus:
+    """A corpus read by shards and kept as one file of char ids per shard in a temporary
+    folder, with the task runner that made them: later passes (the lexicon's seed and
+    refinement, passes.py) run as tasks over the same shards, and the corpus is never whole
+    in one process unless :meth:`assemble` is called."""
 
-    Byte-identical to ``read_corpus(...)`` and ``NgramCounts.from_corpus(corpus, max_n)``
-    (``.prune(min_count)``; `min_count` may be a function of the number of Han chars).
-    Returns (None, None) when the sources cannot be sharded (standard input).
+    def __init__(self, folder: str, pool, shards: list[Shard], sizes: list[int], vocab,
+                 parts: list[dict], keep_duplicates: bool, progress: bool | None) -> None:
+        self.folder = folder
+        self.pool = pool
+        self.shards = shards
+        self.sizes = sizes
+        self.vocab = vocab
+        self.progress = progress
+        self.n_chars = sum(p["n_chars"] for p in parts)
+        self.n_lines = 0 if keep_duplicates else sum(p["n_lines"] for p in parts)
+        self.n_duplicate_lines = 0 if keep_duplicates else sum(p["n_dropped"] for p in parts)
+        self.n_han = sum(int(p["counts"].sum()) for p in parts)
+        self.counts = None  # NgramCounts, set by open_shards
+
+    def run(self, fn: Callable, args: tuple, done: Callable[[int, object], None],
+            desc: str | None = None) -> None:
+        """fn(shard index, folder, *args) for every shard; done(i, result) as they finish,
+        with a bar over the shards' bytes when `desc` is given."""
+        tasks = [(s.index, self.folder) + tuple(args) for s in self.shards]
+        if desc is None:
+            self.pool.run(fn, tasks, done)
+            return
+        with bar(sum(self.sizes), "B", desc, self.progress) as b:
+            def step(i, result):
+                done(i, result)
+                b.update(self.sizes[i])
+            self.pool.run(fn, tasks, step)
+
+    def assemble(self):
+        """The whole corpus as one EncodedCorpus (filled shard by shard)."""
+        from mentropy.fragments import EncodedCorpus
+
+        lens = [np.load(os.path.join(self.folder, f"idlens-{s.index}.npy"))
+                for s in self.shards]
+        all_ids = np.empty(int(sum(int(x.sum()) for x in lens)), np.int32)
+        at = 0
+        for s in self.shards:
+            part = np.load(os.path.join(self.folder, f"ids-{s.index}.npy"), mmap_mode="r")
+            all_ids[at:at + part.shape[0]] = part
+            at += part.shape[0]
+            del part
+        all_lens = np.concatenate(lens) if lens else np.zeros(0, np.int64)
+        offsets = np.zeros(all_lens.shape[0] + 1, np.int64)
+        np.cumsum(all_lens, out=offsets[1:])
+        return EncodedCorpus(all_ids, offsets, self.vocab, self.n_chars, self.n_lines,
+                             self.n_duplicate_lines)
+
+
+@contextmanager
+def open_shards(sources, *, max_n: int, encoding: str = "utf-8", errors: str = "strict",
+                keep_duplicates: bool = False, time_atoms: bool = True,
+                number_atoms: bool = True, workers: int = 1, backend: str = "local",
+                client=None, scheduler: str | None = None, tmp_dir: str | None = None,
+                shard_bytes: int | None = None, block_chars: int | None = None,
+                progress: bool | None = None, stats: BatchStats | None = None,
+                memory: int | str | None = None,
+                min_count: int | Callable[[int], int] = 1) -> Iterator[ShardedCorpus | None]:
+    """Read and count `sources` by shards: yields a :class:`ShardedCorpus` whose ``counts``
+    are the exact 1..max_n-gram counts (pruned to `min_count`, which may be a function of the
+    number of Han chars), or None when the sources cannot be sharded (standard input). The
+    temporary folder and the workers live until the block ends (removed on success, error
+    and Ctrl-C alike).
 
     `memory` (bytes, or "4G", "50%"): shards are made small enough for it and each shard's
     table is spilled to the temporary folder as sorted runs, one per range of keys; the runs
@@ -707,7 +763,6 @@ def read_and_count(sources, *, max_n: int, encoding: str = "utf-8", errors: str 
     whole unpruned table is never in memory.
     """
     from mentropy.counts import DEFAULT_BLOCK_CHARS, NgramCounts, TableMerger, key_width
-    from mentropy.fragments import EncodedCorpus
     from mentropy.vocab import MAX_CP, CharVocab
 
     block_chars = block_chars or DEFAULT_BLOCK_CHARS
@@ -716,7 +771,8 @@ def read_and_count(sources, *, max_n: int, encoding: str = "utf-8", errors: str 
         shard_bytes = int(min(max(memory // (16 * max(workers, 1)), 1 << 20), SHARD_BYTES))
     shards = plan_shards(sources, encoding, shard_bytes or SHARD_BYTES)
     if shards is None:
-        return None, None
+        yield None
+        return
     codecs.lookup(encoding)
     sizes = [(s.end if s.end is not None else (s.size or 0)) - s.start for s in shards]
     total = sum(sizes)
@@ -765,11 +821,12 @@ def read_and_count(sources, *, max_n: int, encoding: str = "utf-8", errors: str 
         np.save(os.path.join(folder, "lut.npy"), vocab.lookup_table())
         stats.seconds["read"] = time.perf_counter() - t1
         t2 = time.perf_counter()
+        corpus = ShardedCorpus(folder, pool, shards, sizes, vocab, parts, keep_duplicates,
+                               progress)
         width = key_width(max_n)
-        n_han = sum(int(p["counts"].sum()) for p in parts)
-        floor = min_count(n_han) if callable(min_count) else min_count
+        floor = min_count(corpus.n_han) if callable(min_count) else min_count
         bounds = None if memory is None else \
-            key_ranges(vocab.counts, max_n, width, n_han, memory)
+            key_ranges(vocab.counts, max_n, width, corpus.n_han, memory)
         tasks = [(s.index, folder, max_n, block_chars, bounds) for s in shards]
         with bar(total, "B", "counting", progress) as b:
             if bounds is not None:
@@ -814,17 +871,11 @@ def read_and_count(sources, *, max_n: int, encoding: str = "utf-8", errors: str 
             if floor > 1 and bounds is None:
                 keep = counts >= floor
                 keys, counts = keys[keep], counts[keep]
-        # the corpus: one array filled shard by shard (never the parts and the whole at once)
-        lens = [np.load(os.path.join(folder, f"idlens-{s.index}.npy")) for s in shards]
-        all_ids = np.empty(int(sum(int(x.sum()) for x in lens)), np.int32)
-        at = 0
-        for s in shards:
-            part = np.load(os.path.join(folder, f"ids-{s.index}.npy"), mmap_mode="r")
-            all_ids[at:at + part.shape[0]] = part
-            at += part.shape[0]
-            del part
+        corpus.counts = NgramCounts(keys, counts, max_n, vocab, corpus.n_han)
+        del keys, counts
         stats.seconds["count"] = time.perf_counter() - t2
         stats.temp_bytes = sum(p["temp_bytes"] for p in parts) + stats.spilled_bytes
+        yield corpus
         stats.worker_peaks = dict(pool.peaks) if pool.workers > 1 or isinstance(
             pool, DaskPool) else {}
         ok = True
@@ -840,14 +891,20 @@ def read_and_count(sources, *, max_n: int, encoding: str = "utf-8", errors: str 
         if pool is not None:
             pool.close(abort=not ok)
         shutil.rmtree(folder, ignore_errors=True)
-    all_lens = np.concatenate(lens) if lens else np.zeros(0, np.int64)
-    offsets = np.zeros(all_lens.shape[0] + 1, np.int64)
-    np.cumsum(all_lens, out=offsets[1:])
-    corpus = EncodedCorpus(all_ids, offsets, vocab,
-                           sum(p["n_chars"] for p in parts),
-                           0 if keep_duplicates else sum(p["n_lines"] for p in parts),
-                           0 if keep_duplicates else sum(p["n_dropped"] for p in parts))
-    return corpus, NgramCounts(keys, counts, max_n, vocab, corpus.n_han)
+
+
+def read_and_count(sources, *, assemble: bool = True, **options):
+    """(EncodedCorpus, NgramCounts) of `sources` read and counted by shards
+    (:func:`open_shards`'s options), or (None, None) when they cannot be sharded (standard
+    input); ``assemble=False`` leaves the corpus out (None): only the counts.
+
+    Byte-identical to ``read_corpus(...)`` and ``NgramCounts.from_corpus(corpus, max_n)``
+    (``.prune(min_count)``).
+    """
+    with open_shards(sources, **options) as corpus:
+        if corpus is None:
+            return None, None
+        return (corpus.assemble() if assemble else None), corpus.counts
 
 
 def bar(total: int | None, unit: str, desc: str, progress: bool | None):
@@ -860,13 +917,14 @@ def bar(total: int | None, unit: str, desc: str, progress: bool | None):
                 disable=None if progress is None else not progress)
 
 
-def read_for_lexicon(sources, opts, *, encoding: str, errors: str, progress: bool | None,
-                     workers: int, backend: str, client, scheduler: str | None,
+@contextmanager
+def open_for_lexicon(sources, opts, *, encoding: str, errors: str, progress: bool | None,
+                     workers: int | None, backend: str, client, scheduler: str | None,
                      tmp_dir: str | None, stats: BatchStats | None = None,
-                     memory: int | str | None = None):
-    """(corpus, counts) of `sources` for build_lexicon by shards, or (None, None) when one
-    process is the better choice: standard input; `workers` None (auto: the cores this
-    process may use) on less than AUTO_PARALLEL_BYTES of input or on one core."""
+                     memory: int | str | None = None) -> Iterator[ShardedCorpus | None]:
+    """`sources` read and counted by shards for build_lexicon (a :class:`ShardedCorpus`), or
+    None when one process is the better choice: standard input; `workers` None (auto: the
+    cores this process may use) on less than AUTO_PARALLEL_BYTES of input or on one core."""
     from mentropy.corpus import resolve_sources
     from mentropy.corpus import source_paths
     from mentropy.lexicon import default_min_count
@@ -882,17 +940,19 @@ def read_for_lexicon(sources, opts, *, encoding: str, errors: str, progress: boo
             resolved = resolve_sources(paths)
             if workers < 2 or any(s.size is None for s in resolved) or \
                     sum(s.size for s in resolved) < AUTO_PARALLEL_BYTES:
-                return None, None
-    corpus, counts = read_and_count(
-        paths, max_n=opts.max_n, encoding=encoding, errors=errors,
-        keep_duplicates=opts.keep_duplicates, time_atoms=opts.time_atoms,
-        number_atoms=opts.number_atoms, workers=workers, backend=backend, client=client,
-        scheduler=scheduler, tmp_dir=tmp_dir, progress=progress, stats=stats, memory=memory,
-        min_count=lambda n_han: opts.min_count or default_min_count(n_han))
-    if corpus is not None and corpus.n_han == 0:
-        raise InputError(", ".join(paths), "no Chinese text found (a lexicon needs Han "
-                         "characters)")
-    return corpus, counts
+                yield None
+                return
+    with open_shards(
+            paths, max_n=opts.max_n, encoding=encoding, errors=errors,
+            keep_duplicates=opts.keep_duplicates, time_atoms=opts.time_atoms,
+            number_atoms=opts.number_atoms, workers=workers, backend=backend, client=client,
+            scheduler=scheduler, tmp_dir=tmp_dir, progress=progress, stats=stats,
+            memory=memory,
+            min_count=lambda n_han: opts.min_count or default_min_count(n_han)) as corpus:
+        if corpus is not None and corpus.n_han == 0:
+            raise InputError(", ".join(paths), "no Chinese text found (a lexicon needs Han "
+                             "characters)")
+        yield corpus
 
 
 def _check_unchanged(shards: Iterable[Shard]) -> None:

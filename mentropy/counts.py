@@ -356,7 +356,7 @@ def count_ngrams(sources: str | os.PathLike | Iterable[str | os.PathLike] | Enco
         from mentropy.corpus import source_paths
 
         _, counts = batch.read_and_count(
-            source_paths(sources), max_n=max_n, encoding=encoding, errors=errors,
+            source_paths(sources), assemble=False, max_n=max_n, encoding=encoding, errors=errors,
             keep_duplicates=keep_duplicates, workers=workers, backend=backend, client=client,
             scheduler=scheduler, tmp_dir=tmp_dir, progress=progress, memory=memory,
             min_count=min_count)

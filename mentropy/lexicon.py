@@ -93,16 +93,12 @@ def default_min_count(n_han: int) -> int:
     return max(3, int(round(3 * (max(n_han, 1) / 2e6) ** 0.25)))
 
 
-def seed_by_cohesion(corpus: EncodedCorpus, opts: LexiconOptions, min_count: int,
-                     counts: NgramCounts | None = None) -> WordTable:
-    """Stage 2: cut at boundaries not covered by a cohesive n-gram; keep solid pieces.
-
-    `counts`: the corpus's 1..max_n-gram counts when already made (batch.py), else counted.
-    """
-    if counts is None:
-        counts = NgramCounts.from_corpus(corpus, opts.max_n)
+def kept_ngrams(counts: NgramCounts, total: int, opts: LexiconOptions,
+                min_count: int) -> np.ndarray:
+    """Stage 2's cohesive n-grams: the sorted uint64 keys of the 2..max_n-grams counted at
+    least `min_count` times whose weakest split still has PMI >= theta_n (`total`: the
+    corpus's Han chars)."""
     counts = counts.prune(min_count)
-    total = corpus.n_han
     lengths, coh = cohesion(counts, total)
     theta = np.full(lengths.max(initial=1) + 1, np.inf)
     for n, t in enumerate(opts.thresholds, start=2):
@@ -112,23 +108,37 @@ def seed_by_cohesion(corpus: EncodedCorpus, opts: LexiconOptions, min_count: int
     # there so that very frequent words of small corpora stay reachable
     ceiling = math.log(total) - np.log(counts.counts.astype(np.float64)) - COHESION_MARGIN
     kept = (lengths >= 2) & (coh >= np.minimum(theta[lengths], ceiling))
-    kept_keys = np.sort(counts.keys[kept, 0])
-    join = KL.cohesion_join(corpus.ids, corpus.offsets, kept_keys, opts.max_n)
-    starts = piece_starts(corpus.offsets, join)
+    return np.sort(counts.keys[kept, 0])
+
+
+def seed_pieces(ids: np.ndarray, offsets: np.ndarray, kept_keys: np.ndarray, max_n: int,
+                max_word_len: int, n_vocab: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The pieces of fragments cut at every boundary no kept n-gram covers: (sorted distinct
+    keys of the 2..max_word_len-char pieces, their counts, int64[n_vocab + 1] counts of the
+    one-char pieces by char id). Tables of parts of a corpus add up (merge_sorted) to the
+    whole corpus's."""
+    join = KL.cohesion_join(ids, offsets, kept_keys, max_n)
+    starts = piece_starts(offsets, join)
+    del join
     plen = np.diff(starts)
-    # multi-char pieces up to max_word_len, counted exactly
-    sel = np.flatnonzero((plen >= 2) & (plen <= opts.max_word_len))
-    width = key_width(opts.max_word_len)
-    pkeys = np.zeros((sel.shape[0], width), np.uint64)
-    for j in range(opts.max_word_len):
+    sel = np.flatnonzero((plen >= 2) & (plen <= max_word_len))
+    pkeys = np.zeros((sel.shape[0], key_width(max_word_len)), np.uint64)
+    for j in range(max_word_len):
         has = plen[sel] > j
         word, shift = key_slot(j)
-        pkeys[has, word] |= corpus.ids[starts[sel[has]] + j].astype(np.uint64) << shift
+        pkeys[has, word] |= ids[starts[sel[has]] + j].astype(np.uint64) << shift
     uniq, pcounts = KN.run_length(sort_rows(pkeys))
+    single = np.bincount(ids[starts[:-1][plen == 1]], minlength=n_vocab + 1).astype(np.int64)
+    return uniq, pcounts, single
+
+
+def seed_table(kept_keys: np.ndarray, uniq: np.ndarray, pcounts: np.ndarray,
+               single: np.ndarray, opts: LexiconOptions, min_count: int) -> WordTable:
+    """The seed lexicon from the corpus's pieces (seed_pieces): every character, and the
+    solid multi-char pieces counted at least `min_count` times (a 3..max_n-char piece must be
+    a kept n-gram, a longer one needs every max_n-gram window kept)."""
     ulen = KN.key_lengths(uniq)
     ids = unpack_ids(uniq, opts.max_word_len)
-    # solidity: a 3..max_n-char piece must be a kept n-gram, a longer one needs every
-    # max_n-gram window kept
     solid = pcounts >= min_count
     for j in range(max(1, opts.max_word_len - opts.max_n + 1)):
         rows = np.flatnonzero(solid & (ulen >= 3) & ((j == 0) | (ulen >= j + opts.max_n)))
@@ -141,17 +151,34 @@ def seed_by_cohesion(corpus: EncodedCorpus, opts: LexiconOptions, min_count: int
         found = kept_keys[pos] == keys if kept_keys.shape[0] else np.zeros(rows.shape[0], bool)
         solid[rows[~found]] = False
     # single chars: every char of the vocabulary, counted as single-char pieces (+1)
-    n_vocab = len(corpus.vocab)
-    single = np.bincount(corpus.ids[starts[:-1][plen == 1]], minlength=n_vocab + 1)[1:] + 1
+    n_vocab = single.shape[0] - 1
     keep = np.flatnonzero(solid)
     lens = np.concatenate([np.ones(n_vocab, np.int64), ulen[keep]])
     mask = np.arange(ids.shape[1])[None, :] < ulen[keep][:, None]
     chars = np.concatenate([np.arange(1, n_vocab + 1), ids[keep][mask]]).astype(np.int32)
     woff = np.zeros(lens.shape[0] + 1, np.int64)
     np.cumsum(lens, out=woff[1:])
-    counts = np.concatenate([single, pcounts[keep]]).astype(np.float64)
-    log.info("seed: %d kept n-grams, %d multi-char pieces", int(kept.sum()), int(keep.shape[0]))
+    counts = np.concatenate([single[1:] + 1, pcounts[keep]]).astype(np.float64)
+    log.info("seed: %d kept n-grams, %d multi-char pieces", kept_keys.shape[0], keep.shape[0])
     return WordTable(chars, woff, counts)
+
+
+def seed(passes, counts: NgramCounts, opts: LexiconOptions, min_count: int) -> WordTable:
+    """Stage 2 over a corpus's passes (passes.py: in memory or by shards): cut at boundaries
+    not covered by a cohesive n-gram, keep the solid pieces."""
+    kept = kept_ngrams(counts, passes.n_han, opts, min_count)
+    uniq, pcounts, single = passes.seed_pieces(kept, opts)
+    return seed_table(kept, uniq, pcounts, single, opts, min_count)
+
+
+def seed_by_cohesion(corpus: EncodedCorpus, opts: LexiconOptions, min_count: int,
+                     counts: NgramCounts | None = None) -> WordTable:
+    """Stage 2 on an in-memory corpus (`counts`: its 1..max_n-gram counts, else counted)."""
+    from mentropy.passes import CorpusPasses
+
+    if counts is None:
+        counts = NgramCounts.from_corpus(corpus, opts.max_n)
+    return seed(CorpusPasses(corpus), counts, opts, min_count)
 
 
 def piece_starts(offsets: np.ndarray, join: np.ndarray) -> np.ndarray:
@@ -164,19 +191,22 @@ def piece_starts(offsets: np.ndarray, join: np.ndarray) -> np.ndarray:
     return np.append(np.flatnonzero(start), n).astype(np.int64)
 
 
-class CorpusViterbi:
-    """The word table in a :class:`~mentropy.segment.Segmenter` and the corpus as the code
-    points it cuts: the builder segments with the Segmenter's own Viterbi and scores, so a
-    learnt lexicon segments its training corpus as the builder did (one rule, DESIGN §3).
+class WordModel:
+    """The word table in a :class:`~mentropy.segment.Segmenter`: the builder segments with the
+    Segmenter's own Viterbi and scores, so a learnt lexicon segments its training corpus as
+    the builder did (one rule, DESIGN §3).
 
     Every entry of the table is a node of the Segmenter's trie (count 0 = not in the lexicon);
-    every Han fragment of the corpus is a line, every character an atom.
+    a corpus (or a part of it) is given as char ids and fragment offsets: every Han fragment
+    is a line, every character an atom. `vocab_cps`: the code point of each char id - 1.
     """
 
-    def __init__(self, corpus: EncodedCorpus, table: WordTable) -> None:
+    def __init__(self, vocab_cps: np.ndarray, table: WordTable) -> None:
         from mentropy.segment import Segmenter
 
-        self.word_cps = corpus.vocab.cps[table.chars - 1].astype(np.uint32)
+        self.vocab_cps = np.ascontiguousarray(vocab_cps, dtype=np.uint32)
+        self.n_words = table.n_words
+        self.word_cps = self.vocab_cps[table.chars - 1]
         self.woff = np.ascontiguousarray(table.woff, dtype=np.int64)
         self.segmenter = Segmenter()
         self.trie = self.segmenter.trie
@@ -184,58 +214,60 @@ class CorpusViterbi:
                                               table.counts.astype(np.int64))
         self.node_word = np.full(self.trie.n_nodes + 1, -1, np.int64)
         self.node_word[self.nodes] = np.arange(table.n_words)
-        self.ids = corpus.ids
-        self.cps = corpus.vocab.cps[corpus.ids - 1].astype(np.uint32)
         # the entry of each single char id (every char of the corpus has one)
         lens = table.lengths()
-        self.single_word = np.full(len(corpus.vocab) + 1, -1, np.int64)
+        self.single_word = np.full(self.vocab_cps.shape[0] + 1, -1, np.int64)
         self.single_word[table.chars[table.woff[:-1][lens == 1]]] = np.flatnonzero(lens == 1)
-        self.line_starts = np.ascontiguousarray(corpus.offsets[:-1], dtype=np.int64)
-        self.line_ends = np.ascontiguousarray(corpus.offsets[1:], dtype=np.int64)
-        self.may_cut = np.ones(self.cps.shape[0] + 1, np.uint8)
 
-    def segment(self, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Unigram Viterbi over the corpus with the words' `counts` (the Segmenter's scores:
-        ln(count / total), an unknown character as a count of 1); returns (token starts,
-        token word index).
-
-        The corpus is cut in parts of ~SEGMENT_PART_CHARS characters by threads (the kernel
-        releases the GIL); the parts come from the data size only and each line's answer
-        does not depend on them, so neither does the result. Each part returns only its
-        tokens, copied into the result one part after another (the kernel's scratch is never
-        the size of the whole corpus).
-        """
+    def set_counts(self, counts: np.ndarray) -> None:
+        """Segment with these counts of the entries from now on."""
         self.trie.update_encoded(self.word_cps, self.woff, counts.astype(np.int64))
         self.segmenter._changed()
-        bounds = np.searchsorted(self.line_starts, np.arange(
-            0, self.cps.shape[0], SEGMENT_PART_CHARS), "right") - 1
-        bounds = np.unique(np.append(np.maximum(bounds, 0), self.line_starts.shape[0]))
+
+    def segment(self, ids: np.ndarray, offsets: np.ndarray, threads: int = 1,
+                cps: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Unigram Viterbi over fragments (the Segmenter's scores: ln(count / total), an
+        unknown character as a count of 1); returns (token starts, token word index).
+
+        The fragments are cut in parts of ~SEGMENT_PART_CHARS characters, run by `threads`
+        threads (the kernel releases the GIL); the parts come from the data size only and
+        each line's answer does not depend on them, so neither does the result. Each part
+        returns only its tokens (the kernel's scratch is never the size of the whole input).
+        `cps`: the ids' code points when already made.
+        """
+        if cps is None:
+            cps = self.vocab_cps[ids - 1]
+        line_starts = np.ascontiguousarray(offsets[:-1], dtype=np.int64)
+        line_ends = np.ascontiguousarray(offsets[1:], dtype=np.int64)
+        may_cut = np.ones(cps.shape[0] + 1, np.uint8)
+        bounds = np.searchsorted(line_starts, np.arange(
+            0, cps.shape[0], SEGMENT_PART_CHARS), "right") - 1
+        bounds = np.unique(np.append(np.maximum(bounds, 0), line_starts.shape[0]))
         n_parts = bounds.shape[0] - 1
 
         def part(k: int) -> tuple[np.ndarray, np.ndarray]:
             lo, hi = int(bounds[k]), int(bounds[k + 1])
-            a, b = int(self.line_starts[lo]), int(self.line_ends[hi - 1])
-            starts = self.line_starts[lo:hi] - a
-            ends, offsets, nodes = self.segmenter.segment_codepoints(
-                self.cps[a:b], self.may_cut[a:b + 1], starts, self.line_ends[lo:hi] - a,
-                nodes=True)
+            a, b = int(line_starts[lo]), int(line_ends[hi - 1])
+            starts = line_starts[lo:hi] - a
+            ends, offs, nodes = self.segmenter.segment_codepoints(
+                cps[a:b], may_cut[a:b + 1], starts, line_ends[lo:hi] - a, nodes=True)
             tok_start = np.empty_like(ends)
             tok_start[1:] = ends[:-1]
-            first = offsets[:-1] < offsets[1:]
-            tok_start[offsets[:-1][first]] = starts[first]
+            first = offs[:-1] < offs[1:]
+            tok_start[offs[:-1][first]] = starts[first]
             tok_start += a
             tok_word = self.node_word[nodes]  # node -1 (unknown char) reads the last slot: -1
             # an unknown char (a single char of count 0 here) is still that single char's use
             unknown = np.flatnonzero(tok_word < 0)
-            tok_word[unknown] = self.single_word[self.ids[tok_start[unknown]]]
+            tok_word[unknown] = self.single_word[ids[tok_start[unknown]]]
             return tok_start, tok_word
 
-        if n_parts <= 1 or SEGMENT_THREADS <= 1:
+        if n_parts <= 1 or threads <= 1:
             results = [part(k) for k in range(n_parts)]
         else:
             from concurrent.futures import ThreadPoolExecutor
 
-            with ThreadPoolExecutor(min(SEGMENT_THREADS, n_parts)) as pool:
+            with ThreadPoolExecutor(min(threads, n_parts)) as pool:
                 results = list(pool.map(part, range(n_parts)))
         total = sum(r[0].shape[0] for r in results)
         tok_start = np.empty(total, np.int64)
@@ -248,6 +280,11 @@ class CorpusViterbi:
             tok_word[pos:pos + starts.shape[0]] = words
             pos += starts.shape[0]
         return tok_start, tok_word
+
+    def word_counts(self, ids: np.ndarray, offsets: np.ndarray, threads: int = 1,
+                    cps: np.ndarray | None = None) -> np.ndarray:
+        """How often each entry is used when these fragments are segmented (float64[w])."""
+        return recount(self.n_words, self.segment(ids, offsets, threads, cps)[1])
 
     def prune(self, table: WordTable, spell: np.ndarray, lam: float, min_pmi: float) -> int:
         """Description-length pruning, longest first; updates table.counts in place."""
@@ -273,9 +310,9 @@ class CorpusViterbi:
         return out
 
 
-def recount(table: WordTable, tok_word: np.ndarray) -> np.ndarray:
-    """Counts of each word in a segmentation (tokens of no entry ignored)."""
-    return np.bincount(tok_word[tok_word >= 0], minlength=table.n_words).astype(np.float64)
+def recount(n_words: int, tok_word: np.ndarray) -> np.ndarray:
+    """Counts of each of `n_words` entries in a segmentation (tokens of no entry ignored)."""
+    return np.bincount(tok_word[tok_word >= 0], minlength=n_words).astype(np.float64)
 
 
 def description_length(table: WordTable, spell: np.ndarray, lam: float, tau: float) -> float:
@@ -326,22 +363,22 @@ class BuildReport:
                 f"{repeats}")
 
 
-def refine(corpus: EncodedCorpus, table: WordTable, opts: LexiconOptions,
-           report: BuildReport) -> tuple[np.ndarray, np.ndarray]:
-    """Stage 3: segment, recount, delete what does not pay, until DL stops falling.
-
-    Returns the final segmentation (token starts, token words); table.counts hold its counts.
-    """
-    char_log_p = np.concatenate([[0.0], np.log(corpus.vocab.counts / corpus.vocab.counts.sum())])
+def refine(passes, table: WordTable, opts: LexiconOptions, report: BuildReport,
+           on_round=None) -> None:
+    """Stage 3 over a corpus's passes (passes.py): segment, recount, delete what does not
+    pay, until DL stops falling; table.counts end as the counts of segmenting with them.
+    `on_round()` is called after each segmentation of the corpus."""
+    vocab_counts = passes.vocab.counts
+    char_log_p = np.concatenate([[0.0], np.log(vocab_counts / vocab_counts.sum())])
     spell = table.spelling(char_log_p)
-    model = CorpusViterbi(corpus, table)
+    model = passes.start(table)
 
-    def resegment() -> tuple[np.ndarray, np.ndarray]:
-        tokens = model.segment(table.counts)
-        table.counts = recount(table, tokens[1])
-        return tokens
+    def resegment() -> None:
+        table.counts = passes.word_counts(table.counts)
+        if on_round is not None:
+            on_round()
 
-    tokens = resegment()
+    resegment()
     dl = description_length(table, spell, opts.prune_lambda, opts.min_pmi)
     report.description_length.append(dl)
     for r in range(opts.max_rounds):
@@ -349,25 +386,24 @@ def refine(corpus: EncodedCorpus, table: WordTable, opts: LexiconOptions,
         deleted = model.prune(table, spell, opts.prune_lambda, opts.min_pmi)
         if deleted == 0:
             break
-        new_tokens = resegment()
+        resegment()
         new_dl = description_length(table, spell, opts.prune_lambda, opts.min_pmi)
         log.info("round %d: deleted %d words, DL %.0f -> %.0f nats", r + 1, deleted, dl, new_dl)
         if new_dl >= dl:  # the move did not pay: undo it and stop
             table.counts = saved
             break
-        tokens, dl = new_tokens, new_dl
+        dl = new_dl
         report.description_length.append(dl)
         report.deleted.append(deleted)
     # the counts reported are those of segmenting with them: re-segment until they stop
     # changing, so that the Segmenter made from the lexicon reproduces them on this corpus
     for _ in range(SETTLE_ROUNDS):
         before = table.counts
-        tokens = resegment()
+        resegment()
         if np.array_equal(table.counts, before):
             break
     else:
         log.info("counts still changing after %d re-segmentations", SETTLE_ROUNDS)
-    return tokens
 
 
 class Lexicon:
@@ -475,77 +511,90 @@ def build_lexicon(sources: str | os.PathLike | Iterable[str | os.PathLike] | Enc
     overrides are LexiconOptions fields (``min_pmi=3.0``, ``keep_duplicates=True``).
     Deterministic: the same input and options give the same lexicon.
 
-    Large inputs: ``workers=N`` reads and counts files in N spawned worker processes
-    (``workers=None``: the cores this process may use, from batch.AUTO_PARALLEL_BYTES of
-    input; less stays in this process); ``backend="dask"`` runs
-    the same tasks on a dask.distributed cluster (``client=``, ``scheduler=ADDRESS``, or a
-    LocalCluster of 2 workers), and sources may be fsspec URLs (s3://..., file://...) the
-    workers can read; `tmp_dir` holds the temporary files; `memory` ("4G", "50%")
-    bounds the counting: sorted count runs spill to `tmp_dir` and are merged range by range.
+    Large inputs: ``workers=N`` reads files by shards in N spawned worker processes and
+    runs every pass of the build (counting, seed, each refinement round) over the shards
+    there, the corpus never whole in one process (``workers=None``: the cores this process
+    may use, from batch.AUTO_PARALLEL_BYTES of input; less stays in this process);
+    ``backend="dask"`` runs the same tasks on a dask.distributed cluster (``client=``,
+    ``scheduler=ADDRESS``, or a LocalCluster of 2 workers), and sources may be fsspec URLs
+    (s3://..., file://...) the workers can read; `tmp_dir` holds the temporary files (the
+    shards' char ids: about 4 bytes per Han character); `memory` ("4G", "50%") bounds the
+    counting: sorted count runs spill to `tmp_dir` and are merged range by range.
     The lexicon is byte-identical whatever these are.
     """
     opts = replace(options or LexiconOptions(), **overrides).validate()
-    t0 = time.perf_counter()
     from mentropy import batch
 
-    counts = None
-    batch_stats = batch.BatchStats()
     if backend not in ("local", "dask"):
         raise MentropyError(f"unknown backend {backend!r} (use local or dask)")
     if workers is not None and (not isinstance(workers, int) or workers < 1):
         raise MentropyError(f"workers must be a positive integer, not {workers!r}")
-    if isinstance(sources, EncodedCorpus):
-        if texts is not None:
-            raise MentropyError("give either sources or texts=, not both")
-        corpus = sources
-    elif texts is None and sources is not None and (
+    if isinstance(sources, EncodedCorpus) and texts is not None:
+        raise MentropyError("give either sources or texts=, not both")
+    batch_stats = batch.BatchStats()
+    t0 = time.perf_counter()
+    if not isinstance(sources, EncodedCorpus) and texts is None and sources is not None and (
             backend == "dask" or client is not None or workers is None or workers > 1
             or memory is not None or batch.has_url(sources)):
-        corpus, counts = batch.read_for_lexicon(
-            sources, opts, encoding=encoding, errors=errors, progress=progress,
-            workers=workers, backend=backend, client=client, scheduler=scheduler,
-            tmp_dir=tmp_dir, stats=batch_stats, memory=memory)
-    if counts is None and not isinstance(sources, EncodedCorpus):
-        corpus = read_corpus(sources, texts=texts, encoding=encoding, errors=errors,
-                             progress=progress, time_atoms=opts.time_atoms,
-                             number_atoms=opts.number_atoms,
-                             keep_duplicates=opts.keep_duplicates)
-    report = BuildReport(n_chars=corpus.n_chars, n_han=corpus.n_han, n_lines=corpus.n_lines,
-                         n_duplicate_lines=corpus.n_duplicate_lines)
+        with batch.open_for_lexicon(
+                sources, opts, encoding=encoding, errors=errors, progress=progress,
+                workers=workers, backend=backend, client=client, scheduler=scheduler,
+                tmp_dir=tmp_dir, stats=batch_stats, memory=memory) as sharded:
+            if sharded is not None:
+                from mentropy.passes import ShardPasses, forget_models
+
+                try:
+                    return _build(ShardPasses(sharded), sharded.counts, opts, t0, progress,
+                                  stats, batch_stats)
+                finally:
+                    forget_models()
+    from mentropy.passes import CorpusPasses
+
+    corpus = sources if isinstance(sources, EncodedCorpus) else read_corpus(
+        sources, texts=texts, encoding=encoding, errors=errors, progress=progress,
+        time_atoms=opts.time_atoms, number_atoms=opts.number_atoms,
+        keep_duplicates=opts.keep_duplicates)
+    return _build(CorpusPasses(corpus, progress), None, opts, t0, progress, stats,
+                  batch_stats)
+
+
+def _build(passes, counts: NgramCounts | None, opts: LexiconOptions, t0: float,
+           progress: bool | None, stats: bool, batch_stats) -> Lexicon:
+    """Stages 2 and 3 and the output over a corpus's passes (counts: made when None)."""
+    from mentropy import batch
+
+    report = BuildReport(n_chars=passes.n_chars, n_han=passes.n_han, n_lines=passes.n_lines,
+                         n_duplicate_lines=passes.n_duplicate_lines)
     report.seconds["read"] = time.perf_counter() - t0
-    min_count = opts.min_count or default_min_count(corpus.n_han)
+    min_count = opts.min_count or default_min_count(passes.n_han)
     report.min_count = min_count
     t1 = time.perf_counter()
     if counts is None:
         # counted whole, then pruned: faster than pruning while counting (min_count=),
         # which only saves memory
-        counts = NgramCounts.from_corpus(corpus, opts.max_n, progress=progress)
-    with batch.bar(1, "stage", "seed", progress) as bar:
-        table = seed_by_cohesion(corpus, opts, min_count, counts)
-        bar.update(1)
+        counts = NgramCounts.from_corpus(passes.corpus, opts.max_n, progress=progress)
+    table = seed(passes, counts, opts, min_count)
     del counts
     report.seconds["seed"] = time.perf_counter() - t1
     t2 = time.perf_counter()
     with batch.bar(None, "round", "refining", progress) as bar:
-        tok_start, tok_word = refine(corpus, table, opts, report)
-        bar.set_postfix_str(f"{len(report.deleted)} rounds", refresh=False)
-        bar.update(len(report.deleted) + 1)
+        refine(passes, table, opts, report, on_round=lambda: bar.update(1))
     report.seconds["refine"] = time.perf_counter() - t2
     t3 = time.perf_counter()
     lengths = table.lengths()
-    report.bits_per_char_before = bits_per_char(corpus.vocab.counts, np.ones(len(corpus.vocab)))
+    report.bits_per_char_before = bits_per_char(passes.vocab.counts, np.ones(len(passes.vocab)))
     report.bits_per_char_after = bits_per_char(table.counts, lengths)
     keep = np.flatnonzero(table.counts > 0)
-    words = decode_words(corpus.vocab.cps, table.chars, table.woff, keep)
+    words = decode_words(passes.vocab.cps, table.chars, table.woff, keep)
     word_stats = None
     if stats:
-        word_stats = word_statistics(corpus, table, tok_start, tok_word)
+        word_stats = word_statistics(passes, table)
         word_stats = {k: v[keep] for k, v in word_stats.items()}
     report.seconds["output"] = time.perf_counter() - t3
     report.workers = batch_stats.workers
     report.temp_bytes = batch_stats.temp_bytes
     report.spilled_bytes = batch_stats.spilled_bytes
-    report.peak_memory = batch.peak_memory() + sum((batch_stats.worker_peaks or {}).values())
+    report.peak_memory = batch.peak_memory() + sum(passes.worker_peaks().values())
     log.info("%s", report.summary())
     return Lexicon(words, table.counts[keep].astype(np.int64), word_stats, report)
 
@@ -560,10 +609,35 @@ def decode_words(cps: np.ndarray, chars: np.ndarray, woff: np.ndarray,
     return [text[bounds[i]:bounds[i + 1]] for i in range(len(bounds) - 1)]
 
 
-def word_statistics(corpus: EncodedCorpus, table: WordTable, tok_start: np.ndarray,
-                    tok_word: np.ndarray) -> dict[str, np.ndarray]:
-    """PMI against the best split, left/right branching entropy (nats) of every entry."""
-    pmi = CorpusViterbi(corpus, table).word_pmi(table.counts)
-    left, right = KL.branching_entropy(corpus.ids, corpus.offsets, tok_start, tok_word,
-                                       table.n_words)
-    return {"pmi": pmi, "left_entropy": left, "right_entropy": right}
+def word_statistics(passes, table: WordTable) -> dict[str, np.ndarray]:
+    """PMI against the best split, left/right branching entropy (nats) of every entry, the
+    corpus segmented with table.counts."""
+    pmi = passes.model.word_pmi(table.counts)
+    left, right = passes.neighbours(table.counts)
+    return {"pmi": pmi, "left_entropy": branching_entropy(*left, table.n_words),
+            "right_entropy": branching_entropy(*right, table.n_words)}
+
+
+NEIGHBOUR_BASE = 131072  # a neighbour key is word * NEIGHBOUR_BASE + char id (0: an edge)
+
+
+def neighbour_tables(ids: np.ndarray, offsets: np.ndarray, tok_start: np.ndarray,
+                     tok_word: np.ndarray) -> tuple[tuple, tuple]:
+    """The sorted (keys, counts) tables of (word, left char) and (word, right char) of a
+    segmentation (key: word * NEIGHBOUR_BASE + char id, 0 at a fragment edge; tokens of no
+    entry left out); tables of parts of a corpus add up (merge_sorted)."""
+    left, right = KL.neighbour_keys(ids, offsets, tok_start, tok_word, NEIGHBOUR_BASE)
+    return tuple(KN.run_length(np.sort(k).view(np.uint64).reshape(-1, 1)) for k in (left, right))
+
+
+def branching_entropy(keys: np.ndarray, counts: np.ndarray, n_words: int) -> np.ndarray:
+    """Branching entropy (nats) of each word over its neighbours, from a neighbour table
+    (neighbour_tables); 0 for a word never seen."""
+    word = (keys[:, 0] // np.uint64(NEIGHBOUR_BASE)).astype(np.int64)
+    c = counts.astype(np.float64)
+    totals = np.bincount(word, weights=c, minlength=n_words)
+    sum_clogc = np.bincount(word, weights=c * np.log(np.maximum(c, 1.0)), minlength=n_words)
+    out = np.zeros(n_words)
+    seen = totals > 0
+    out[seen] = np.log(totals[seen]) - sum_clogc[seen] / totals[seen]
+    return out

@@ -126,6 +126,7 @@ def build_phrases(corpus: str | os.PathLike | Iterable[str | os.PathLike] | Word
     Deterministic: the same input and options give the same phrases.
     """
     from mentropy.lexicon import Lexicon, default_min_count, refine, seed_by_cohesion
+    from mentropy.passes import CorpusPasses
 
     opts = replace(options or PhraseOptions(), **overrides).validate()
     seg = as_segmenter(lexicon_or_segmenter)
@@ -150,7 +151,7 @@ def build_phrases(corpus: str | os.PathLike | Iterable[str | os.PathLike] | Word
     report.n_candidates = int((table.lengths() > 1).sum())
     report.seconds["seed"] = time.perf_counter() - t1
     t2 = time.perf_counter()
-    refine(units, table, lex_opts, report)
+    refine(CorpusPasses(units), table, lex_opts, report)
     report.seconds["refine"] = time.perf_counter() - t2
     keep = np.flatnonzero((table.counts > 0) & (table.lengths() > 1))
     texts_out: dict[str, int] = {}

@@ -85,6 +85,20 @@ def test_workers_give_the_lexicon_of_one_process(corpus_dir, monkeypatch, tmp_pa
     assert os.listdir(tmp_path) == []
 
 
+def test_a_sharded_build_never_assembles_the_corpus(corpus_dir, monkeypatch):
+    """Seed, refinement rounds and statistics run shard by shard (tasks in this process
+    here): the whole corpus is never put together, and the lexicon is the same."""
+    one = build_lexicon(str(corpus_dir), progress=False, stats=True)
+
+    def fail(self):
+        raise AssertionError("the corpus was assembled")
+
+    monkeypatch.setattr(B.ShardedCorpus, "assemble", fail)
+    monkeypatch.setattr(B, "SHARD_BYTES", 7_000)
+    sharded = build_lexicon(str(corpus_dir), progress=False, stats=True, memory="64M")
+    assert lexicon_bytes(sharded) == lexicon_bytes(one)
+
+
 def test_small_input_stays_in_process(corpus_dir, monkeypatch):
     def fail(*args, **kwargs):
         raise AssertionError("a pool was started")
@@ -167,6 +181,12 @@ def test_progress_bars_name_each_pass(corpus_dir, monkeypatch, capsys):
     build_lexicon(str(corpus_dir), progress=True)
     err = capsys.readouterr().err
     for desc in ("dedupe:", "reading:", "counting:", "seed:", "refining:"):
+        assert desc in err
+    # by shards: a bar per pass of the build, each refinement round's segmentation too
+    build_lexicon(str(corpus_dir), progress=True, workers=2)
+    err = capsys.readouterr().err
+    for desc in ("dedupe:", "reading:", "counting:", "seed:", "segmenting 1:",
+                 "segmenting 2:", "refining:"):
         assert desc in err
 
 

@@ -463,6 +463,37 @@ def test_cohesion_matches_formula(sample_lines, min_count):
             assert c == pytest.approx(naive.cohesion(table, gram, corpus.n_han), abs=1e-9)
 
 
+def entropies(ids, offsets, tok_start, tok_word, n_words):
+    from mentropy.lexicon import branching_entropy, neighbour_tables
+
+    left, right = neighbour_tables(ids, offsets, tok_start, tok_word)
+    return branching_entropy(*left, n_words), branching_entropy(*right, n_words)
+
+
+@PROPS
+@given(st.lists(st.lists(st.integers(1, 3), min_size=1, max_size=10), min_size=2, max_size=6),
+       st.randoms(use_true_random=False))
+def test_neighbour_tables_of_parts_add_up(fragments, rnd):
+    # the tables of two halves of a corpus merged are the table of the whole
+    from mentropy._kernels import ngrams as KN
+    from mentropy.lexicon import neighbour_tables
+
+    ids, offsets = csr(fragments)
+    tok_start = np.array(sorted({0, *rnd.sample(range(1, len(ids)), rnd.randint(0, len(ids) - 1))}
+                                | set(offsets[:-1].tolist())), np.int64)
+    tok_word = np.array([rnd.randint(-1, 3) for _ in tok_start], np.int64)
+    whole = neighbour_tables(ids, offsets, tok_start, tok_word)
+    cut = rnd.randint(1, len(fragments) - 1)
+    at = int(offsets[cut])
+    first = tok_start < at
+    a = neighbour_tables(ids[:at], offsets[:cut + 1], tok_start[first], tok_word[first])
+    b = neighbour_tables(ids[at:], offsets[cut:] - at, tok_start[~first] - at, tok_word[~first])
+    for side in range(2):
+        keys, counts = KN.merge_sorted(*a[side], *b[side])
+        assert keys.tolist() == whole[side][0].tolist()
+        assert counts.tolist() == whole[side][1].tolist()
+
+
 @PROPS
 @given(st.lists(st.lists(st.integers(1, 3), min_size=1, max_size=10), min_size=1, max_size=6),
        st.randoms(use_true_random=False))
@@ -482,8 +513,8 @@ def test_branching_entropy_matches_formula(fragments, rnd):
             tok_start.append(pos)
             tok_word.append(index[t])
             pos += len(t)
-    left, right = KL.branching_entropy(ids, offsets, np.array(tok_start, np.int64),
-                                       np.array(tok_word, np.int64), len(vocab))
+    left, right = entropies(ids, offsets, np.array(tok_start, np.int64),
+                            np.array(tok_word, np.int64), len(vocab))
     for t, i in index.items():
         exp_left, exp_right = naive.branching_entropy(tokens, t)
         assert left[i] == pytest.approx(exp_left, abs=1e-9)
@@ -493,8 +524,8 @@ def test_branching_entropy_matches_formula(fragments, rnd):
 def test_branching_entropy_by_hand():
     # fragments: [中国 人] [中国] -> 中国: left {edge: 2} = 0; right {人: 1, edge: 1} = ln 2
     ids, offsets = csr([[1, 2, 3], [1, 2]])
-    left, right = KL.branching_entropy(ids, offsets, np.array([0, 2, 3], np.int64),
-                                       np.array([0, 1, 0], np.int64), 2)
+    left, right = entropies(ids, offsets, np.array([0, 2, 3], np.int64),
+                            np.array([0, 1, 0], np.int64), 2)
     # 人: left {国: 1}, right {edge: 1}
     assert left.tolist() == [0.0, 0.0]
     assert right[0] == pytest.approx(math.log(2)) and right[1] == 0.0

@@ -49,48 +49,27 @@ def cohesion_join(ids, offsets, kept_keys, max_n):
 
 
 @njit(cache=True)
-def branching_entropy(ids, offsets, tok_start, tok_word, n_words):
-    """Left and right branching entropy (nats) of each word over its neighbouring characters.
-
-    The fragment edge counts as one more neighbour symbol (id 0). Returns (left, right) float64[w].
-    """
+def neighbour_keys(ids, offsets, tok_start, tok_word, base):
+    """(word, neighbour char) keys of every token of an entry on each side: word * base +
+    the char id left (right) of the token, 0 at a fragment edge. Returns (left, right)
+    int64[m], in token order."""
     n_tok = tok_start.shape[0]
-    # neighbour char of every token on each side (0 = fragment edge)
-    left_c = np.zeros(n_tok, np.int64)
-    right_c = np.zeros(n_tok, np.int64)
+    m = 0
+    for t in range(n_tok):
+        if tok_word[t] >= 0:
+            m += 1
+    left = np.empty(m, np.int64)
+    right = np.empty(m, np.int64)
     f = 0
+    k = 0
     for t in range(n_tok):
         s = tok_start[t]
         while offsets[f + 1] <= s:
             f += 1
+        if tok_word[t] < 0:
+            continue
         e = tok_start[t + 1] if t + 1 < n_tok and tok_start[t + 1] < offsets[f + 1] else offsets[f + 1]
-        left_c[t] = ids[s - 1] if s > offsets[f] else 0
-        right_c[t] = ids[e] if e < offsets[f + 1] else 0
-    left = np.zeros(n_words)
-    right = np.zeros(n_words)
-    for side in range(2):
-        ctx = left_c if side == 0 else right_c
-        key = np.empty(n_tok, np.int64)
-        m = 0
-        for t in range(n_tok):
-            if tok_word[t] >= 0:
-                key[m] = tok_word[t] * 131072 + ctx[t]
-                m += 1
-        key = np.sort(key[:m])
-        out = left if side == 0 else right
-        totals = np.zeros(n_words)
-        sum_clogc = np.zeros(n_words)
-        i = 0
-        while i < m:
-            j = i
-            while j < m and key[j] == key[i]:
-                j += 1
-            w = key[i] // 131072
-            c = float(j - i)
-            totals[w] += c
-            sum_clogc[w] += c * np.log(c)
-            i = j
-        for w in range(n_words):
-            if totals[w] > 0:
-                out[w] = np.log(totals[w]) - sum_clogc[w] / totals[w]
+        left[k] = tok_word[t] * base + (ids[s - 1] if s > offsets[f] else 0)
+        right[k] = tok_word[t] * base + (ids[e] if e < offsets[f + 1] else 0)
+        k += 1
     return left, right
