@@ -51,6 +51,8 @@ SHARD_BYTES = 16 << 20  # bytes of input per shard (the last one of a file may b
 # refinement run in the parent), so below ~1 GB one process is as fast and uses less memory.
 AUTO_PARALLEL_BYTES = 1 << 30
 BLOCK_BYTES = 4 << 20  # bytes read at a time inside a shard
+# the counting's memory budget when none is given: past it, count runs spill to disk
+DEFAULT_MEMORY = "25%"
 DASK_CONNECT_TIMEOUT = "10s"  # how long to try to reach a Dask scheduler
 # encodings in which a newline byte is always a newline (never inside another character)
 SPLITTABLE = {"utf-8", "gb18030", "gbk", "gb2312", "big5", "big5hkscs", "ascii", "latin-1",
@@ -484,8 +486,9 @@ def parse_memory(text: str | int | None) -> int | None:
 
 
 def key_ranges(vocab_counts: np.ndarray, max_n: int, width: int, n_han: int,
-               memory: int) -> np.ndarray:
-    """First-char ids where the key ranges of a memory budget start (int64, first 1).
+               memory: int) -> np.ndarray | None:
+    """First-char ids where the key ranges of a memory budget start (int64, first 1), or
+    None when the whole table fits (merged in memory, nothing spilled).
 
     A table row costs 8 * width + 8 bytes and a corpus has at most max_n rows per char; the
     ranges split the chars (ids are frequency ranked) into parts of about equal counts, so
@@ -493,7 +496,7 @@ def key_ranges(vocab_counts: np.ndarray, max_n: int, width: int, n_han: int,
     bound = n_han * max_n * (8 * width + 8)
     parts = int(min(max(1, -(-4 * bound // max(memory, 1))), vocab_counts.shape[0], 4096))
     if parts <= 1:
-        return np.ones(1, np.int64)
+        return None
     share = np.cumsum(vocab_counts) / max(vocab_counts.sum(), 1)
     starts = np.searchsorted(share, np.arange(1, parts) / parts, "right") + 1  # ids from 1
     return np.unique(np.concatenate([[1], starts])).astype(np.int64)
@@ -757,17 +760,18 @@ def open_shards(sources, *, max_n: int, encoding: str = "utf-8", errors: str = "
     temporary folder and the workers live until the block ends (removed on success, error
     and Ctrl-C alike).
 
-    `memory` (bytes, or "4G", "50%"): shards are made small enough for it and each shard's
-    table is spilled to the temporary folder as sorted runs, one per range of keys; the runs
-    of each range are then merged and pruned to min_count, one range at a time, so that the
-    whole unpruned table is never in memory.
+    `memory` (bytes, or "4G", "50%"; None: DEFAULT_MEMORY): the budget of the counting.
+    Shards are made small enough for it; when the count table could outgrow it (key_ranges),
+    each shard's table is spilled to the temporary folder as sorted runs, one per range of
+    keys, and the runs of each range are merged and pruned to min_count, one range at a
+    time, so that the whole unpruned table is never in memory.
     """
     from mentropy.counts import DEFAULT_BLOCK_CHARS, NgramCounts, TableMerger, key_width
     from mentropy.vocab import MAX_CP, CharVocab
 
     block_chars = block_chars or DEFAULT_BLOCK_CHARS
-    memory = parse_memory(memory)
-    if memory is not None and shard_bytes is None:  # a shard's table well inside the budget
+    memory = parse_memory(DEFAULT_MEMORY if memory is None else memory)
+    if shard_bytes is None:  # a shard's table well inside the budget
         shard_bytes = int(min(max(memory // (16 * max(workers, 1)), 1 << 20), SHARD_BYTES))
     shards = plan_shards(sources, encoding, shard_bytes or SHARD_BYTES)
     if shards is None:
@@ -825,8 +829,7 @@ def open_shards(sources, *, max_n: int, encoding: str = "utf-8", errors: str = "
                                progress)
         width = key_width(max_n)
         floor = min_count(corpus.n_han) if callable(min_count) else min_count
-        bounds = None if memory is None else \
-            key_ranges(vocab.counts, max_n, width, corpus.n_han, memory)
+        bounds = key_ranges(vocab.counts, max_n, width, corpus.n_han, memory)
         tasks = [(s.index, folder, max_n, block_chars, bounds) for s in shards]
         with bar(total, "B", "counting", progress) as b:
             if bounds is not None:

@@ -123,8 +123,9 @@ def option_for(cls: type, name: str, *flags: str, **extra):
                    "the end, on errors and on Ctrl-C too")
 @click.option("--memory", default=None, metavar="SIZE",
               help="memory budget of the counting, e.g. 4G, 500M or 50% (of RAM): count "
-                   "tables spill to --tmp-dir as sorted runs, merged range by range (the "
-                   "lexicon is the same)")
+                   "tables that could outgrow it spill to --tmp-dir as sorted runs, merged "
+                   "range by range (the lexicon is the same) [default: 25% of RAM, when the "
+                   "input is read by shards]")
 @click.option("-q", "--quiet", is_flag=True, help="no progress bars and no summary")
 @click.option("-v", "--verbose", count=True, help="log each stage (-vv for more)")
 def build_lexicon_cmd(corpus: tuple[str, ...], output: str, format_: str, multi_char_only: bool,

@@ -224,16 +224,17 @@ class WordModel:
         self.trie.update_encoded(self.word_cps, self.woff, counts.astype(np.int64))
         self.segmenter._changed()
 
-    def segment(self, ids: np.ndarray, offsets: np.ndarray, threads: int = 1,
-                cps: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """Unigram Viterbi over fragments (the Segmenter's scores: ln(count / total), an
-        unknown character as a count of 1); returns (token starts, token word index).
+    def _by_parts(self, ids: np.ndarray, offsets: np.ndarray, threads: int,
+                  cps: np.ndarray | None, each) -> list:
+        """each(a, starts, ends, offs, nodes) for every part of the fragments, segmented
+        (the Segmenter's Viterbi, trie nodes recorded; positions relative to the part's
+        first char `a`); the results in part order.
 
         The fragments are cut in parts of ~SEGMENT_PART_CHARS characters, run by `threads`
         threads (the kernel releases the GIL); the parts come from the data size only and
-        each line's answer does not depend on them, so neither does the result. Each part
-        returns only its tokens (the kernel's scratch is never the size of the whole input).
-        `cps`: the ids' code points when already made.
+        each line's answer does not depend on them, so neither does the result, and the
+        kernel's scratch is never the size of the whole input. `cps`: the ids' code points
+        when already made.
         """
         if cps is None:
             cps = self.vocab_cps[ids - 1]
@@ -245,30 +246,49 @@ class WordModel:
         bounds = np.unique(np.append(np.maximum(bounds, 0), line_starts.shape[0]))
         n_parts = bounds.shape[0] - 1
 
-        def part(k: int) -> tuple[np.ndarray, np.ndarray]:
+        def part(k: int):
             lo, hi = int(bounds[k]), int(bounds[k + 1])
             a, b = int(line_starts[lo]), int(line_ends[hi - 1])
             starts = line_starts[lo:hi] - a
             ends, offs, nodes = self.segmenter.segment_codepoints(
                 cps[a:b], may_cut[a:b + 1], starts, line_ends[lo:hi] - a, nodes=True)
+            return each(a, starts, ends, offs, nodes)
+
+        if n_parts <= 1 or threads <= 1:
+            return [part(k) for k in range(n_parts)]
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(min(threads, n_parts)) as pool:
+            return list(pool.map(part, range(n_parts)))
+
+    @staticmethod
+    def _token_starts(starts: np.ndarray, ends: np.ndarray, offs: np.ndarray,
+                      which: np.ndarray | None = None) -> np.ndarray:
+        """Start of each token (or of the tokens `which`) of a segmented part: the end of the
+        one before, or its line's start for a line's first token."""
+        if which is None:
             tok_start = np.empty_like(ends)
             tok_start[1:] = ends[:-1]
             first = offs[:-1] < offs[1:]
             tok_start[offs[:-1][first]] = starts[first]
-            tok_start += a
+            return tok_start
+        line = np.searchsorted(offs, which, "right") - 1
+        return np.where(offs[line] == which, starts[line], ends[np.maximum(which - 1, 0)])
+
+    def segment(self, ids: np.ndarray, offsets: np.ndarray, threads: int = 1,
+                cps: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Unigram Viterbi over fragments (the Segmenter's scores: ln(count / total), an
+        unknown character as a count of 1); returns (token starts, token word index), by
+        parts in `threads` threads (see _by_parts; the same result for any number)."""
+        def each(a, starts, ends, offs, nodes):
+            tok_start = self._token_starts(starts, ends, offs) + a
             tok_word = self.node_word[nodes]  # node -1 (unknown char) reads the last slot: -1
             # an unknown char (a single char of count 0 here) is still that single char's use
             unknown = np.flatnonzero(tok_word < 0)
             tok_word[unknown] = self.single_word[ids[tok_start[unknown]]]
             return tok_start, tok_word
 
-        if n_parts <= 1 or threads <= 1:
-            results = [part(k) for k in range(n_parts)]
-        else:
-            from concurrent.futures import ThreadPoolExecutor
-
-            with ThreadPoolExecutor(min(threads, n_parts)) as pool:
-                results = list(pool.map(part, range(n_parts)))
+        results = self._by_parts(ids, offsets, threads, cps, each)
         total = sum(r[0].shape[0] for r in results)
         tok_start = np.empty(total, np.int64)
         tok_word = np.empty(total, np.int64)
@@ -283,8 +303,28 @@ class WordModel:
 
     def word_counts(self, ids: np.ndarray, offsets: np.ndarray, threads: int = 1,
                     cps: np.ndarray | None = None) -> np.ndarray:
-        """How often each entry is used when these fragments are segmented (float64[w])."""
-        return recount(self.n_words, self.segment(ids, offsets, threads, cps)[1])
+        """How often each entry is used when these fragments are segmented (float64[w]):
+        the words of :meth:`segment` counted, part by part, by their trie nodes."""
+        n_nodes = self.node_word.shape[0]
+
+        def each(a, starts, ends, offs, nodes):
+            by_node = np.bincount(nodes + 1, minlength=n_nodes)  # slot 0: unknown chars
+            unknown = np.flatnonzero(nodes < 0)
+            chars = ids[self._token_starts(starts, ends, offs, unknown) + a] if \
+                unknown.shape[0] else np.zeros(0, np.int32)
+            return by_node, chars
+
+        by_node = np.zeros(n_nodes, np.int64)
+        unknown = []
+        for counts, chars in self._by_parts(ids, offsets, threads, cps, each):
+            by_node += counts
+            unknown.append(chars)
+        out = by_node[self.nodes + 1].astype(np.float64)
+        if unknown:
+            # an unknown char (a single char of count 0 here) is still that single char's use
+            words = self.single_word[np.concatenate(unknown)]
+            out += np.bincount(words[words >= 0], minlength=self.n_words)
+        return out
 
     def prune(self, table: WordTable, spell: np.ndarray, lam: float, min_pmi: float) -> int:
         """Description-length pruning, longest first; updates table.counts in place."""
@@ -308,11 +348,6 @@ class WordModel:
         has = counts > 0
         out[self.nodes[has]] = np.log(counts[has])
         return out
-
-
-def recount(n_words: int, tok_word: np.ndarray) -> np.ndarray:
-    """Counts of each of `n_words` entries in a segmentation (tokens of no entry ignored)."""
-    return np.bincount(tok_word[tok_word >= 0], minlength=n_words).astype(np.float64)
 
 
 def description_length(table: WordTable, spell: np.ndarray, lam: float, tau: float) -> float:

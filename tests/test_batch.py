@@ -215,7 +215,7 @@ def test_key_ranges_and_memory_sizes():
     counts = np.array([50, 20, 10, 10, 5, 5], np.int64)
     bounds = B.key_ranges(counts, 4, 1, 100, 100)
     assert bounds[0] == 1 and (np.diff(bounds) > 0).all() and bounds[-1] <= 6
-    assert B.key_ranges(counts, 4, 1, 100, 1 << 30).tolist() == [1]
+    assert B.key_ranges(counts, 4, 1, 100, 1 << 30) is None  # fits: nothing spilled
     assert B.parse_memory("4G") == 4 << 30 and B.parse_memory("500M") == 500 << 20
     assert 0 < B.parse_memory("50%") < B.parse_memory("100%")
     for bad in ("lots", "-1G", "0"):
@@ -236,6 +236,24 @@ def test_a_full_temporary_disk_is_one_clear_error(corpus_dir, tmp_path, monkeypa
     monkeypatch.setattr(np, "save", save)
     with pytest.raises(MentropyError, match="No space left on device.*--tmp-dir"):
         B.read_and_count(str(corpus_dir), max_n=4, shard_bytes=20_000, tmp_dir=str(tmp_path))
+    assert os.listdir(tmp_path) == []
+
+
+def test_a_full_disk_during_the_refinement_is_one_clear_error(corpus_dir, tmp_path,
+                                                               monkeypatch):
+    import errno
+
+    real_save = np.save
+
+    def save(path, array):
+        if "counts-3" in str(path):  # the third segmentation of the corpus
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real_save(path, array)
+
+    monkeypatch.setattr(np, "save", save)
+    monkeypatch.setattr(B, "SHARD_BYTES", 20_000)
+    with pytest.raises(MentropyError, match="No space left on device.*--tmp-dir"):
+        build_lexicon(str(corpus_dir), progress=False, memory="64M", tmp_dir=str(tmp_path))
     assert os.listdir(tmp_path) == []
 
 
