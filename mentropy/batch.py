@@ -14,9 +14,14 @@ process, in spawned worker processes (``workers=N``) or on a Dask cluster (``cli
 3. ``shard_count``: the shard's code points mapped to ids, its 1..max_n-grams counted into a
    sorted (keys, counts) table (counts.py); the tables are merged as a binary tree.
 
-With a memory budget (``memory="4G"``) each shard's table is spilled instead as sorted runs,
-one per range of first characters, and the runs of each range are merged and pruned to the
-minimum count by a task: the whole unpruned table is never in memory.
+When the count table could outgrow the memory budget (``memory="4G"``; 25 % of RAM by
+default) each shard's table is spilled instead as sorted runs, one per range of first
+characters, and the runs of each range are merged and pruned to the minimum count by a task:
+the whole unpruned table is never in memory.
+
+The shards' ids stay in the temporary folder (a :class:`ShardedCorpus`) while the rest of a
+lexicon build runs over them as more tasks (passes.py): the seed's pieces, each refinement
+round's word counts and the statistics, added up in the parent, which never holds the corpus.
 
 Integers only and exact merges: the corpus and the counts, and so the lexicon, are
 byte-identical to a single process for any worker count, shard size, backend or budget. Inputs
