@@ -22,6 +22,9 @@ scaling
     2 workers) and ``--workers 2 --memory 256M``; wall time, mentropy's own summary line (peak
     memory of the parent plus each worker, temporary volume), the lexicons compared byte for
     byte. And the reading + counting stage alone (``batch.read_and_count``, 1 vs 2 workers).
+    From 512 MB (``LARGE``) the one-process run is ``--workers 1 --memory 4G`` (shards, tasks
+    in-process: a build without shards would hold the whole corpus), the budget run
+    ``--memory 1G``, and the read + count stage is not run apart.
 
 Writes benchmarks/out/bench_batch.json and prints the markdown of RESULTS_batch.md.
 """
@@ -44,6 +47,7 @@ from make_corpus import parse_size  # noqa: E402
 
 OUT = BENCH_DIR / "out"
 PD_RAW = OUT / "pd_raw.txt"
+LARGE = 512 << 20  # from this size no build without shards (its memory grows with the corpus)
 PEERS_PY = Path(os.environ.get("PEERS_VENV", Path.home() / ".cache" / "mentropy-peers")) \
     / "bin" / "python"
 
@@ -303,16 +307,25 @@ def main(argv=None) -> int:
     result["scaling"] = []
     for size in sizes:
         corpus = ensure_corpus(parse_size(size))
-        runs = [run_cli(corpus, ["--workers", "1"], f"{size}_w1"),
+        big = parse_size(size) >= LARGE
+        # one process without shards holds the whole corpus (~40 B per Han char): on a large
+        # corpus the single-process reference is the sharded build with tasks in-process
+        runs = [run_cli(corpus, ["--workers", "1"] + (["--memory", "4G"] if big else []),
+                        f"{size}_w1"),
                 run_cli(corpus, ["--workers", "2"], f"{size}_w2")]
         if not args.no_dask:
             runs.append(run_cli(corpus, ["--backend", "dask"], f"{size}_dask"))
-        runs.append(run_cli(corpus, ["--workers", "2", "--memory", "256M"], f"{size}_mem"))
+        runs.append(run_cli(corpus, ["--workers", "2", "--memory", "1G" if big else "256M"],
+                            f"{size}_mem"))
+        two = runs[1].get("wall_s")
+        for r in runs:
+            if two and "wall_s" in r:
+                r["vs_workers_2"] = r["wall_s"] / two
         ref = Path(runs[0]["output"]).read_bytes() if "output" in runs[0] else None
         for r in runs:
             r["identical"] = "output" in r and Path(r["output"]).read_bytes() == ref
         result["scaling"].append({"size": size, "bytes": corpus.stat().st_size, "runs": runs,
-                                  "stage": bench_stage(corpus)})
+                                  "stage": [] if big else bench_stage(corpus)})
         json.dump(result, open(args.json, "w"), indent=2, ensure_ascii=False)
     json.dump(result, open(args.json, "w"), indent=2, ensure_ascii=False)
     print(report(result))
@@ -348,22 +361,23 @@ def report(r: dict) -> str:
         lines.append(f"; nlp-zero: {ip['nlpzero_s']:.3f} s; ratio **{ip['ratio']:.2f}×** "
                      f"(target ≥ 20×: {'met' if ip['ratio'] >= 20 else 'not met'})")
     lines += ["", "### build-lexicon by size, workers and backend", "",
-              "| size | run | wall | M chars/s | peak memory (all processes) | "
+              "| size | run | wall | vs `--workers 2` | M chars/s | peak memory (all processes) | "
               "max RSS one process | temporary (spilled) | same lexicon |",
-              "|---|---|---|---|---|---|---|---|"]
+              "|---|---|---|---|---|---|---|---|---|"]
     for s in r["scaling"]:
         for x in s["runs"]:
             if "error" in x:
                 lines.append(f"| {s['size']} | `{' '.join(x['args'])}` | error: {x['error']} |"
-                             " | | | | |")
+                             " | | | | | |")
                 continue
             lines.append(f"| {s['size']} | `{' '.join(x['args'])}` | {x['wall_s']:.1f} s | "
+                         f"{x.get('vs_workers_2', float('nan')):.2f}× | "
                          f"{x['m_chars_per_s']} | {x['peak_memory']} ({x['processes']}) | "
                          f"{x['time_maxrss_mb']:.0f} MB | {x['temp']} ({x['spilled']}) | "
                          f"{'yes' if x['identical'] else 'NO'} |")
         for st in s["stage"]:
             lines.append(f"| {s['size']} | read + count only, {st['workers']} worker(s) | "
-                         f"{st['wall_s']:.1f} s | | | | {st['seconds']} | |")
+                         f"{st['wall_s']:.1f} s | | | | | {st['seconds']} | |")
     if r.get("count_only"):
         lines += ["", "### Reading + counting 1..4 only (batch.read_and_count, min_count 3)", "",
                   "| size | workers | memory budget | wall | Han chars | peak memory (all) | "
