@@ -154,7 +154,8 @@ def build_lexicon_cmd(corpus: tuple[str, ...], output: str, format_: str, multi_
                                 scheduler=scheduler, tmp_dir=tmp_dir, memory=memory,
                                 **options)
         if phrases is not None:
-            _build_and_save_phrases(list(corpus), lexicon, phrases, encoding, errors, quiet)
+            _build_and_save_phrases(list(corpus), lexicon, phrases, encoding, errors, quiet,
+                                    keep_duplicates=options.get("keep_duplicates", False))
         if multi_char_only:
             lexicon = lexicon.multi_char()
         with bar(len(lexicon), "word", "writing", False if quiet else None) as b:
@@ -470,12 +471,14 @@ def _with_phrases(lexicon, phrases_path: str):
               help="nats each use of a phrase must earn over its best split")
 @click.option("--max-words", type=click.IntRange(2, 16), default=8, show_default=True,
               help="longest phrase, in words")
+@option_for(LexiconOptions, "keep_duplicates", "--keep-duplicates")
 @input_options
 @click.option("-q", "--quiet", is_flag=True, help="no progress bars and no summary")
 @click.option("-v", "--verbose", count=True, help="log each stage (-vv for more)")
 def build_phrases_cmd(corpus: tuple[str, ...], lexicon: str, output: str,
-                      min_count: int | None, min_pmi: float, max_words: int, encoding: str,
-                      errors: str, quiet: bool, verbose: int) -> None:
+                      min_count: int | None, min_pmi: float, max_words: int,
+                      keep_duplicates: bool, encoding: str, errors: str, quiet: bool,
+                      verbose: int) -> None:
     """Learn the phrases of CORPUS (files, folders, globs, .gz/.bz2, or - for stdin): runs of
     words of LEXICON that lower the description length of the corpus cut into words, such as
     王夫人 (王 + 夫人) or 且听下回分解. Use them with `segment --phrases`."""
@@ -486,7 +489,8 @@ def build_phrases_cmd(corpus: tuple[str, ...], lexicon: str, output: str,
         segmenter = as_segmenter(lexicon)
         found = build_phrases(list(corpus), segmenter, encoding=encoding, errors=errors,
                               progress=False if quiet else None, min_count=min_count,
-                              min_pmi=min_pmi, max_words=max_words)
+                              min_pmi=min_pmi, max_words=max_words,
+                              keep_duplicates=keep_duplicates)
         found.save(output)
     if not quiet:
         click.echo(f"mentropy: {len(found):,} phrases; {found.report.summary()}", err=True)
@@ -514,14 +518,15 @@ def build_phrases_cmd(corpus: tuple[str, ...], lexicon: str, output: str,
               help="a template must save lam times its own description")
 @click.option("--top-fillers", type=click.IntRange(0), default=10, show_default=True,
               help="fillers kept per placeholder")
+@option_for(LexiconOptions, "keep_duplicates", "--keep-duplicates")
 @input_options
 @click.option("-q", "--quiet", is_flag=True, help="no progress bars and no summary")
 @click.option("-v", "--verbose", count=True, help="log each stage (-vv for more)")
 def mine_templates_cmd(corpus: tuple[str, ...], lexicon: str, output: str, window: int,
                        min_count: int | None, min_pmi: float, max_fixed: int, min_words: int,
                        max_span: int,
-                       lam: float, top_fillers: int, encoding: str, errors: str, quiet: bool,
-                       verbose: int) -> None:
+                       lam: float, top_fillers: int, keep_duplicates: bool, encoding: str,
+                       errors: str, quiet: bool, verbose: int) -> None:
     """Mine sentence templates (fixed words with placeholders, such as X对X进行X) from CORPUS
     (files, folders, globs, .gz/.bz2, or - for stdin), cut into words with LEXICON.
 
@@ -535,7 +540,7 @@ def mine_templates_cmd(corpus: tuple[str, ...], lexicon: str, output: str, windo
                                progress=False if quiet else None, window=window,
                                min_count=min_count, min_pmi=min_pmi, max_fixed=max_fixed,
                                min_words=min_words, max_span=max_span, lam=lam,
-                               top_fillers=top_fillers)
+                               top_fillers=top_fillers, keep_duplicates=keep_duplicates)
         found.save(output)
     if not quiet:
         r = found.report

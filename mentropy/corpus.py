@@ -249,16 +249,24 @@ def text_items(texts: Iterable[str]) -> Iterable[str]:
 def corpus_lines(sources: SourceSpec | Sequence[SourceSpec] | None = None, *,
                  texts: Iterable[str] | None = None, encoding: str = "utf-8",
                  errors: str = "strict", progress: bool | None = None,
-                 desc: str = "reading") -> Iterator[str]:
+                 desc: str = "reading", repeats=None) -> Iterator[str]:
     """The lines of `sources` (paths, folders, globs, '-') or of ``texts=`` (strings, each
-    split at newlines): the one rule every stage reads a corpus by. A str is always a path."""
+    split at newlines): the one rule every stage reads a corpus by. A str is always a path.
+    With `repeats` (a dedupe.DuplicateStats), a line that repeats an earlier one is dropped
+    (the lexicon's rule, dedupe.py) and counted there."""
     if (sources is None) == (texts is None):
         raise MentropyError("give either sources (paths) or texts=, not both or neither")
     if texts is not None:
-        return (line for text in text_items(texts) for line in text.split("\n"))
-    lines = iter_lines(source_paths(sources), encoding=encoding, errors=errors,
-                       progress=progress, desc=desc)
-    return (line for _, line, _ in lines)
+        lines = (line for text in text_items(texts) for line in text.split("\n"))
+    else:
+        lines = (line for _, line, _ in iter_lines(source_paths(sources), encoding=encoding,
+                                                   errors=errors, progress=progress,
+                                                   desc=desc))
+    if repeats is None:
+        return lines
+    from mentropy.dedupe import distinct_lines
+
+    return distinct_lines(lines, repeats)
 
 
 def file_lines(path: PathSpec) -> Iterator[tuple[int, str]]:

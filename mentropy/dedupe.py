@@ -34,6 +34,13 @@ class KeepAll:
         pass
 
 
+def distinct_lines(lines: Iterable[str], stats: DuplicateStats) -> Iterator[str]:
+    """`lines` (no newline inside) less every line that repeats an earlier one: unique_lines'
+    rule (blank lines dropped, a line over LONG_LINE characters kept, in pieces)."""
+    for chunk in unique_lines(((line, True) for line in lines), stats):
+        yield from chunk.split("\n")
+
+
 def unique_lines(pieces: Iterable[tuple[str, bool]], stats: DuplicateStats,
                  chunk_chars: int = CHUNK_CHARS, seen=None) -> Iterator[str]:
     """The text of `pieces` less every line that repeats an earlier one, in chunks.

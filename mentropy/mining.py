@@ -50,10 +50,12 @@ def mine_templates(corpus: Any = None, segmenter_or_lexicon: Any = None, *,
     if segmenter_or_lexicon is None:
         raise MentropyError("mine_templates needs a segmenter or lexicon")
     from mentropy.corpus import corpus_lines
+    from mentropy.dedupe import DuplicateStats
     from mentropy.wordcorpus import encode_words
 
+    repeats = None if opts.keep_duplicates else DuplicateStats()
     lines = corpus_lines(corpus, texts=texts, encoding=encoding, errors=errors,
-                         progress=progress, desc="mining")
+                         progress=progress, desc="mining", repeats=repeats)
     seg = as_segmenter(segmenter_or_lexicon)
     t0 = time.perf_counter()
     wc = encode_words(lines, seg)

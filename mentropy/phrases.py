@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 import numpy as np
 
+from mentropy.dedupe import DuplicateStats
 from mentropy.errors import InputError, MentropyError
 from mentropy.lexicon import BuildReport
 from mentropy.wordcorpus import HAN, WordCorpus, encode_words, runs_between
@@ -56,6 +57,7 @@ class PhraseOptions:
     prune_lambda: float = 1.0  # weight of a phrase's spelling cost (nats)
     min_pmi: float = 3.5  # tau: nats each use of a phrase must earn over its best split
     max_rounds: int = 10  # description-length refinement rounds at most
+    keep_duplicates: bool = False  # count every copy of a repeated line (else once)
 
     def validate(self) -> "PhraseOptions":
         """Raise MentropyError for out-of-range values; return self."""
@@ -90,8 +92,11 @@ class PhraseReport(BuildReport):
     def summary(self) -> str:
         """One line for the end of a run."""
         dl = self.description_length or [0.0]
+        repeats = (f"; {self.n_duplicate_lines:,} of {self.n_lines:,} lines dropped as repeats"
+                   if self.n_duplicate_lines else "")
         return (f"{self.n_units:,} word units; {self.n_candidates:,} candidate phrases; "
-                f"DL {dl[0]:,.0f} -> {dl[-1]:,.0f} nats in {len(self.deleted)} rounds")
+                f"DL {dl[0]:,.0f} -> {dl[-1]:,.0f} nats in {len(self.deleted)} rounds"
+                f"{repeats}")
 
 
 def unit_corpus(corpus: WordCorpus, min_count: int) -> tuple[Any, np.ndarray]:
@@ -131,9 +136,12 @@ def build_phrases(corpus: str | os.PathLike | Iterable[str | os.PathLike] | Word
     opts = replace(options or PhraseOptions(), **overrides).validate()
     seg = as_segmenter(lexicon_or_segmenter)
     t0 = time.perf_counter()
+    repeats = None if opts.keep_duplicates else DuplicateStats()
     words = word_corpus(corpus, seg, texts=texts, encoding=encoding, errors=errors,
-                        progress=progress)
+                        progress=progress, repeats=repeats)
     report = PhraseReport(n_lines=words.n_lines, n_tokens=words.n_tokens)
+    if repeats is not None:
+        report.n_lines, report.n_duplicate_lines = repeats.n_lines, repeats.n_dropped
     report.seconds["segment"] = time.perf_counter() - t0
     n_han = int((words.kinds[words.ids] == HAN).sum()) if words.n_tokens else 0
     if n_han == 0:
@@ -186,8 +194,9 @@ def as_segmenter(lexicon_or_segmenter: Any) -> "Segmenter":
 
 def word_corpus(corpus: Any, segmenter: "Segmenter", *, texts: Iterable[str] | None = None,
                 encoding: str = "utf-8", errors: str = "strict",
-                progress: bool | None = None) -> WordCorpus:
-    """The :class:`WordCorpus` of paths or ``texts=`` (a WordCorpus passes through)."""
+                progress: bool | None = None, repeats=None) -> WordCorpus:
+    """The :class:`WordCorpus` of paths or ``texts=`` (a WordCorpus passes through); with
+    `repeats` (a DuplicateStats) repeated lines are dropped (corpus_lines)."""
     if isinstance(corpus, WordCorpus):
         if texts is not None:
             raise MentropyError("give a corpus or texts=, not both")
@@ -195,7 +204,8 @@ def word_corpus(corpus: Any, segmenter: "Segmenter", *, texts: Iterable[str] | N
     from mentropy.corpus import corpus_lines
 
     return encode_words(corpus_lines(corpus, texts=texts, encoding=encoding, errors=errors,
-                                     progress=progress, desc="phrases"), segmenter)
+                                     progress=progress, desc="phrases", repeats=repeats),
+                        segmenter)
 
 
 def _names(corpus: Any, texts: Any) -> str:

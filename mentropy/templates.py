@@ -77,6 +77,7 @@ class TemplateOptions:
     rounds: int = 8  # parses of the corpus (hard-EM rounds) at most
     top_fillers: int = 10  # fillers kept per placeholder
     classes: bool = True  # numbers and latin runs as <NUM>/<LAT>
+    keep_duplicates: bool = False  # mine every copy of a repeated line (else one)
 
     def validate(self) -> "TemplateOptions":
         """Raise MentropyError naming the first option out of range."""

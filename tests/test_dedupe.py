@@ -67,3 +67,13 @@ def test_build_lexicon_counts_repeated_lines_once(sample_path):
     assert "dropped as repeats" in copies.report.summary()
     kept = build_lexicon(texts=lines * 8, progress=False, keep_duplicates=True)
     assert kept.report.n_duplicate_lines == 0 and kept.most_common() != once.most_common()
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.sampled_from(["中文", "分词", " 中文", "a", "", "  "]), max_size=30))
+def test_distinct_lines_matches_oracle(lines):
+    stats = DuplicateStats()
+    got = list(D.distinct_lines(iter(lines), stats))
+    kept, n, dropped = oracle("\n".join(lines))
+    assert got == kept and (stats.n_lines, stats.n_dropped) == (n, dropped)
+

@@ -256,3 +256,14 @@ def test_unit_ids_fit_16_bits():
     assert unit_words.shape[0] == MAX_UNITS and unit_words[-1] == MAX_UNITS - 1
     assert units.offsets.tolist() == [0, 2, 4, 5]  # split where the rare words were
     assert unit_words[units.ids - 1].tolist() == [0, 1, 2, 3, 4]
+
+
+def test_repeated_lines_count_once(seg, lines, phrases):
+    """The lexicon's rule: three copies of the corpus give the phrases of one, unless
+    keep_duplicates."""
+    thrice = build_phrases(None, seg, texts=lines * 3)
+    assert thrice.most_common() == phrases.most_common()
+    assert thrice.report.n_duplicate_lines >= 2 * len(lines)
+    kept = build_phrases(None, seg, texts=lines * 3, keep_duplicates=True)
+    assert kept.report.n_duplicate_lines == 0
+    assert kept.most_common() != phrases.most_common()

@@ -203,3 +203,15 @@ def test_other_lexicon_is_refused(tmp_path):
     with pytest.raises(FormatError, match="another lexicon") as info:
         Templates.load(write(tmp_path, [meta(), GOOD]), lexicon_digest="cd" * 32)
     assert info.value.line == 1
+
+
+def test_repeated_lines_count_once(synthetic_segmenter, synthetic_templates):
+    """The lexicon's rule: three copies of the corpus give the templates of one, unless
+    keep_duplicates."""
+    lines = synthetic_lines(3000)
+    thrice = mine_templates(texts=lines * 3, segmenter_or_lexicon=synthetic_segmenter)
+    assert thrice.report[-1].bits_per_word == synthetic_templates.report[-1].bits_per_word
+    assert len(thrice) == len(synthetic_templates)
+    kept = mine_templates(texts=lines * 3, segmenter_or_lexicon=synthetic_segmenter,
+                          keep_duplicates=True)
+    assert kept.report[-1].uses > synthetic_templates.report[-1].uses
