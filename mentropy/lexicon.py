@@ -601,6 +601,8 @@ def _build(passes, counts: NgramCounts | None, opts: LexiconOptions, t0: float,
     report = BuildReport(n_chars=passes.n_chars, n_han=passes.n_han, n_lines=passes.n_lines,
                          n_duplicate_lines=passes.n_duplicate_lines)
     report.seconds["read"] = time.perf_counter() - t0
+    if batch_stats.seconds:  # read by shards: the parts of reading (dedupe, read, count)
+        report.seconds.update({f"read.{k}": v for k, v in batch_stats.seconds.items()})
     min_count = opts.min_count or default_min_count(passes.n_han)
     report.min_count = min_count
     t1 = time.perf_counter()
@@ -631,6 +633,7 @@ def _build(passes, counts: NgramCounts | None, opts: LexiconOptions, t0: float,
     report.spilled_bytes = batch_stats.spilled_bytes
     report.peak_memory = batch.peak_memory() + sum(passes.worker_peaks().values())
     log.info("%s", report.summary())
+    log.info("seconds: %s", ", ".join(f"{k} {v:.1f}" for k, v in report.seconds.items()))
     return Lexicon(words, table.counts[keep].astype(np.int64), word_stats, report)
 
 
