@@ -109,9 +109,10 @@ def option_for(cls: type, name: str, *flags: str, **extra):
               "with the new lexicon and write them to this file (`phrase freq` per line)")
 @input_options
 @click.option("--workers", type=click.IntRange(1), default=None,
-              help="processes that read and count the input (the lexicon is the same for "
-                   "any number) [default: the cores this process may use, on inputs of 1 GB "
-                   "or more; smaller inputs are read in-process, which is as fast]")
+              help="processes that run the build over shards of the input: reading, "
+                   "counting, seed, refinement (the lexicon is the same for any number) "
+                   "[default: the cores this process may use, on inputs of 1 GB or more; "
+                   "smaller inputs are built in one process, in memory]")
 @click.option("--backend", type=click.Choice(["local", "dask"]), default="local",
               show_default=True, help="dask: run the same tasks on a dask.distributed "
                                       "cluster (pip install 'mentropy[dask]')")
