@@ -97,6 +97,10 @@ def gather(cps, starts, ends):
     for e in range(k):
         offsets[e + 1] = offsets[e] + ends[e] - starts[e]
     out = np.empty(offsets[k], np.uint32)
+    # element by element: a slice assignment compiles numba's shape-error formatting (~1.5 s
+    # of a first run, mentropy/_kernels/__init__.py)
     for e in range(k):
-        out[offsets[e]:offsets[e + 1]] = cps[starts[e]:ends[e]]
+        o = offsets[e] - starts[e]
+        for i in range(starts[e], ends[e]):
+            out[o + i] = cps[i]
     return out, offsets
