@@ -86,21 +86,3 @@ def parse_dictionary(cps):
         k += 1
         i = nxt
     return starts[:k].copy(), ends[:k].copy(), counts[:k].copy(), ERR_NONE, np.int64(0)
-
-
-@njit(cache=True)
-def gather(cps, starts, ends):
-    """The code points of the ranges cps[starts[e]:ends[e]], concatenated, and their offsets
-    (int64[k + 1])."""
-    k = starts.shape[0]
-    offsets = np.zeros(k + 1, np.int64)
-    for e in range(k):
-        offsets[e + 1] = offsets[e] + ends[e] - starts[e]
-    out = np.empty(offsets[k], np.uint32)
-    # element by element: a slice assignment compiles numba's shape-error formatting (~1.5 s
-    # of a first run, mentropy/_kernels/__init__.py)
-    for e in range(k):
-        o = offsets[e] - starts[e]
-        for i in range(starts[e], ends[e]):
-            out[o + i] = cps[i]
-    return out, offsets
