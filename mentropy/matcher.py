@@ -90,9 +90,8 @@ class Trie:
         while (1 << bits) < 2 * nodes:
             bits += 1
         if bits != self.bits:
-            self.table = K.rehash(self.table, np.int64(self.bits), np.int64(bits))
+            self.table, self.filt = K.rehash(self.table, np.int64(self.bits), np.int64(bits))
             self.bits = bits
-            self.filt = K.edge_filter(self.table, np.int64(bits))
 
     def _fit(self) -> None:
         """Give back the room a bulk insertion did not use (arrays and table)."""
@@ -105,9 +104,8 @@ class Trie:
         while (1 << bits) < 2 * n:
             bits += 1
         if bits < self.bits:
-            self.table = K.rehash(self.table, np.int64(self.bits), np.int64(bits))
+            self.table, self.filt = K.rehash(self.table, np.int64(self.bits), np.int64(bits))
             self.bits = bits
-            self.filt = K.edge_filter(self.table, np.int64(bits))
 
     def update(self, words: Sequence[str], counts: Iterable[int] | np.ndarray,
                *, combine: str = "last") -> np.ndarray:
