@@ -90,9 +90,15 @@ class Trie:
         while (1 << bits) < 2 * nodes:
             bits += 1
         if bits != self.bits:
-            self.table = K.rehash(self.table, np.int64(self.bits), np.int64(bits))
+            if self.n_nodes == 1:
+                # no edge yet (a new trie, e.g. a dictionary being read): empty arrays of the
+                # new size, and no rehash kernel to compile on a first run
+                self.table = np.full(2 << bits, K.EMPTY, dtype=np.int64)
+                self.filt = K.new_filter(bits)
+            else:
+                self.table, self.filt = K.rehash(self.table, np.int64(self.bits),
+                                                 np.int64(bits))
             self.bits = bits
-            self.filt = K.edge_filter(self.table, np.int64(bits))
 
     def _fit(self) -> None:
         """Give back the room a bulk insertion did not use (arrays and table)."""
@@ -105,9 +111,8 @@ class Trie:
         while (1 << bits) < 2 * n:
             bits += 1
         if bits < self.bits:
-            self.table = K.rehash(self.table, np.int64(self.bits), np.int64(bits))
+            self.table, self.filt = K.rehash(self.table, np.int64(self.bits), np.int64(bits))
             self.bits = bits
-            self.filt = K.edge_filter(self.table, np.int64(bits))
 
     def update(self, words: Sequence[str], counts: Iterable[int] | np.ndarray,
                *, combine: str = "last") -> np.ndarray:

@@ -190,6 +190,49 @@ def test_small_dictionaries_are_not_cached(tmp_path, monkeypatch):
     assert not (tmp_path / "cache").exists()
 
 
+# --- what a first `segment` compiles -------------------------------------------------------
+
+FIRST_SEGMENT = r"""
+import json, sys
+from numba.core import event
+
+compiled = event.RecordingListener()
+event.register("numba:compile", compiled)
+import mentropy.cli
+
+assert mentropy.__file__.startswith(sys.argv[1]), mentropy.__file__
+mentropy.cli.main(["segment", "--lexicon", sys.argv[2], "-q"], standalone_mode=False)
+names = sorted({(ev.data["dispatcher"].py_func.__module__,
+                 ev.data["dispatcher"].py_func.__qualname__) for _, ev in compiled.buffer
+                if ev.is_start and ev.data.get("dispatcher") is not None})
+print(json.dumps(names))
+"""
+
+
+@pytest.mark.slow
+def test_a_first_segment_compiles_only_its_kernels(tmp_path):
+    """With an empty numba cache, ``segment --lexicon`` compiles the kernels of matching and
+    cutting only (none of the phrase level, the builder or the CRF) and none of numba's
+    shape-error formatting, which a slice assignment in a kernel brings in (~1.5 s of a first
+    run, mentropy/_kernels/__init__.py)."""
+    words = tmp_path / "words.dict"
+    words.write_text("中国 50\n人民 40\n银行 30\n", encoding="utf-8")
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path / "numba"),
+               MENTROPY_CACHE_DIR=str(tmp_path / "cache"),
+               PYTHONPATH=str(Path(mentropy.__file__).resolve().parent.parent))
+    proc = subprocess.run([sys.executable, "-c", FIRST_SEGMENT, env["PYTHONPATH"], str(words)],
+                          input="中国人民银行\n", capture_output=True, text=True, env=env,
+                          cwd=str(tmp_path), timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    out = proc.stdout.strip().splitlines()
+    assert out[0] == "中国 人民 银行"
+    compiled = json.loads(out[-1])
+    ours = {module for module, _ in compiled if module.startswith("mentropy.")}
+    assert ours == {"mentropy._kernels." + name for name in ("atoms", "dictfile", "trie",
+                                                              "viterbi")}
+    assert [name for _, name in compiled if "shape_context" in name] == []
+
+
 # --- one specialisation per kernel ------------------------------------------------------------
 
 SPECIALISATIONS = r"""

@@ -21,9 +21,13 @@ checks); Python code takes the key layout from ``ngrams`` through ``counts.key_s
 Start-up (benchmarks/RESULTS_startup.md): each command loads only the kernels it calls from
 the cache (a few ms each after numba's first-load set-up). For the first run, which compiles
 them all: every separately jitted function costs ~0.1 s, so a helper with one caller is
-written into it; kernels avoid row and slice assignments that compile numba's shape-error
-formatting; wrappers pass one type per argument (writable contiguous arrays, run-time flags
-rather than literals) so each kernel has one specialisation (tests/test_startup.py checks);
-no kernel is ``parallel=True`` (its compilation cost ~2 s of every first run): the long one
-releases the GIL (``nogil``) and its caller splits the work between threads.
+written into it (or marked ``inline="always"`` when it is a few lines); kernels avoid row and
+slice assignments that compile numba's shape-error formatting (~1.5 s), and return from one
+place (each ``return a[:k].copy(), ...`` compiles its own copies); a copy that numpy does in
+milliseconds is no kernel (tests/test_startup.py checks that a first ``segment`` compiles no
+shape-error formatting and nothing beyond the atoms, dictionary, trie and Viterbi kernels);
+wrappers pass one type per argument (writable contiguous arrays, run-time flags rather than
+literals) so each kernel has one specialisation (tests/test_startup.py checks); no kernel is
+``parallel=True`` (its compilation cost ~2 s of every first run): the long one releases the
+GIL (``nogil``) and its caller splits the work between threads.
 """

@@ -43,7 +43,9 @@ def parse_dictionary(cps):
     counts = np.empty(cap, np.int64)
     k = 0
     line = 0
+    error = ERR_NONE
     i = 0
+    # one exit (a bad line breaks out): every return statement compiles its own copies
     while i < n:
         line += 1
         # the line is cps[i:e], without its LF and a final CR
@@ -61,7 +63,9 @@ def parse_dictionary(cps):
             continue
         for q in range(p, e):
             if cps[q] == CP_CR:
-                return starts[:k].copy(), ends[:k].copy(), counts[:k].copy(), ERR_CR, line
+                error = ERR_CR
+        if error != ERR_NONE:
+            break
         ws = p
         while p < e and not _blank(cps[p]):
             p += 1
@@ -69,34 +73,27 @@ def parse_dictionary(cps):
         while p < e and _blank(cps[p]):
             p += 1
         if p == e:
-            return starts[:k].copy(), ends[:k].copy(), counts[:k].copy(), ERR_NO_COUNT, line
+            error = ERR_NO_COUNT
+            break
         ds = p
         value = np.int64(0)
         while p < e and CP_0 <= cps[p] <= CP_9:
             if p - ds >= 18:
-                return (starts[:k].copy(), ends[:k].copy(), counts[:k].copy(), ERR_TOO_LARGE,
-                        line)
+                error = ERR_TOO_LARGE
+                break
             value = value * 10 + np.int64(cps[p] - CP_0)
             p += 1
+        if error != ERR_NONE:
+            break
         if p == ds or (p < e and not _blank(cps[p])):
-            return starts[:k].copy(), ends[:k].copy(), counts[:k].copy(), ERR_BAD_COUNT, line
+            error = ERR_BAD_COUNT
+            break
         starts[k] = ws
         ends[k] = we
         counts[k] = value
         k += 1
         i = nxt
-    return starts[:k].copy(), ends[:k].copy(), counts[:k].copy(), ERR_NONE, np.int64(0)
-
-
-@njit(cache=True)
-def gather(cps, starts, ends):
-    """The code points of the ranges cps[starts[e]:ends[e]], concatenated, and their offsets
-    (int64[k + 1])."""
-    k = starts.shape[0]
-    offsets = np.zeros(k + 1, np.int64)
-    for e in range(k):
-        offsets[e + 1] = offsets[e] + ends[e] - starts[e]
-    out = np.empty(offsets[k], np.uint32)
-    for e in range(k):
-        out[offsets[e]:offsets[e + 1]] = cps[starts[e]:ends[e]]
-    return out, offsets
+    if error == ERR_NONE:
+        line = 0
+    return starts[:k].copy(), ends[:k].copy(), counts[:k].copy(), np.int64(error), \
+        np.int64(line)

@@ -31,31 +31,19 @@ def new_filter(bits):
     return np.zeros(max(1, 1 << (bits + FILTER_EXTRA_BITS - 6)), np.uint64)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _slot(key, bits):
     h = np.uint64(key) * np.uint64(HASH_MUL)
     return np.int64(h >> np.uint64(64 - bits))
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _filter_bit(key, bits):
     h = np.uint64(key) * np.uint64(FILTER_MUL)
     return np.int64(h >> np.uint64(64 - bits - FILTER_EXTRA_BITS))
 
 
-@njit(cache=True)
-def edge_filter(table, bits):
-    """The filter (see the module docstring) of every key in `table` (2**bits slots)."""
-    filt = np.zeros(max(1, 1 << (bits + FILTER_EXTRA_BITS - 6)), np.uint64)
-    for s in range(1 << bits):
-        key = table[2 * s]
-        if key != EMPTY:
-            f = _filter_bit(key, bits)
-            filt[f >> 6] |= np.uint64(1) << np.uint64(f & 63)
-    return filt
-
-
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def child(root, table, filt, bits, node, c):
     """Child of `node` along code point `c`, or -1."""
     if node == 0 and c < 65536:
@@ -75,7 +63,7 @@ def child(root, table, filt, bits, node, c):
         s = (s + 1) & mask
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _set_child(root, table, filt, bits, node, c, new):
     if node == 0 and c < 65536:
         root[c] = new
@@ -93,8 +81,10 @@ def _set_child(root, table, filt, bits, node, c, new):
 
 @njit(cache=True)
 def rehash(table, bits, new_bits):
-    """A copy of `table` (2**bits slots) with 2**new_bits slots."""
+    """A copy of `table` (2**bits slots) with 2**new_bits slots, and its filter (see the
+    module docstring): (table int64[2 << new_bits], filt uint64[.])."""
     out = np.full(2 << new_bits, EMPTY, np.int64)
+    filt = np.zeros(max(1, 1 << (new_bits + FILTER_EXTRA_BITS - 6)), np.uint64)
     mask = (np.int64(1) << new_bits) - 1
     for s in range(1 << bits):
         key = table[2 * s]
@@ -104,7 +94,9 @@ def rehash(table, bits, new_bits):
                 t = (t + 1) & mask
             out[2 * t] = key
             out[2 * t + 1] = table[2 * s + 1]
-    return out
+            f = _filter_bit(key, new_bits)
+            filt[f >> 6] |= np.uint64(1) << np.uint64(f & 63)
+    return out, filt
 
 
 @njit(cache=True)
