@@ -1,6 +1,6 @@
 """Options of each stage: the one home of their defaults, ranges and help texts.
 
-The command line builds its options from these fields (cli.py `option_for`), so `--min-count 5`
+The command line builds its options from these fields (cli/common.py `option_for`), so `--min-count 5`
 and ``min_count=5`` cannot drift apart. Cheap to import: no numpy, no numba.
 """
 from __future__ import annotations

@@ -554,9 +554,9 @@ def test_jieba_compatible_rejects_atom_options():
 @pytest.mark.parametrize("workers", ["1", "2"])
 def test_cli_segment_newline_delimiter_many_lines(lexicon_file, workers, monkeypatch):
     main, runner = _cli()
-    from mentropy import cli
+    from mentropy.cli import segment as cli_segment
 
-    monkeypatch.setattr(cli, "SEGMENT_CHUNK", 3)  # several blocks, the last one short
+    monkeypatch.setattr(cli_segment, "SEGMENT_CHUNK", 3)  # several blocks, the last one short
     lines = ["他说的确实在理", "", "我来到北京清华大学"] * 4 + ["中国人民"]
     result = runner.invoke(main, ["segment", "--dict", str(lexicon_file), "--quiet",
                                   "--delimiter", "\\n", "--workers", workers],
