@@ -451,3 +451,27 @@ def test_make_corpus_copies_with_swaps(tmp_path, sample_lines):
     assert text.startswith(real.strip().split("\n")[0])
     lines = [x for x in text.split("\n") if x.strip()]
     assert len(set(lines)) > 0.6 * len(lines)  # copies mostly differ from their source
+
+
+def test_scaling_plot_is_an_svg_with_a_line_per_kind_of_run():
+    """benchmarks/plot_scaling.py: two panels, one polyline per kind of run in each."""
+    import sys
+    import xml.dom.minidom
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+    import plot_scaling
+
+    def run(args, wall, peak):
+        return {"args": args, "wall_s": wall, "peak_memory": peak}
+
+    result = {"scaling": [
+        {"size": size, "bytes": n, "runs": [
+            run(["--workers", "1"], wall, f"{mb} MB"), run(["--workers", "2"], wall / 2, "1.2 GB"),
+            run(["--backend", "dask"], wall / 1.8, "1.3 GB"), {"args": ["x"], "error": "boom"}]}
+        for size, n, wall, mb in (("10M", 10 << 20, 3.0, 300), ("1G", 1 << 30, 300.0, 900))]}
+    svg = plot_scaling.plot(result)
+    doc = xml.dom.minidom.parseString(svg)
+    assert len(doc.getElementsByTagName("polyline")) == 2 * 3
+    assert plot_scaling.parse_bytes("1.9 GB") == 1.9e9 and plot_scaling.parse_bytes("x") is None
+    assert plot_scaling.kind(["--workers", "2", "--memory", "1G"]) == "--workers 2 + --memory"
