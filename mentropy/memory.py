@@ -32,7 +32,7 @@ def _glibc() -> ctypes.CDLL | None:
     return _libc
 
 
-def keep_freed_memory() -> bool:
+def keep_freed_memory(override: bool = False) -> bool:
     """Let glibc serve arrays up to 32 MB from its heap and keep what is freed for reuse
     (``mallopt``); True when it did. For the ``mentropy`` command only, never on import.
 
@@ -40,9 +40,11 @@ def keep_freed_memory() -> bool:
     build's many large temporary arrays is zero-filled page by page again: on the People's
     Daily build that was ~0.1 s of system time (0.22-0.29 s -> 0.14-0.16 s), on a 50 MB
     corpus ~0.8 s (2.5 -> 1.7 s), for ~2 % more peak memory. Skipped when the user tunes
-    malloc through the environment.
+    malloc through the environment, unless `override` (a process this run started, whose
+    environment it did not choose, e.g. a Dask LocalCluster's worker).
     """
-    if any(k.startswith("MALLOC_") for k in os.environ) or "GLIBC_TUNABLES" in os.environ:
+    if not override and (any(k.startswith("MALLOC_") for k in os.environ)
+                         or "GLIBC_TUNABLES" in os.environ):
         return False
     libc = _glibc()
     if libc is None:

@@ -90,3 +90,25 @@ def test_cli_backend_dask_starts_a_local_cluster(sample_path, tmp_path):
     assert "(2 processes + parent)" in result.stderr.splitlines()[-1]
     bad = runner.invoke(main, ["build-lexicon", str(sample_path), "--scheduler", "tcp://x:1"])
     assert bad.exit_code == 2 and "--backend dask" in bad.output
+
+
+
+def test_an_own_local_cluster_keeps_freed_memory_on_its_workers(monkeypatch):
+    """The LocalCluster a build starts: its nanny sets MALLOC_TRIM_THRESHOLD_, so the plain
+    rule (respect the user's malloc settings) would leave glibc handing back every large
+    temporary; the pool overrides it on the workers of its own cluster only."""
+    from mentropy import batch as B
+
+    pool = B.DaskPool()
+    try:
+        def state():
+            import os
+
+            from mentropy import memory
+
+            return ("MALLOC_TRIM_THRESHOLD_" in os.environ, memory.keep_freed_memory(),
+                    memory.keep_freed_memory(override=True) or memory._glibc() is None)
+        for in_env, plain, forced in pool.client.run(state).values():
+            assert in_env and plain is False and forced is True
+    finally:
+        pool.close(abort=False)

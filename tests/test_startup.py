@@ -283,5 +283,6 @@ def test_keep_freed_memory_respects_the_users_malloc_settings(monkeypatch):
     monkeypatch.delenv("GLIBC_TUNABLES")
     monkeypatch.setenv("MALLOC_ARENA_MAX", "2")
     assert memory.keep_freed_memory() is False
+    assert memory.keep_freed_memory(override=True) is True  # a process this run started
     monkeypatch.delenv("MALLOC_ARENA_MAX")
     assert memory.keep_freed_memory() is True
