@@ -55,6 +55,20 @@ SHARD_BYTES = 16 << 20  # bytes of input per shard (the last one of a file may b
 # about twice the CPU of the fused one-process pass and is a few percent of a build (seed and
 # refinement run in the parent), so below ~1 GB one process is as fast and uses less memory.
 AUTO_PARALLEL_BYTES = 1 << 30
+# ...and by shards (tasks in this process on one core) from the input size at which a build in
+# one process would need more than AUTO_MEMORY_SHARE of the RAM: it holds the corpus, about
+# IN_MEMORY_BYTES_PER_BYTE bytes per input byte at its peak (10.5-11 measured at 100 MB-1 GB)
+AUTO_MEMORY_SHARE = 0.25
+IN_MEMORY_BYTES_PER_BYTE = 12
+
+
+def in_memory_limit() -> int:
+    """Input bytes above which workers=None builds by shards to bound its memory."""
+    try:
+        ram = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return AUTO_PARALLEL_BYTES
+    return int(AUTO_MEMORY_SHARE * ram / IN_MEMORY_BYTES_PER_BYTE)
 BLOCK_BYTES = 4 << 20  # bytes read at a time inside a shard
 # the counting's memory budget when none is given: past it, count runs spill to disk
 DEFAULT_MEMORY = "25%"
@@ -945,7 +959,9 @@ def open_for_lexicon(sources, opts, *, encoding: str, errors: str, progress: boo
                      memory: int | str | None = None) -> Iterator[ShardedCorpus | None]:
     """`sources` read and counted by shards for build_lexicon (a :class:`ShardedCorpus`), or
     None when one process is the better choice: standard input; `workers` None (auto: the
-    cores this process may use) on less than AUTO_PARALLEL_BYTES of input or on one core."""
+    cores this process may use) on less than AUTO_PARALLEL_BYTES of input or on one core,
+    unless the input is so large (in_memory_limit) that one process would need more than a
+    quarter of the RAM: then by shards, with tasks in this process on one core."""
     from mentropy.corpus import resolve_sources
     from mentropy.corpus import source_paths
     from mentropy.lexicon import default_min_count
@@ -959,8 +975,10 @@ def open_for_lexicon(sources, opts, *, encoding: str, errors: str, progress: boo
         workers = default_workers()
         if backend == "local" and client is None and memory is None and not has_url(paths):
             resolved = resolve_sources(paths)
-            if workers < 2 or any(s.size is None for s in resolved) or \
-                    sum(s.size for s in resolved) < AUTO_PARALLEL_BYTES:
+            size = None if any(s.size is None for s in resolved) else \
+                sum(s.size for s in resolved)
+            if size is None or (size < in_memory_limit() and (
+                    workers < 2 or size < AUTO_PARALLEL_BYTES)):
                 yield None
                 return
     with open_shards(

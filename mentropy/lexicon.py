@@ -549,7 +549,8 @@ def build_lexicon(sources: str | os.PathLike | Iterable[str | os.PathLike] | Enc
     Large inputs: ``workers=N`` reads files by shards in N spawned worker processes and
     runs every pass of the build (counting, seed, each refinement round) over the shards
     there, the corpus never whole in one process (``workers=None``: the cores this process
-    may use, from batch.AUTO_PARALLEL_BYTES of input; less stays in this process);
+    may use, from batch.AUTO_PARALLEL_BYTES of input or from an input that one process would
+    need over a quarter of the RAM for, batch.in_memory_limit; less stays in this process);
     ``backend="dask"`` runs the same tasks on a dask.distributed cluster (``client=``,
     ``scheduler=ADDRESS``, or a LocalCluster of 2 workers), and sources may be fsspec URLs
     (s3://..., file://...) the workers can read; `tmp_dir` holds the temporary files (the

@@ -114,6 +114,23 @@ def test_small_input_stays_in_process(corpus_dir, monkeypatch):
         build_lexicon(str(corpus_dir), progress=False, workers=None)
 
 
+def test_an_input_too_large_for_memory_is_built_by_shards_even_on_one_core(corpus_dir,
+                                                                          monkeypatch):
+    """workers=None on one core: by shards (tasks in this process, bounded memory) once one
+    process would need more than a quarter of the RAM; the same lexicon."""
+    one = build_lexicon(str(corpus_dir), progress=False)
+
+    def fail(*args, **kwargs):
+        raise AssertionError("a pool was started")
+
+    monkeypatch.setattr(B, "LocalPool", fail)
+    monkeypatch.setattr(B, "default_workers", lambda: 1)
+    monkeypatch.setattr(B, "in_memory_limit", lambda: 1000)
+    sharded = build_lexicon(str(corpus_dir), progress=False, workers=None)
+    assert sharded.report.temp_bytes > 0  # the shards' ids went to the temporary folder
+    assert sharded.most_common() == one.most_common()
+
+
 def test_bad_utf8_in_a_later_shard_names_the_file_line_and_byte(tmp_path, sample_lines):
     path = tmp_path / "bad.txt"
     good = "\n".join(sample_lines[:200]).encode() + b"\n"

@@ -26,8 +26,9 @@ from mentropy.options import LexiconOptions
 @click.option("--workers", type=click.IntRange(1), default=None,
               help="processes that run the build over shards of the input: reading, "
                    "counting, seed, refinement (the lexicon is the same for any number) "
-                   "[default: the cores this process may use, on inputs of 1 GB or more; "
-                   "smaller inputs are built in one process, in memory]")
+                   "[default: the cores this process may use, on inputs of 1 GB or more or "
+                   "too large to build in a quarter of the RAM; smaller inputs are built in "
+                   "one process, in memory]")
 @click.option("--backend", type=click.Choice(["local", "dask"]), default="local",
               show_default=True, help="dask: run the same tasks on a dask.distributed "
                                       "cluster (pip install 'mentropy[dask]')")
