@@ -420,36 +420,55 @@ class CRFSegmenter:
         return iter(self.lcut(text))
 
     def cut_many(self, texts: Iterable[str], workers: int = 1) -> list[list[str]]:
-        """``[self.lcut(t) for t in texts]``, decoded in batches (`workers` is accepted for
-        compatibility with Segmenter.cut_many; decoding runs in this process)."""
+        """``[self.lcut(t) for t in texts]``, decoded in batches; the same result for any
+        `workers` (with ``workers > 1`` the batches go to a process pool as
+        Segmenter.cut_many's do, from MIN_POOL_CHARS characters of input)."""
         out: list[list[str]] = []
-        for chunk in _chunks(texts, CHUNK):
-            bounds, line_chars = self._bounds(chunk)
-            joined = "".join(chunk)
-            b = bounds.tolist()
-            lo = np.searchsorted(bounds, line_chars).tolist()
-            for i in range(len(chunk)):
-                bb = b[lo[i]:lo[i + 1] + 1]
-                out.append([joined[s:e] for s, e in zip(bb[:-1], bb[1:])])
+        for part in self._cut_chunks(texts, workers, CHUNK, None):
+            out.extend(part)
         return out
 
     def segmented_blocks(self, texts: Iterable[str], delimiter: str = " ", workers: int = 1,
                          chunksize: int = CHUNK) -> Iterator[str]:
         """Segmented text of `texts`: the words of each line joined by `delimiter`, a newline
-        after each line; one string per `chunksize` lines (no string per word). `workers` is
-        accepted for compatibility with Segmenter.segmented_blocks (decoding is in-process)."""
-        from mentropy import atoms
-
+        after each line; one string per `chunksize` lines (no string per word); with
+        ``workers > 1`` the chunks are decoded in a process pool (the same text)."""
         if not isinstance(delimiter, str):
             raise MentropyError(f"the delimiter must be a str, not {type(delimiter).__name__}")
-        if chunksize < 1:
-            raise MentropyError("chunksize must be at least 1")
+        return self._cut_chunks(texts, workers, chunksize, delimiter)
+
+    def _cut_chunks(self, texts: Iterable[str], workers: int, chunksize: int,
+                    delimiter: str | None) -> Iterator[Any]:
+        from mentropy.segment import _map_chunks
+
+        if not isinstance(workers, int) or workers < 1 or chunksize < 1:
+            raise MentropyError("workers and chunksize must be at least 1")
+        self._require_model()
+        chunks = _chunks(texts, chunksize)
+        if workers == 1:
+            return (self._cut_batch(chunk, delimiter) for chunk in chunks)
+        return _map_chunks(self, chunks, workers, delimiter)
+
+    def _cut_batch(self, chunk: list[str], delimiter: str | None = None) -> Any:
+        """The word lists of a batch of texts, or with a `delimiter` its text block."""
+        if delimiter is None:
+            bounds, line_chars = self._bounds(chunk)
+            joined = "".join(chunk)
+            b = bounds.tolist()
+            lo = np.searchsorted(bounds, line_chars).tolist()
+            return [[joined[s:e] for s, e in zip(b[lo[i]:lo[i + 1]], b[lo[i] + 1:lo[i + 1] + 1])]
+                    for i in range(len(chunk))]
+        from mentropy import atoms
+
         d = np.ascontiguousarray(atoms.codepoints(delimiter), dtype=np.uint32)
-        for chunk in _chunks(texts, chunksize):
-            units, tags = self._decode(chunk)
-            out = KF.join_tagged(units.joined, units.starts, units.ends, tags, units.line_units,
-                                 d, np.uint32(10))
-            yield out.tobytes().decode("utf-32-le", "surrogatepass")
+        units, tags = self._decode(chunk)
+        out = KF.join_tagged(units.joined, units.starts, units.ends, tags, units.line_units,
+                             d, np.uint32(10))
+        return out.tobytes().decode("utf-32-le", "surrogatepass")
+
+    def warmup(self) -> None:
+        """Compile or load every kernel decoding uses (before starting worker processes)."""
+        self._cut_batch(["预热 warm-up 1.5", "", "１２"])
 
     def safe_cut_marks(self, marks: str) -> str:
         """Marks after which a long line may be cut into pieces without changing its

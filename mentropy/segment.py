@@ -385,10 +385,10 @@ class Segmenter:
 
 # -- worker processes for cut_many ----------------------------------------------------------
 
-_worker_segmenter: Segmenter | None = None
+_worker_segmenter: Any = None
 
 
-def _init_worker(segmenter: Segmenter) -> None:
+def _init_worker(segmenter: Any) -> None:
     global _worker_segmenter
     _worker_segmenter = segmenter
     segmenter.warmup()  # loads the kernels the parent compiled into the cache
@@ -397,13 +397,15 @@ def _init_worker(segmenter: Segmenter) -> None:
 def _worker_positions(texts: list[str], delimiter: str | None) -> tuple:
     # arrays or one text block travel back (cheap to pickle, unlike many small strings);
     # the parent turns arrays into word lists
+    # (any segmenter with _cut_batch: a CRFSegmenter sends its word lists)
     seg = _worker_segmenter
     assert seg is not None
     if delimiter is not None:
         return ("text", seg._cut_batch(texts, delimiter))
-    batch = seg._batch_positions(texts) if len(texts) > 1 else None
+    batch = seg._batch_positions(texts) if len(texts) > 1 and isinstance(seg, Segmenter) \
+        else None
     if batch is None:
-        return ("lists", [seg.lcut(t) for t in texts])
+        return ("lists", seg._cut_batch(texts))
     return ("ends", batch.sep, batch.ends, batch.offsets)
 
 
@@ -422,10 +424,12 @@ def _chunks(texts: Iterable[str], size: int) -> Iterator[list[str]]:
         yield chunk
 
 
-def _map_chunks(segmenter: Segmenter, chunks: Iterator[list[str]], workers: int,
+def _map_chunks(segmenter: Any, chunks: Iterator[list[str]], workers: int,
                 delimiter: str | None) -> Iterator:
     """Cut every chunk in a pool of `workers` processes; yields word lists (or text blocks
-    with a `delimiter`), chunk by chunk, in order, with at most 2 * workers chunks in flight."""
+    with a `delimiter`), chunk by chunk, in order, with at most 2 * workers chunks in flight.
+    `segmenter`: a Segmenter, or any object with _cut_batch(chunk, delimiter) and warmup()
+    that pickles (a CRFSegmenter)."""
     from collections import deque
     from concurrent.futures import ProcessPoolExecutor
 

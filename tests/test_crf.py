@@ -84,6 +84,24 @@ def test_cut_many_and_blocks_agree_with_lcut(crf, gold_lines):
     assert joined == "".join(" | ".join(ws) + "\n" for ws in many)
 
 
+def test_workers_give_the_same_words_and_blocks(crf, gold_lines):
+    """A process pool (the Segmenter's, tests run it from 0 characters) decodes the same
+    words and text blocks as one process, user words included."""
+    texts = ["".join(line.split()) for line in gold_lines[1300:1400]] + ["", "a\nb", "。。"]
+    crf.add_word("确实在理")
+    try:
+        texts.append("他说的确实在理，确实在理。")
+        one = crf.cut_many(texts)
+        assert crf.cut_many(texts, workers=2) == one
+        blocks = "".join(crf.segmented_blocks(texts, "/", workers=2, chunksize=9))
+        assert blocks == "".join("/".join(ws) + "\n" for ws in one)
+        assert "确实在理" in one[-1]
+    finally:
+        crf.del_word("确实在理")
+    with pytest.raises(MentropyError, match="workers"):
+        crf.cut_many(texts, workers=0)
+
+
 def test_user_words_are_forced(crf):
     text = "他说的确实在理，确实在理。"
     assert "确实在理" not in crf.lcut(text)
