@@ -1,8 +1,9 @@
 """Batch jobs over large corpora (DESIGN §7): shards, worker processes, Dask, merged tables.
 
 The input files are cut into *shards*: byte ranges that end just after a newline, from the data
-alone (a compressed file, or one in an encoding where a newline byte can sit inside a
-character, is one shard). Three passes run the same top-level functions as tasks, in this
+alone. A compressed file or standard input is read once and unpacked into the temporary
+folder in such parts (``unpack``), one shard each; a file in an encoding where a newline byte
+can sit inside a character (UTF-16) is one shard. Three passes run the same top-level functions as tasks, in this
 process, in spawned worker processes (``workers=N``) or on a Dask cluster (``client=``):
 
 1. ``shard_digests``: the 64-bit digest of every line of a shard (dedupe.py). The parent keeps
@@ -100,6 +101,12 @@ class Shard:
     size: int | None
     mtime_ns: int
     url: bool = False  # an fsspec URL (s3://, gs://, file://, ...), read through fsspec
+    # a part of a compressed file or of standard input, unpacked into the temporary folder:
+    # errors name `origin`, at lines and bytes counted from line_base and byte_base
+    origin: str | None = None
+    line_base: int = 0
+    byte_base: int = 0
+    head: bool = True  # starts its input: its head is checked (byte-order mark, binary data)
 
 
 def is_url(spec) -> bool:
@@ -148,10 +155,16 @@ def _url_stat(url: str) -> tuple[int, int]:
     return size, mtime
 
 
-def plan_shards(sources, encoding: str = "utf-8",
-                shard_bytes: int | None = None) -> list[Shard] | None:
-    """Shards of `sources` (files, folders, globs) in input order, or None when they cannot be
-    sharded (standard input)."""
+def plan_shards(sources, encoding: str = "utf-8", shard_bytes: int | None = None,
+                unpack_to: str | None = None, progress: bool | None = False
+                ) -> list[Shard] | None:
+    """Shards of `sources` (files, folders, globs, '-') in input order.
+
+    A compressed file, or standard input, can only be read from its start: with `unpack_to`
+    (a folder) it is read once and unpacked there into parts of about `shard_bytes` that end
+    after a newline, one shard each (in an encoding where a newline byte is always a
+    newline); without it such a file is one shard, and standard input makes this return None.
+    """
     from mentropy.corpus import resolve_sources
 
     shard_bytes = shard_bytes or SHARD_BYTES
@@ -176,12 +189,21 @@ def plan_shards(sources, encoding: str = "utf-8",
             size, mtime = _url_stat(spec)
             compression = COMPRESSED.get(os.path.splitext(spec)[1].lower())
             bounds = [0]
+            if splittable and compression is not None and unpack_to is not None:
+                from mentropy.corpus import Source
+
+                shards += unpack(Source(spec, size, compression), unpack_to, shard_bytes,
+                                 len(shards), progress, url=True)
+                continue
             if splittable and compression is None:
                 bounds = _line_bounds(spec, size, shard_bytes, url=True)
             for a, b in zip(bounds, bounds[1:] + [None]):
                 shards.append(Shard(len(shards), spec, a, b, compression, size, mtime, True))
             continue
         for source in resolve_sources([spec]):
+            if splittable and unpack_to is not None and (source.stdin or source.compression):
+                shards += unpack(source, unpack_to, shard_bytes, len(shards), progress)
+                continue
             if source.stdin:
                 return None
             try:
@@ -194,6 +216,71 @@ def plan_shards(sources, encoding: str = "utf-8",
             for a, b in zip(bounds, bounds[1:] + [None]):
                 shards.append(Shard(len(shards), source.path, a, b, source.compression,
                                     source.size, st.st_mtime_ns))
+    return shards
+
+
+def unpack(source, folder: str, shard_bytes: int, first_index: int,
+           progress: bool | None = False, url: bool = False) -> list[Shard]:
+    """A compressed file or standard input read once and written to `folder` as parts of
+    about `shard_bytes` that end after a newline (the last one where the input ends): one
+    shard per part, numbered from `first_index`. A decompression error names the input."""
+    from mentropy import corpus as C
+
+    shards: list[Shard] = []
+    if url:
+        stream, raw = open_url(source.path, "infer"), None
+    else:
+        stream, raw = source._open_raw()
+    out = None
+    try:
+        with bar(source.size, "B", "unpacking", progress) as b:
+            reader = C._Reader(source, stream, raw, b)
+            line_base = byte_base = 0
+            size = lines = 0
+            path = ""
+
+            def close() -> None:
+                nonlocal out, line_base, byte_base, size, lines
+                out.close()
+                out = None
+                shards.append(Shard(first_index + len(shards), path, 0, None, None, size,
+                                    os.stat(path).st_mtime_ns, origin=source.path,
+                                    line_base=line_base, byte_base=byte_base,
+                                    head=not shards))
+                line_base += lines
+                byte_base += size
+                size = lines = 0
+
+            while True:
+                block = reader.read(BLOCK_BYTES)
+                if out is None and (block or not shards):
+                    path = os.path.join(folder, f"unpacked-{first_index + len(shards)}.txt")
+                    out = open(path, "wb")
+                if not block:
+                    break
+                # a part ends at the first newline from shard_bytes on (as _line_bounds cuts)
+                while block and size + len(block) >= shard_bytes and \
+                        (cut := block.find(b"\n", max(shard_bytes - size - 1, 0))) >= 0:
+                    out.write(block[:cut + 1])
+                    size += cut + 1
+                    lines += block.count(b"\n", 0, cut + 1)
+                    close()
+                    block = block[cut + 1:]
+                    if block:
+                        path = os.path.join(folder, f"unpacked-{first_index + len(shards)}.txt")
+                        out = open(path, "wb")
+                if block:
+                    out.write(block)
+                    size += len(block)
+                    lines += block.count(b"\n")
+            if out is not None:
+                close()
+    finally:
+        if out is not None:
+            out.close()
+        stream.close()
+        if raw is not None:
+            raw.close()
     return shards
 
 
@@ -264,17 +351,21 @@ def shard_pieces(shard: Shard, encoding: str, errors: str,
     codec = codecs.lookup(encoding)
     source = C.Source(shard.path, shard.size, shard.compression)
     try:
-        if shard.start == 0 and shard.end is None and not shard.url:
+        if shard.start == 0 and shard.end is None and not shard.url and shard.head:
             blocks = C._source_blocks(source, codec, errors, block_bytes, _NoBar())
-        elif shard.start == 0:
-            blocks = _range_blocks(source, shard, codec, errors, block_bytes, sniff=True)
         else:
-            blocks = _range_blocks(source, shard, codec, errors, block_bytes, sniff=False)
-        first = True
+            blocks = _range_blocks(source, shard, codec, errors, block_bytes,
+                                   sniff=shard.start == 0 and shard.head)
+        first = True  # a shard starts a line (at a file's start, or after a newline)
         for block in blocks:
             yield block.text, first
             first = False
     except InputError as exc:
+        if shard.origin is not None:  # an unpacked part: name the input, count from its start
+            raise InputError(shard.origin, exc.reason.replace(shard.path, shard.origin),
+                             line=None if exc.line is None else exc.line + shard.line_base,
+                             byte_offset=None if exc.byte_offset is None else
+                             exc.byte_offset + shard.byte_base) from None
         if shard.start == 0 or exc.line is None and exc.byte_offset is None:
             raise
         with (open_url(shard.path) if shard.url else open(shard.path, "rb")) as f:
@@ -788,7 +879,9 @@ def open_shards(sources, *, max_n: int, encoding: str = "utf-8", errors: str = "
                 min_count: int | Callable[[int], int] = 1) -> Iterator[ShardedCorpus | None]:
     """Read and count `sources` by shards: yields a :class:`ShardedCorpus` whose ``counts``
     are the exact 1..max_n-gram counts (pruned to `min_count`, which may be a function of the
-    number of Han chars), or None when the sources cannot be sharded (standard input). The
+    number of Han chars), or None when the sources cannot be sharded (standard input in an
+    encoding such as UTF-16; a compressed file or standard input is otherwise unpacked into
+    the temporary folder in parts, one shard each). The
     temporary folder and the workers live until the block ends (removed on success, error
     and Ctrl-C alike).
 
@@ -805,22 +898,25 @@ def open_shards(sources, *, max_n: int, encoding: str = "utf-8", errors: str = "
     memory = parse_memory(DEFAULT_MEMORY if memory is None else memory)
     if shard_bytes is None:  # a shard's table well inside the budget
         shard_bytes = int(min(max(memory // (16 * max(workers, 1)), 1 << 20), SHARD_BYTES))
-    shards = plan_shards(sources, encoding, shard_bytes or SHARD_BYTES)
-    if shards is None:
-        yield None
-        return
     codecs.lookup(encoding)
-    sizes = [(s.end if s.end is not None else (s.size or 0)) - s.start for s in shards]
-    total = sum(sizes)
     stats = stats if stats is not None else BatchStats()
-    stats.shards, stats.bytes_read, stats.seconds = len(shards), total, {}
     if tmp_dir is not None and not os.path.isdir(tmp_dir):
         raise MentropyError(f"{tmp_dir}: no such folder (for temporary files)")
-    warmup()
     folder = tempfile.mkdtemp(prefix="mentropy-batch-", dir=tmp_dir)
     pool = None
     ok = False
     try:
+        shards = plan_shards(sources, encoding, shard_bytes or SHARD_BYTES, unpack_to=folder,
+                             progress=progress)
+        if shards is None:  # standard input in an encoding that cannot be cut at newlines
+            ok = True
+            yield None
+            return
+        sizes = [(s.end if s.end is not None else (s.size or 0)) - s.start for s in shards]
+        total = sum(sizes)
+        unpacked = sum(size for s, size in zip(shards, sizes) if s.origin is not None)
+        stats.shards, stats.bytes_read, stats.seconds = len(shards), total, {}
+        warmup()
         pool = open_pool(workers, backend, client, scheduler)
         stats.workers = pool.workers
         kept: list = [None] * len(shards)
@@ -909,7 +1005,7 @@ def open_shards(sources, *, max_n: int, encoding: str = "utf-8", errors: str = "
         corpus.counts = NgramCounts(keys, counts, max_n, vocab, corpus.n_han)
         del keys, counts
         stats.seconds["count"] = time.perf_counter() - t2
-        stats.temp_bytes = sum(p["temp_bytes"] for p in parts) + stats.spilled_bytes
+        stats.temp_bytes = sum(p["temp_bytes"] for p in parts) + stats.spilled_bytes + unpacked
         yield corpus
         stats.worker_peaks = dict(pool.peaks) if pool.workers > 1 or isinstance(
             pool, DaskPool) else {}
@@ -996,7 +1092,7 @@ def open_for_lexicon(sources, opts, *, encoding: str, errors: str, progress: boo
 
 def _check_unchanged(shards: Iterable[Shard]) -> None:
     for s in shards:
-        if s.start != 0:
+        if s.start != 0 or s.origin is not None:  # an unpacked part is this run's own file
             continue
         if s.url:
             size, mtime = _url_stat(s.path)

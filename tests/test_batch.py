@@ -145,6 +145,85 @@ def test_bad_utf8_in_a_later_shard_names_the_file_line_and_byte(tmp_path, sample
     assert f"byte {len(good) + 6}" in str(sharded.value)
 
 
+@pytest.mark.parametrize("suffix", [".gz", ".bz2", ".xz", "stdin"])
+def test_compressed_files_and_stdin_are_unpacked_into_shards(corpus_dir, tmp_path, suffix,
+                                                             monkeypatch):
+    """A compressed file or standard input is read once and cut into parts in the temporary
+    folder, one shard each: the corpus, counts and lexicon of one pass, nothing left behind."""
+    import bz2
+    import gzip
+    import io as stdio
+    import lzma
+    import sys
+
+    data = b"".join((corpus_dir / n).read_bytes() + b"\n" for n in ("a.txt", "b.txt"))
+    plain = tmp_path / "all.txt"
+    plain.write_bytes(data)
+    if suffix == "stdin":
+        source = "-"
+        monkeypatch.setattr(sys, "stdin", stdio.TextIOWrapper(stdio.BytesIO(data)))
+    else:
+        source = str(tmp_path / f"all.txt{suffix}")
+        opener = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}[suffix]
+        with opener(source, "wb") as f:
+            f.write(data)
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    shards = B.plan_shards([source], "utf-8", 3000, unpack_to=str(tmp))
+    assert len(shards) > 5 and shards[0].head and not shards[1].head
+    assert sum(s.size for s in shards) == len(data)
+    assert b"".join(open(s.path, "rb").read() for s in shards) == data
+    for s in shards[:-1]:
+        assert open(s.path, "rb").read().endswith(b"\n")
+    if suffix == "stdin":
+        monkeypatch.setattr(sys, "stdin", stdio.TextIOWrapper(stdio.BytesIO(data)))
+    corpus, counts = B.read_and_count(source, max_n=4, shard_bytes=3000, tmp_dir=str(tmp),
+                                      progress=False)
+    whole = read_corpus(str(plain), progress=False)
+    np.testing.assert_array_equal(corpus.ids, whole.ids)
+    np.testing.assert_array_equal(counts.keys, NgramCounts.from_corpus(whole, 4).keys)
+    assert [f.name for f in tmp.iterdir() if f.name.startswith("mentropy-")] == []
+
+
+def test_gz_and_stdin_builds_with_workers_give_the_lexicon_of_the_plain_file(corpus_dir,
+                                                                             tmp_path,
+                                                                             monkeypatch):
+    import gzip
+    import subprocess
+    import sys
+
+    monkeypatch.setattr(B, "SHARD_BYTES", 20_000)
+    data = b"".join((corpus_dir / n).read_bytes() + b"\n" for n in ("a.txt", "b.txt", "c.txt"))
+    plain = tmp_path / "all.txt"
+    plain.write_bytes(data)
+    with gzip.open(tmp_path / "all.txt.gz", "wb") as f:
+        f.write(data)
+    one = lexicon_bytes(build_lexicon(str(plain), progress=False, stats=True))
+    gz = build_lexicon(str(tmp_path / "all.txt.gz"), progress=False, stats=True, workers=2)
+    assert lexicon_bytes(gz) == one and gz.report.temp_bytes > len(data)
+    out = tmp_path / "stdin.dict"
+    subprocess.run([sys.executable, "-m", "mentropy", "build-lexicon", "-", "--workers", "2",
+                    "--format", "tsv", "-o", str(out), "-q"], input=data, check=True)
+    assert out.read_text(encoding="utf-8") == one
+
+
+def test_bad_bytes_in_a_later_part_of_a_gz_file_name_it_and_its_line(tmp_path, sample_lines):
+    import gzip
+
+    good = "\n".join(sample_lines[:200]).encode() + b"\n"
+    data = good + "中文".encode() + b"\xff\n" + good
+    path = tmp_path / "bad.txt.gz"
+    with gzip.open(path, "wb") as f:
+        f.write(data)
+    with pytest.raises(InputError) as whole:
+        read_corpus(str(path), progress=False)
+    with pytest.raises(InputError) as sharded:
+        B.read_and_count(str(path), max_n=4, shard_bytes=1000, progress=False)
+    assert str(sharded.value) == str(whole.value)
+    n_lines = good.count(b"\n")
+    assert str(path) in str(sharded.value) and f"line {n_lines + 1}" in str(sharded.value)
+
+
 def test_errors_leave_no_temporary_files(tmp_path, sample_lines):
     path = tmp_path / "in.txt"
     path.write_bytes("\n".join(sample_lines[:300]).encode() + b"\n\xff\n")
