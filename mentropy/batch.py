@@ -308,6 +308,23 @@ def _line_bounds(path: str, size: int, shard_bytes: int, url: bool = False) -> l
     return starts
 
 
+def save_array(path: str, array: np.ndarray | None = None, **named: np.ndarray) -> None:
+    """np.save of `array` (or np.savez of `named` arrays) to a temporary file. numpy reports a
+    short write (a full disk or quota) as an OSError without errno: raised as ENOSPC naming
+    the file, so that the run ends with one clear line."""
+    import errno
+
+    try:
+        if named:
+            np.savez(path, **named)
+        else:
+            np.save(path, array)
+    except OSError as exc:
+        if exc.errno is None:
+            raise OSError(errno.ENOSPC, f"{os.strerror(errno.ENOSPC)} ({exc})", path) from None
+        raise
+
+
 class _Range:
     """A binary file read from `start` up to `end` (None: its end)."""
 
@@ -492,8 +509,8 @@ def shard_fragments(shard: Shard, encoding: str, errors: str, kept_bits: np.ndar
     if kept_bits is not None and seen.i != n_kept:
         raise MentropyError(f"{shard.path}: changed while it was being read; run again on a "
                             "copy that does not change")
-    np.save(os.path.join(folder, f"cps-{shard.index}.npy"), cps)
-    np.save(os.path.join(folder, f"lens-{shard.index}.npy"), lens)
+    save_array(os.path.join(folder, f"cps-{shard.index}.npy"), cps)
+    save_array(os.path.join(folder, f"lens-{shard.index}.npy"), lens)
     char_counts = np.bincount(cps, minlength=MAX_CP)
     present = np.flatnonzero(char_counts)
     return {"cps": present.astype(np.uint32), "counts": char_counts[present].astype(np.int64),
@@ -522,8 +539,8 @@ def shard_ids(index: int, folder: str) -> tuple[np.ndarray, np.ndarray]:
     if (ids == 0).any():  # beyond the 65535 most frequent characters: boundaries
         ids, offsets = _split_at_zero(ids, offsets)
     ids = ids.astype(np.int32)
-    np.save(ids_path, ids)
-    np.save(os.path.join(folder, f"idlens-{index}.npy"), np.diff(offsets))
+    save_array(ids_path, ids)
+    save_array(os.path.join(folder, f"idlens-{index}.npy"), np.diff(offsets))
     os.unlink(cps_path)
     return ids, offsets
 
@@ -558,8 +575,8 @@ def shard_count(index: int, folder: str, max_n: int, block_chars: int,
     cut = np.concatenate([cut, [keys.shape[0]]])
     for part in range(bounds.shape[0]):
         a, b = cut[part], cut[part + 1]
-        np.save(os.path.join(folder, f"run-{index}-{part}-keys.npy"), keys[a:b])
-        np.save(os.path.join(folder, f"run-{index}-{part}-counts.npy"), counts[a:b])
+        save_array(os.path.join(folder, f"run-{index}-{part}-keys.npy"), keys[a:b])
+        save_array(os.path.join(folder, f"run-{index}-{part}-counts.npy"), counts[a:b])
     return (), int(keys.nbytes + counts.nbytes)
 
 
@@ -950,7 +967,7 @@ def open_shards(sources, *, max_n: int, encoding: str = "utf-8", errors: str = "
                      got_fragments)
         _check_unchanged(shards)
         vocab = CharVocab.from_counts(char_counts)
-        np.save(os.path.join(folder, "lut.npy"), vocab.lookup_table())
+        save_array(os.path.join(folder, "lut.npy"), vocab.lookup_table())
         stats.seconds["read"] = time.perf_counter() - t1
         t2 = time.perf_counter()
         corpus = ShardedCorpus(folder, pool, shards, sizes, vocab, parts, keep_duplicates,
@@ -968,7 +985,7 @@ def open_shards(sources, *, max_n: int, encoding: str = "utf-8", errors: str = "
                     pool.run(shard_pairs, [(s.index, folder, block_chars) for s in shards],
                              lambda i, table: pair_counts.add(*table))
                     pk, pc = pair_counts.result()
-                    np.save(os.path.join(folder, "pairs.npy"),
+                    save_array(os.path.join(folder, "pairs.npy"),
                             key_set(np.ascontiguousarray(pk[pc >= floor, 0])))
                     del pk, pc, pair_counts
                 spilled = [0]

@@ -15,6 +15,7 @@ import os
 
 import numpy as np
 
+from mentropy.batch import save_array
 from mentropy.counts import TableMerger, key_width
 from mentropy.lexicon import (SEGMENT_THREADS, WordModel, WordTable, neighbour_tables,
                               seed_pieces)
@@ -86,7 +87,7 @@ class ShardPasses:
 
     def seed_pieces(self, kept_keys: np.ndarray, opts) -> tuple:
         """The seed pieces of every shard (shard_seed_pieces), added up."""
-        np.save(os.path.join(self.sharded.folder, "kept.npy"), kept_keys)
+        save_array(os.path.join(self.sharded.folder, "kept.npy"), kept_keys)
         merger = TableMerger(key_width(opts.max_word_len))
         single = np.zeros(len(self.vocab) + 1, np.int64)
 
@@ -103,14 +104,14 @@ class ShardPasses:
         """The word model: this process's (for pruning), and the table in the folder for the
         workers (each builds its own once)."""
         self.model = WordModel(self.vocab.cps, table)
-        np.savez(os.path.join(self.sharded.folder, "table.npz"), chars=table.chars,
+        save_array(os.path.join(self.sharded.folder, "table.npz"), chars=table.chars,
                  woff=table.woff, vocab_cps=self.model.vocab_cps)
         return self.model
 
     def _counts_file(self, counts: np.ndarray) -> str:
         self.round += 1
         name = f"counts-{self.round}.npy"
-        np.save(os.path.join(self.sharded.folder, name), counts.astype(np.int64))
+        save_array(os.path.join(self.sharded.folder, name), counts.astype(np.int64))
         old = os.path.join(self.sharded.folder, f"counts-{self.round - 1}.npy")
         if os.path.exists(old):
             os.unlink(old)
