@@ -67,24 +67,22 @@ class WordTable:
         return spell
 
 
-def cohesion(counts: NgramCounts, total: int) -> tuple[np.ndarray, np.ndarray]:
-    """(lengths, cohesion) of every row: min over splits of ln N_w + ln T - ln N_a - ln N_b."""
-    keys = counts.keys[:, 0]
+def cohesion(counts: NgramCounts, total: int,
+             floor: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(lengths, cohesion) of every row: min over splits of ln N_w + ln T - ln N_a - ln N_b
+    (a part absent from the table counts as T; inf for a single char). `floor` (float64 per
+    row): a row's remaining splits are skipped once its minimum so far is below its floor,
+    so only ``cohesion >= floor`` is exact for such a row (what kept_ngrams asks)."""
+    if counts.keys.shape[1] != 1:
+        raise MentropyError("cohesion needs one-word keys (n-grams of up to 4 chars)")
     lengths = counts.lengths()
-    coh = np.full(len(counts), np.inf)
-    ln_n = np.log(counts.counts.astype(np.float64))
-    for n in range(2, counts.max_n + 1):
-        rows = np.flatnonzero(lengths == n)
-        best = np.full(rows.shape[0], np.inf)
-        for k in range(1, n):
-            head = key_head(keys[rows], k)
-            tail = key_tail(keys[rows], k)
-            n_head = counts.lookup(head.reshape(-1, 1))
-            n_tail = counts.lookup(tail.reshape(-1, 1))
-            n_head = np.where(n_head > 0, n_head, total).astype(np.float64)
-            n_tail = np.where(n_tail > 0, n_tail, total).astype(np.float64)
-            best = np.minimum(best, ln_n[rows] + math.log(total) - np.log(n_head) - np.log(n_tail))
-        coh[rows] = best
+    c = np.ascontiguousarray(counts.counts, dtype=np.int64)
+    ln_n = np.log(c.astype(np.float64))
+    floor = np.full(c.shape[0], -np.inf) if floor is None else \
+        np.ascontiguousarray(floor, dtype=np.float64)
+    ln_absent = float(np.log(np.full(1, total, np.float64))[0])
+    coh = KL.cohesion_rows(np.ascontiguousarray(counts.keys[:, 0]), lengths, c, ln_n,
+                           math.log(total), ln_absent, floor)
     return lengths, coh
 
 
@@ -99,7 +97,7 @@ def kept_ngrams(counts: NgramCounts, total: int, opts: LexiconOptions,
     least `min_count` times whose weakest split still has PMI >= theta_n (`total`: the
     corpus's Han chars)."""
     counts = counts.prune(min_count)
-    lengths, coh = cohesion(counts, total)
+    lengths = counts.lengths()
     theta = np.full(lengths.max(initial=1) + 1, np.inf)
     for n, t in enumerate(opts.thresholds, start=2):
         if n < theta.shape[0]:
@@ -107,7 +105,9 @@ def kept_ngrams(counts: NgramCounts, total: int, opts: LexiconOptions,
     # a perfectly cohesive n-gram (parts seen only inside it) scores ln T - ln N_w: cap theta
     # there so that very frequent words of small corpora stay reachable
     ceiling = math.log(total) - np.log(counts.counts.astype(np.float64)) - COHESION_MARGIN
-    kept = (lengths >= 2) & (coh >= np.minimum(theta[lengths], ceiling))
+    floor = np.minimum(theta[lengths], ceiling)
+    lengths, coh = cohesion(counts, total, floor)
+    kept = (lengths >= 2) & (coh >= floor)
     return np.sort(counts.keys[kept, 0])
 
 

@@ -463,6 +463,27 @@ def test_cohesion_matches_formula(sample_lines, min_count):
             assert c == pytest.approx(naive.cohesion(table, gram, corpus.n_han), abs=1e-9)
 
 
+@PROPS
+@given(st.lists(st.lists(st.integers(1, 4), min_size=1, max_size=9), min_size=1, max_size=8),
+       st.integers(1, 3), st.lists(st.floats(-3.0, 6.0), min_size=1, max_size=4))
+def test_cohesion_kernel_matches_formula_and_floor(fragments, min_count, floors):
+    # the kernel's cohesion is the formula's (absent parts count as T); with a floor per row
+    # only the decision cohesion >= floor is asked, and it is the same
+    corpus = encode_texts(["".join(chr(0x4E00 + c) for c in f) for f in fragments])
+    counts = NgramCounts.from_corpus(corpus, 4).prune(min_count)
+    table = counts.to_counter()
+    grams = [corpus.vocab.chars(g) for g in unpack(counts.keys)]
+    lengths, coh = cohesion(counts, corpus.n_han)
+    for gram, n, c in zip(grams, lengths, coh):
+        assert n == len(gram)
+        expect = np.inf if n == 1 else naive.cohesion(table, gram, corpus.n_han)
+        assert c == pytest.approx(expect, abs=1e-9)
+    floor = np.array([floors[i % len(floors)] for i in range(len(counts))])
+    _, cut = cohesion(counts, corpus.n_han, floor)
+    assert ((cut >= floor) == (coh >= floor)).all()
+    assert (cut >= coh).all()
+
+
 def entropies(ids, offsets, tok_start, tok_word, n_words):
     from mentropy.lexicon import branching_entropy, neighbour_tables
 
