@@ -41,6 +41,7 @@ COHESION_MARGIN = 1.0  # nats below the best cohesion an n-gram of its count can
 SETTLE_ROUNDS = 8  # re-segmentations at most after the last pruning (usually 1 or 2)
 SEGMENT_PART_CHARS = 1 << 18  # the builder's Viterbi cuts its corpus in parts of this size...
 SEGMENT_THREADS = min(4, os.cpu_count() or 1)  # ...with this many threads (same result)
+LATTICE_MAX_CHARS = 1 << 24  # an in-memory corpus up to this size keeps its words' matches
 
 
 @dataclass
@@ -214,6 +215,8 @@ class WordModel:
                                               table.counts.astype(np.int64))
         self.node_word = np.full(self.trie.n_nodes + 1, -1, np.int64)
         self.node_word[self.nodes] = np.arange(table.n_words)
+        self.is_word = np.zeros(self.trie.n_nodes, np.uint8)
+        self.is_word[self.nodes] = 1
         # the entry of each single char id (every char of the corpus has one)
         lens = table.lengths()
         self.single_word = np.full(self.vocab_cps.shape[0] + 1, -1, np.int64)
@@ -225,7 +228,7 @@ class WordModel:
         self.segmenter._changed()
 
     def _by_parts(self, ids: np.ndarray, offsets: np.ndarray, threads: int,
-                  cps: np.ndarray | None, each) -> list:
+                  cps: np.ndarray | None, each, lattices: list | None = None) -> list:
         """each(a, starts, ends, offs, nodes) for every part of the fragments, segmented
         (the Segmenter's Viterbi, trie nodes recorded; positions relative to the part's
         first char `a`); the results in part order.
@@ -234,7 +237,10 @@ class WordModel:
         threads (the kernel releases the GIL); the parts come from the data size only and
         each line's answer does not depend on them, so neither does the result, and the
         kernel's scratch is never the size of the whole input. `cps`: the ids' code points
-        when already made.
+        when already made. `lattices`: a list kept by the caller between calls over the same
+        fragments, holding each part's trie matches (KV.match_lattice: the trie's shape does
+        not change with the counts) so that later calls run only the Viterbi
+        (KV.segment_lattice, the same segmentation); None: the trie is walked every time.
         """
         if cps is None:
             cps = self.vocab_cps[ids - 1]
@@ -245,13 +251,24 @@ class WordModel:
             0, cps.shape[0], SEGMENT_PART_CHARS), "right") - 1
         bounds = np.unique(np.append(np.maximum(bounds, 0), line_starts.shape[0]))
         n_parts = bounds.shape[0] - 1
+        if lattices is not None and len(lattices) != n_parts:
+            lattices[:] = [None] * n_parts
 
         def part(k: int):
             lo, hi = int(bounds[k]), int(bounds[k + 1])
             a, b = int(line_starts[lo]), int(line_ends[hi - 1])
             starts = line_starts[lo:hi] - a
-            ends, offs, nodes = self.segmenter.segment_codepoints(
-                cps[a:b], may_cut[a:b + 1], starts, line_ends[lo:hi] - a, nodes=True)
+            stops = line_ends[lo:hi] - a
+            if lattices is None:
+                ends, offs, nodes = self.segmenter.segment_codepoints(
+                    cps[a:b], may_cut[a:b + 1], starts, stops, nodes=True)
+            else:
+                if lattices[k] is None:
+                    lattices[k] = KV.match_lattice(*self.trie.kernel_args(), self.is_word,
+                                                   cps[a:b], starts, stops)
+                log_p, unk = self.segmenter._scores()
+                ends, offs, nodes = KV.segment_lattice(*lattices[k], log_p, starts, stops,
+                                                       unk)
             return each(a, starts, ends, offs, nodes)
 
         if n_parts <= 1 or threads <= 1:
@@ -276,10 +293,12 @@ class WordModel:
         return np.where(offs[line] == which, starts[line], ends[np.maximum(which - 1, 0)])
 
     def segment(self, ids: np.ndarray, offsets: np.ndarray, threads: int = 1,
-                cps: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+                cps: np.ndarray | None = None,
+                lattices: list | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Unigram Viterbi over fragments (the Segmenter's scores: ln(count / total), an
         unknown character as a count of 1); returns (token starts, token word index), by
-        parts in `threads` threads (see _by_parts; the same result for any number)."""
+        parts in `threads` threads (see _by_parts, also for `lattices`; the same result for
+        any number)."""
         def each(a, starts, ends, offs, nodes):
             tok_start = self._token_starts(starts, ends, offs) + a
             tok_word = self.node_word[nodes]  # node -1 (unknown char) reads the last slot: -1
@@ -288,7 +307,7 @@ class WordModel:
             tok_word[unknown] = self.single_word[ids[tok_start[unknown]]]
             return tok_start, tok_word
 
-        results = self._by_parts(ids, offsets, threads, cps, each)
+        results = self._by_parts(ids, offsets, threads, cps, each, lattices)
         total = sum(r[0].shape[0] for r in results)
         tok_start = np.empty(total, np.int64)
         tok_word = np.empty(total, np.int64)
@@ -302,9 +321,10 @@ class WordModel:
         return tok_start, tok_word
 
     def word_counts(self, ids: np.ndarray, offsets: np.ndarray, threads: int = 1,
-                    cps: np.ndarray | None = None) -> np.ndarray:
+                    cps: np.ndarray | None = None, lattices: list | None = None) -> np.ndarray:
         """How often each entry is used when these fragments are segmented (float64[w]):
-        the words of :meth:`segment` counted, part by part, by their trie nodes."""
+        the words of :meth:`segment` counted, part by part, by their trie nodes
+        (`lattices`: see _by_parts)."""
         n_nodes = self.node_word.shape[0]
 
         def each(a, starts, ends, offs, nodes):
@@ -316,7 +336,7 @@ class WordModel:
 
         by_node = np.zeros(n_nodes, np.int64)
         unknown = []
-        for counts, chars in self._by_parts(ids, offsets, threads, cps, each):
+        for counts, chars in self._by_parts(ids, offsets, threads, cps, each, lattices):
             by_node += counts
             unknown.append(chars)
         out = by_node[self.nodes + 1].astype(np.float64)

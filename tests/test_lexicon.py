@@ -72,6 +72,48 @@ def viterbi(ids, offsets, words, log_p, active, unk_log_p):
     return tok_start, node_word[tok_nodes]
 
 
+ASTRAL_CPS = np.array([0, 0x4E00, 0x4E01, 0x20000, 0x20001], np.uint32)  # ids 3, 4: astral
+
+
+@PROPS
+@given(st.lists(st.lists(st.integers(1, 4), min_size=0, max_size=12), min_size=1, max_size=6),
+       st.lists(st.tuples(st.lists(st.integers(1, 4), min_size=1, max_size=4),
+                          st.integers(0, 4)), min_size=0, max_size=12),
+       st.integers(1, 3))
+def test_segment_lattice_matches_segment_lines(fragments, entries, unk_count):
+    # the builder's Viterbi over matches found once is segment_lines walking the trie: same
+    # ends, offsets and nodes (ties, count-0 entries, astral chars, empty lines included)
+    ids, offsets = csr(fragments)
+    cps = ASTRAL_CPS[ids]
+    words = [w for w, _ in entries]
+    chars, woff = csr(words)
+    trie = Trie()
+    nodes = trie.update_encoded(ASTRAL_CPS[chars], woff,
+                                np.array([c for _, c in entries], np.int64))
+    log_total = math.log(max(trie.total, 1))
+    log_p = trie.log_p(log_total)
+    unk = math.log(unk_count) - log_total
+    starts, stops = offsets[:-1].copy(), offsets[1:].copy()
+    expect = KV.segment_lines(*trie.kernel_args(), log_p, cps, np.ones(cps.shape[0] + 1, np.uint8),
+                              starts, stops, unk, np.int64(1), True)
+    is_word = np.zeros(trie.n_nodes, np.uint8)
+    is_word[nodes] = 1
+    lattice = KV.match_lattice(*trie.kernel_args(), is_word, cps, starts, stops)
+    got = KV.segment_lattice(*lattice, log_p, starts, stops, unk)
+    for a, b in zip(expect, got):
+        assert a.tolist() == b.tolist()
+    # the matches are the entries of the trie at each position
+    first, off, ends, lat_nodes = lattice
+    for f in range(len(fragments)):
+        for i in range(offsets[f], offsets[f + 1]):
+            found = list(zip(ends[off[i]:off[i + 1]].tolist(),
+                             lat_nodes[off[i]:off[i + 1]].tolist()))
+            expect_found = sorted({(i + len(w), int(nodes[k])) for k, w in enumerate(words)
+                                   if len(w) >= 2 and i + len(w) <= offsets[f + 1]
+                                   and ids[i:i + len(w)].tolist() == w})
+            assert found == expect_found
+
+
 def token_spans(tok_start, offsets, n_ids):
     """(start, end) of each token: a token ends where the next starts or at its fragment's end."""
     ends = list(tok_start[1:]) + [n_ids]

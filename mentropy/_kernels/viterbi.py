@@ -168,6 +168,132 @@ def segment_lines(root, table, filt, bits, log_p, cps, may_cut, line_starts, lin
     return word_ends[:m].copy(), word_offsets, word_nodes[:m if record else 0].copy()
 
 
+@njit(cache=True, nogil=True)
+def match_lattice(root, table, filt, bits, is_word, cps, line_starts, line_ends):
+    """The trie's words at every position of lines where every char boundary is a cut (the
+    lexicon builder's fragments), for :func:`segment_lattice`: the words the walk of
+    :func:`_best_route` meets, found once for all the Viterbi runs over the same trie shape.
+
+    is_word : uint8[n_nodes]  nonzero at nodes whose score may ever be finite (the others are
+                              left out)
+    cps : uint32[n]; line_starts, line_ends : int64[L]  as for :func:`segment_lines`
+    Returns
+    -------
+    first : int32[n]        node of the one-char word cps[i] (0 when none)
+    off : int64[n + 1]      the longer words starting at i are ends[off[i]:off[i + 1]]
+    ends : int32[m], nodes : int32[m]  their ends (ascending per position) and trie nodes
+    """
+    n = cps.shape[0]
+    first = np.zeros(n, np.int32)
+    off = np.zeros(n + 1, np.int64)
+    cap = n + 16
+    ends = np.empty(cap, np.int32)
+    nodes = np.empty(cap, np.int32)
+    m = 0
+    pos = 0
+    for line in range(line_starts.shape[0]):
+        a = line_starts[line]
+        b = line_ends[line]
+        while pos < a:
+            pos += 1
+            off[pos] = m
+        for i in range(a, b):
+            c = np.int64(cps[i])
+            if c < 65536:
+                node = np.int64(root[c])
+            else:
+                node = _trie_child(table, filt, bits, np.int64(0), c)
+            if node > 0:
+                first[i] = node
+            j = i + 1
+            while node > 0 and j < b:
+                node = _trie_child(table, filt, bits, node, np.int64(cps[j]))
+                j += 1
+                if node > 0 and is_word[node] != 0:
+                    if m == cap:
+                        cap *= 2
+                        grown = np.empty(cap, np.int32)
+                        grown[:m] = ends[:m]
+                        ends = grown
+                        grown = np.empty(cap, np.int32)
+                        grown[:m] = nodes[:m]
+                        nodes = grown
+                    ends[m] = j
+                    nodes[m] = node
+                    m += 1
+            pos = i + 1
+            off[pos] = m
+    while pos < n:
+        pos += 1
+        off[pos] = m
+    return first, off, ends[:m].copy(), nodes[:m].copy()
+
+
+@njit(cache=True, nogil=True)
+def segment_lattice(first, off, ends, nodes, log_p, line_starts, line_ends, unk_log_p):
+    """:func:`segment_lines` (fallback 1, nodes recorded, a cut allowed at every char
+    boundary) over the words found by :func:`match_lattice`: the same scores in the same
+    order, so the same segmentation, without walking the trie again.
+
+    Returns (word_ends, word_offsets, word_nodes) as :func:`segment_lines` does.
+    """
+    n_lines = line_starts.shape[0]
+    n = first.shape[0]
+    ninf = -np.inf
+    pinf = np.inf
+    shift = 0.0
+    unk = unk_log_p + shift
+    best = np.empty(n + 1, np.float64)
+    route = np.empty(n + 1, np.int64)
+    route_node = np.empty(n + 1, np.int64)
+    word_ends = np.empty(n, np.int64)
+    word_nodes = np.empty(n, np.int64)
+    word_offsets = np.zeros(n_lines + 1, np.int64)
+    m = 0
+    for line in range(n_lines):
+        a = line_starts[line]
+        b = line_ends[line]
+        best[b] = 0.0
+        for i in range(b - 1, a - 1, -1):
+            # as _best_route with every = True: the unknown atom [i, i + 1) first, replaced
+            # by the one-char word, then the longer words in order of their ends
+            nxt = i + 1
+            score = unk + best[nxt]
+            end = nxt
+            end_node = np.int64(-1)
+            fresh = True
+            node = np.int64(first[i])
+            if node > 0:
+                s_k = log_p[node]
+                if s_k > ninf and s_k < pinf:
+                    score = s_k + shift + best[nxt]
+                    end_node = node
+                    fresh = False
+            for e in range(off[i], off[i + 1]):
+                node = np.int64(nodes[e])
+                s_k = log_p[node]
+                if s_k > ninf and s_k < pinf:
+                    j = np.int64(ends[e])
+                    s = s_k + shift + best[j]
+                    if fresh:  # j > nxt: not the atom itself, compared as any other word
+                        fresh = False
+                    if s > score or (s == score and j > end):
+                        score = s
+                        end = j
+                        end_node = node
+            best[i] = score
+            route[i] = end
+            route_node[i] = end_node
+        i = a
+        while i < b:
+            word_nodes[m] = route_node[i]
+            i = route[i]
+            word_ends[m] = i
+            m += 1
+        word_offsets[line + 1] = m
+    return word_ends[:m].copy(), word_offsets, word_nodes[:m].copy()
+
+
 @njit(cache=True, inline="always")
 def best_split(root, table, filt, bits, node_log, ln_total, cps, a, b, ones, best, route, parts):
     """Best split of the word cps[a:b] by the other words: the Viterbi of :func:`segment_lines`
