@@ -114,6 +114,32 @@ def test_segment_lattice_matches_segment_lines(fragments, entries, unk_count):
             assert found == expect_found
 
 
+def test_match_lattice_with_more_matches_than_chars():
+    # more longer words than characters: the second pass with room for them
+    ids, offsets = csr([[1] * 40, [2, 1, 1]])
+    cps = ASTRAL_CPS[ids]
+    words = [[1], [1, 1], [1, 1, 1], [1, 1, 1, 1]]
+    chars, woff = csr(words)
+    trie = Trie()
+    nodes = trie.update_encoded(ASTRAL_CPS[chars], woff, np.array([5, 3, 2, 1], np.int64))
+    is_word = np.ones(trie.n_nodes, np.uint8)
+    starts, stops = offsets[:-1].copy(), offsets[1:].copy()
+    first, off, ends, lat_nodes = KV.match_lattice(*trie.kernel_args(), is_word, cps, starts,
+                                                   stops)
+    assert ends.shape[0] == 3 * 37 + 2 + 1 + 1 > cps.shape[0] + 16
+    assert off[-1] == ends.shape[0] and (first[:40] == nodes[0]).all()
+    assert ends[off[40]:off[41]].tolist() == []  # char 2 starts no word
+    assert list(zip(ends[off[41]:off[42]].tolist(), lat_nodes[off[41]:off[42]].tolist())) \
+        == [(43, nodes[1])]
+    log_p = trie.log_p(math.log(trie.total))
+    expect = KV.segment_lines(*trie.kernel_args(), log_p, cps, np.ones(cps.shape[0] + 1, np.uint8),
+                              starts, stops, -math.log(trie.total), np.int64(1), True)
+    got = KV.segment_lattice(first, off, ends, lat_nodes, log_p, starts, stops,
+                             -math.log(trie.total))
+    for a, b in zip(expect, got):
+        assert a.tolist() == b.tolist()
+
+
 def token_spans(tok_start, offsets, n_ids):
     """(start, end) of each token: a token ends where the next starts or at its fragment's end."""
     ends = list(tok_start[1:]) + [n_ids]

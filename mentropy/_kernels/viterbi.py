@@ -169,45 +169,6 @@ def segment_lines(root, table, filt, bits, log_p, cps, may_cut, line_starts, lin
 
 
 @njit(cache=True, nogil=True)
-def _match_into(root, table, filt, bits, is_word, cps, line_starts, line_ends, first, off,
-                ends, nodes):
-    # match_lattice's pass: fills first and off, and ends/nodes as far as they hold;
-    # returns the number of matches (more than they hold: call again with room for them)
-    n = cps.shape[0]
-    cap = ends.shape[0]
-    m = 0
-    pos = 0
-    for line in range(line_starts.shape[0]):
-        a = line_starts[line]
-        b = line_ends[line]
-        while pos < a:
-            pos += 1
-            off[pos] = m
-        for i in range(a, b):
-            c = np.int64(cps[i])
-            if c < 65536:
-                node = np.int64(root[c])
-            else:
-                node = _trie_child(table, filt, bits, np.int64(0), c)
-            first[i] = max(node, 0)
-            j = i + 1
-            while node > 0 and j < b:
-                node = _trie_child(table, filt, bits, node, np.int64(cps[j]))
-                j += 1
-                if node > 0 and is_word[node] != 0:
-                    if m < cap:
-                        ends[m] = j
-                        nodes[m] = node
-                    m += 1
-            pos = i + 1
-            off[pos] = m
-    while pos < n:
-        pos += 1
-        off[pos] = m
-    return m
-
-
-@njit(cache=True, nogil=True)
 def match_lattice(root, table, filt, bits, is_word, cps, line_starts, line_ends):
     """The trie's words at every position of lines where every char boundary is a cut (the
     lexicon builder's fragments), for :func:`segment_lattice`: the words the walk of
@@ -225,15 +186,43 @@ def match_lattice(root, table, filt, bits, is_word, cps, line_starts, line_ends)
     n = cps.shape[0]
     first = np.zeros(n, np.int32)
     off = np.zeros(n + 1, np.int64)
-    ends = np.empty(n + 16, np.int32)  # a guess: fewer longer words than chars
-    nodes = np.empty(n + 16, np.int32)
-    m = _match_into(root, table, filt, bits, is_word, cps, line_starts, line_ends, first, off,
-                    ends, nodes)
-    if m > ends.shape[0]:
-        ends = np.empty(m, np.int32)
-        nodes = np.empty(m, np.int32)
-        _match_into(root, table, filt, bits, is_word, cps, line_starts, line_ends, first, off,
-                    ends, nodes)
+    cap = n + 16  # a guess (fewer longer words than chars); else a second pass with room
+    m = 0
+    for attempt in range(2):
+        ends = np.empty(cap, np.int32)
+        nodes = np.empty(cap, np.int32)
+        m = 0
+        pos = 0
+        for line in range(line_starts.shape[0]):
+            a = line_starts[line]
+            b = line_ends[line]
+            while pos < a:
+                pos += 1
+                off[pos] = m
+            for i in range(a, b):
+                c = np.int64(cps[i])
+                if c < 65536:
+                    node = np.int64(root[c])
+                else:
+                    node = _trie_child(table, filt, bits, np.int64(0), c)
+                first[i] = max(node, 0)
+                j = i + 1
+                while node > 0 and j < b:
+                    node = _trie_child(table, filt, bits, node, np.int64(cps[j]))
+                    j += 1
+                    if node > 0 and is_word[node] != 0:
+                        if m < cap:
+                            ends[m] = j
+                            nodes[m] = node
+                        m += 1
+                pos = i + 1
+                off[pos] = m
+        while pos < n:
+            pos += 1
+            off[pos] = m
+        if m <= cap:
+            break
+        cap = m
     return first, off, ends[:m].copy(), nodes[:m].copy()
 
 
