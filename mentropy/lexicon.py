@@ -27,8 +27,8 @@ import numpy as np
 from mentropy._kernels import lexicon as KL
 from mentropy._kernels import ngrams as KN
 from mentropy._kernels import viterbi as KV
-from mentropy.counts import (NgramCounts, key_head, key_slot, key_tail, key_width, pack_ids,
-                             sort_rows, unpack_ids)
+from mentropy.counts import (NgramCounts, key_width, pack_ids, run_length, sort_rows,
+                             unpack_ids)
 from mentropy.fragments import EncodedCorpus, read_corpus
 from mentropy.errors import MentropyError
 from mentropy.io import atomic_output
@@ -118,19 +118,18 @@ def seed_pieces(ids: np.ndarray, offsets: np.ndarray, kept_keys: np.ndarray, max
     keys of the 2..max_word_len-char pieces, their counts, int64[n_vocab + 1] counts of the
     one-char pieces by char id). Tables of parts of a corpus add up (merge_sorted) to the
     whole corpus's."""
-    join = KL.cohesion_join(ids, offsets, kept_keys, max_n)
-    starts = piece_starts(offsets, join)
-    del join
-    plen = np.diff(starts)
-    sel = np.flatnonzero((plen >= 2) & (plen <= max_word_len))
-    pkeys = np.zeros((sel.shape[0], key_width(max_word_len)), np.uint64)
-    for j in range(max_word_len):
-        has = plen[sel] > j
-        word, shift = key_slot(j)
-        pkeys[has, word] |= ids[starts[sel[has]] + j].astype(np.uint64) << shift
-    uniq, pcounts = KN.run_length(sort_rows(pkeys))
-    single = np.bincount(ids[starts[:-1][plen == 1]], minlength=n_vocab + 1).astype(np.int64)
-    return uniq, pcounts, single
+    width = key_width(max_word_len)
+    short, longer, single = KL.seed_piece_keys(
+        np.ascontiguousarray(ids, dtype=np.int32), np.ascontiguousarray(offsets, dtype=np.int64),
+        np.ascontiguousarray(kept_keys, dtype=np.uint64), int(max_n), int(max_word_len), width,
+        int(n_vocab))
+    # the 2..4-char pieces (most of them) as one-word keys: numpy's sort, then run lengths
+    short_keys, counts = run_length(np.sort(short).reshape(-1, 1))
+    keys = np.zeros((short_keys.shape[0], width), np.uint64)
+    keys[:, 0] = short_keys[:, 0]
+    if longer.shape[0]:  # the longer ones sort apart; the tables merge (no key in both)
+        keys, counts = KN.merge_sorted(keys, counts, *KN.run_length(sort_rows(longer)))
+    return keys, counts, single
 
 
 def seed_table(kept_keys: np.ndarray, uniq: np.ndarray, pcounts: np.ndarray,
@@ -180,16 +179,6 @@ def seed_by_cohesion(corpus: EncodedCorpus, opts: LexiconOptions, min_count: int
     if counts is None:
         counts = NgramCounts.from_corpus(corpus, opts.max_n)
     return seed(CorpusPasses(corpus), counts, opts, min_count)
-
-
-def piece_starts(offsets: np.ndarray, join: np.ndarray) -> np.ndarray:
-    """Starts of the maximal glued runs of fragments (a fragment start, or after an unglued
-    boundary), then the end: int64[p + 1]."""
-    n = join.shape[0]
-    start = np.ones(n, bool)
-    start[1:] = ~join[:-1]
-    start[offsets[:-1][offsets[:-1] < n]] = True
-    return np.append(np.flatnonzero(start), n).astype(np.int64)
 
 
 class WordModel:

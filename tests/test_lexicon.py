@@ -552,6 +552,30 @@ def test_cohesion_kernel_matches_formula_and_floor(fragments, min_count, floors)
     assert (cut >= coh).all()
 
 
+@PROPS
+@given(st.lists(st.lists(st.integers(1, 3), min_size=0, max_size=14), min_size=1, max_size=6),
+       st.lists(st.lists(st.integers(1, 3), min_size=2, max_size=4), max_size=10),
+       st.integers(2, 4), st.integers(4, 9))
+def test_seed_pieces_match_definition(fragments, kept, max_n, max_word_len):
+    # the kernel's glue, cut and count (sorted distinct keys) are the definition's
+    from mentropy.counts import key_width, pack
+    from mentropy.lexicon import seed_pieces
+
+    kept = {tuple(k) for k in kept if len(k) <= max_n}
+    ids, offsets = csr(fragments)
+    kept_keys = np.unique(pack(sorted(kept), 1)[:, 0]) if kept else np.zeros(0, np.uint64)
+    keys, counts, single = seed_pieces(ids, offsets, kept_keys, max_n, max_word_len, 3)
+    multi, ones = naive.seed_pieces(fragments, kept, max_n, max_word_len)
+    assert keys.shape == (len(multi), key_width(max_word_len))
+    assert [tuple(r) for r in unpack(keys)] == sorted(multi)  # ascending keys: sorted tuples
+    assert counts.tolist() == [multi[t] for t in sorted(multi)]
+    assert single.tolist() == [0] + [ones[c] for c in (1, 2, 3)]
+    short, longer, _ = KL.seed_piece_keys(ids, offsets, kept_keys, max_n, max_word_len,
+                                          key_width(max_word_len), 3)
+    assert short.shape[0] == sum(c for t, c in multi.items() if len(t) <= 4)
+    assert longer.shape[0] == sum(c for t, c in multi.items() if len(t) > 4)
+
+
 def entropies(ids, offsets, tok_start, tok_word, n_words):
     from mentropy.lexicon import branching_entropy, neighbour_tables
 

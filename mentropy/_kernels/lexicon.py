@@ -1,4 +1,4 @@
-"""Kernels of lexicon induction: the cohesion cut and branching entropy (the pruning runs the
+"""Kernels of lexicon induction: cohesion, the seed's pieces and branching entropy (the pruning runs the
 Segmenter's Viterbi, in viterbi.py)."""
 import numpy as np
 from numba import njit
@@ -74,25 +74,56 @@ def cohesion_rows(keys, lengths, counts, ln_n, ln_total, ln_absent, floor):
     return coh
 
 
-@njit(cache=True)
-def cohesion_join(ids, offsets, kept_keys, max_n):
-    """Glue neighbours covered by a kept n-gram (DESIGN §3 stage 2).
+@njit(cache=True, nogil=True)
+def seed_piece_keys(ids, offsets, kept_keys, max_n, max_word_len, width, n_vocab):
+    """The seed's pieces (DESIGN §3 stage 2): neighbours covered by a kept n-gram are glued,
+    every fragment is cut at the other boundaries.
 
     ids : int32[k], offsets : int64[f + 1]  fragments
     kept_keys : uint64[q] left-aligned keys (one word) of distinct kept 2..max_n-grams
-    Returns join : bool[k]; join[i] means ids[i] and ids[i + 1] belong to one piece.
+    max_word_len : longest piece kept; width : uint64 words of its key (>= 1)
+    n_vocab : largest char id
+    Returns (short uint64[a], longer uint64[b, width], single int64[n_vocab + 1]): the
+    left-aligned keys of the 2..4-char pieces (one word) and of the 5..max_word_len-char
+    ones, in corpus order, and the count of the one-char pieces by char id.
     """
-    # the kept keys in an open-addressing set (0 = empty slot; keys are nonzero)
-    cap = 16
-    while cap < 2 * kept_keys.shape[0]:
-        cap *= 2
-    table = np.zeros(cap, np.uint64)
-    mask = cap - 1
-    for key in kept_keys:
-        s = np.int64((key * HASH_MULT) >> np.uint64(40)) & mask
-        while table[s] != 0 and table[s] != key:
-            s = (s + 1) & mask
-        table[s] = key
+    one = np.uint64(1)
+    # the kept keys and their proper prefixes of 2+ chars in an open-addressing set, flag 1 =
+    # kept, 2 = a kept key starts with it (0 = empty slot; keys are nonzero); sized for the
+    # distinct entries, counted in a first, larger table
+    per_key = max(max_n - 1, 1)
+    bits = 4
+    while (1 << bits) < 2 * kept_keys.shape[0] * per_key:
+        bits += 1
+    for attempt in range(2):
+        mask = (1 << bits) - 1
+        shift = np.uint64(64 - bits)
+        table = np.zeros(1 << bits, np.uint64)
+        flags = np.zeros(1 << bits, np.uint8)
+        distinct = 0
+        for key in kept_keys:
+            n = 0
+            while n < 64 // CODE_BITS and (key >> np.uint64(64 - CODE_BITS * (n + 1))) & \
+                    np.uint64((1 << CODE_BITS) - 1) != 0:
+                n += 1
+            for k in range(2, n + 1):
+                part = key if k == n else key & ~((one << np.uint64(64 - CODE_BITS * k)) - one)
+                s = np.int64((part * HASH_MULT) >> shift)
+                while table[s] != 0 and table[s] != part:
+                    s = (s + 1) & mask
+                if table[s] == 0:
+                    distinct += 1
+                table[s] = part
+                flags[s] |= np.uint8(1 if k == n else 2)
+        if attempt == 1:
+            break
+        small = 4
+        while (1 << small) < 2 * distinct:
+            small += 1
+        if small >= bits:
+            break
+        bits = small
+    # glue: join[i] means ids[i] and ids[i + 1] belong to one piece
     join = np.zeros(ids.shape[0], np.bool_)
     for f in range(offsets.shape[0] - 1):
         a = offsets[f]
@@ -103,13 +134,55 @@ def cohesion_join(ids, offsets, kept_keys, max_n):
                 if i + n > b:
                     break
                 key |= np.uint64(ids[i + n - 1]) << np.uint64(64 - CODE_BITS * n)
-                s = np.int64((key * HASH_MULT) >> np.uint64(40)) & mask
+                s = np.int64((key * HASH_MULT) >> shift)
                 while table[s] != 0 and table[s] != key:
                     s = (s + 1) & mask
-                if table[s] == key:
+                if table[s] != key:  # neither kept nor the start of a kept n-gram
+                    break
+                if flags[s] & 1:
                     for j in range(i, i + n - 1):
                         join[j] = True
-    return join
+                if flags[s] & 2 == 0:
+                    break
+    # the pieces, counted by length class first
+    single = np.zeros(n_vocab + 1, np.int64)
+    n_short = 0
+    n_long = 0
+    for f in range(offsets.shape[0] - 1):
+        p = offsets[f]
+        for i in range(offsets[f], offsets[f + 1]):
+            if i == offsets[f + 1] - 1 or not join[i]:
+                length = i + 1 - p
+                if length == 1:
+                    single[ids[p]] += 1
+                elif length <= min(4, max_word_len):
+                    n_short += 1
+                elif length <= max_word_len:
+                    n_long += 1
+                p = i + 1
+    short = np.empty(n_short, np.uint64)
+    longer = np.zeros((n_long, width), np.uint64)
+    n_short = 0
+    n_long = 0
+    for f in range(offsets.shape[0] - 1):
+        p = offsets[f]
+        for i in range(offsets[f], offsets[f + 1]):
+            if i != offsets[f + 1] - 1 and join[i]:
+                continue
+            length = i + 1 - p
+            if 2 <= length <= min(4, max_word_len):
+                key = np.uint64(0)
+                for j in range(length):
+                    key |= np.uint64(ids[p + j]) << np.uint64(64 - CODE_BITS * (j + 1))
+                short[n_short] = key
+                n_short += 1
+            elif 4 < length <= max_word_len:
+                for j in range(length):
+                    longer[n_long, j // 4] |= np.uint64(ids[p + j]) << np.uint64(
+                        64 - CODE_BITS * (j % 4 + 1))
+                n_long += 1
+            p = i + 1
+    return short, longer, single
 
 
 @njit(cache=True)
