@@ -213,7 +213,7 @@ class WordModel:
 
     def set_counts(self, counts: np.ndarray) -> None:
         """Segment with these counts of the entries from now on."""
-        self.trie.update_encoded(self.word_cps, self.woff, counts.astype(np.int64))
+        self.trie.set_node_counts(self.nodes, counts.astype(np.int64))
         self.segmenter._changed()
 
     def _by_parts(self, ids: np.ndarray, offsets: np.ndarray, threads: int,

@@ -114,6 +114,29 @@ def test_segment_lattice_matches_segment_lines(fragments, entries, unk_count):
             assert found == expect_found
 
 
+@PROPS
+@given(st.lists(st.tuples(st.lists(st.integers(1, 4), min_size=1, max_size=4), st.integers(0, 9),
+                          st.integers(0, 9)), min_size=1, max_size=12, unique_by=lambda e: tuple(e[0])))
+def test_set_node_counts_is_update_encoded(entries):
+    # the builder's per-round count update by node equals re-inserting the words
+    chars, woff = csr([w for w, _, _ in entries])
+    cps = ASTRAL_CPS[chars]
+    before = np.array([c for _, c, _ in entries], np.int64)
+    after = np.array([c for _, _, c in entries], np.int64)
+    walked, direct = Trie(), Trie()
+    nodes = walked.update_encoded(cps, woff, before)
+    assert direct.update_encoded(cps, woff, before).tolist() == nodes.tolist()
+    walked.update_encoded(cps, woff, after)
+    direct.set_node_counts(nodes, after)
+    n = walked.n_nodes
+    assert direct.n_nodes == n and direct.total == walked.total
+    assert direct.n_words == walked.n_words
+    assert direct.count[:n].tolist() == walked.count[:n].tolist()
+    assert direct.log_p(1.5).tolist() == walked.log_p(1.5).tolist()
+    with pytest.raises(MentropyError):
+        direct.set_node_counts(nodes, -after - 1)
+
+
 def test_match_lattice_with_more_matches_than_chars():
     # more longer words than characters: the second pass with room for them
     ids, offsets = csr([[1] * 40, [2, 1, 1]])
