@@ -210,6 +210,14 @@ class WordModel:
         lens = table.lengths()
         self.single_word = np.full(self.vocab_cps.shape[0] + 1, -1, np.int64)
         self.single_word[table.chars[table.woff[:-1][lens == 1]]] = np.flatnonzero(lens == 1)
+        self._executor = None  # the threads of _by_parts, kept from one pass to the next
+        self._executor_threads = 0
+
+    def close(self) -> None:
+        """Stop the threads kept for the passes (they also stop when the model is freed)."""
+        if self._executor is not None:
+            self._executor.shutdown()
+            self._executor = None
 
     def set_counts(self, counts: np.ndarray) -> None:
         """Segment with these counts of the entries from now on."""
@@ -262,10 +270,14 @@ class WordModel:
 
         if n_parts <= 1 or threads <= 1:
             return [part(k) for k in range(n_parts)]
-        from concurrent.futures import ThreadPoolExecutor
+        if self._executor is None or self._executor_threads != threads:
+            from concurrent.futures import ThreadPoolExecutor
 
-        with ThreadPoolExecutor(min(threads, n_parts)) as pool:
-            return list(pool.map(part, range(n_parts)))
+            self.close()
+            # kept for the next pass: starting threads anew costs ms each on a busy machine
+            self._executor = ThreadPoolExecutor(threads)
+            self._executor_threads = threads
+        return list(self._executor.map(part, range(n_parts)))
 
     @staticmethod
     def _token_starts(starts: np.ndarray, ends: np.ndarray, offs: np.ndarray,
@@ -621,19 +633,24 @@ def _build(passes, counts: NgramCounts | None, opts: LexiconOptions, t0: float,
     del counts
     report.seconds["seed"] = time.perf_counter() - t1
     t2 = time.perf_counter()
-    with batch.bar(None, "round", "refining", progress) as bar:
-        refine(passes, table, opts, report, on_round=lambda: bar.update(1))
-    report.seconds["refine"] = time.perf_counter() - t2
-    t3 = time.perf_counter()
-    lengths = table.lengths()
-    report.bits_per_char_before = bits_per_char(passes.vocab.counts, np.ones(len(passes.vocab)))
-    report.bits_per_char_after = bits_per_char(table.counts, lengths)
-    keep = np.flatnonzero(table.counts > 0)
-    words = decode_words(passes.vocab.cps, table.chars, table.woff, keep)
-    word_stats = None
-    if stats:
-        word_stats = word_statistics(passes, table)
-        word_stats = {k: v[keep] for k, v in word_stats.items()}
+    try:
+        with batch.bar(None, "round", "refining", progress) as bar:
+            refine(passes, table, opts, report, on_round=lambda: bar.update(1))
+        report.seconds["refine"] = time.perf_counter() - t2
+        t3 = time.perf_counter()
+        lengths = table.lengths()
+        report.bits_per_char_before = bits_per_char(passes.vocab.counts,
+                                                    np.ones(len(passes.vocab)))
+        report.bits_per_char_after = bits_per_char(table.counts, lengths)
+        keep = np.flatnonzero(table.counts > 0)
+        words = decode_words(passes.vocab.cps, table.chars, table.woff, keep)
+        word_stats = None
+        if stats:
+            word_stats = word_statistics(passes, table)
+            word_stats = {k: v[keep] for k, v in word_stats.items()}
+    finally:
+        if passes.model is not None:
+            passes.model.close()
     report.seconds["output"] = time.perf_counter() - t3
     report.workers = batch_stats.workers
     report.temp_bytes = batch_stats.temp_bytes

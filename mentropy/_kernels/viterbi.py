@@ -240,9 +240,14 @@ def segment_lattice(first, off, ends, nodes, log_p, line_starts, line_ends, unk_
     pinf = np.inf
     shift = 0.0
     unk = unk_log_p + shift
-    best = np.empty(n + 1, np.float64)
-    route = np.empty(n + 1, np.int64)
-    route_node = np.empty(n + 1, np.int64)
+    longest = 0
+    for line in range(n_lines):
+        longest = max(longest, line_ends[line] - line_starts[line])
+    # the path's scratch for one line at a time, indexed from the line's start: small
+    # enough to stay in cache
+    best = np.empty(longest + 1, np.float64)
+    route = np.empty(longest + 1, np.int64)
+    route_node = np.empty(longest + 1, np.int64)
     word_ends = np.empty(n, np.int64)
     word_nodes = np.empty(n, np.int64)
     word_offsets = np.zeros(n_lines + 1, np.int64)
@@ -250,12 +255,12 @@ def segment_lattice(first, off, ends, nodes, log_p, line_starts, line_ends, unk_
     for line in range(n_lines):
         a = line_starts[line]
         b = line_ends[line]
-        best[b] = 0.0
+        best[b - a] = 0.0
         for i in range(b - 1, a - 1, -1):
             # as _best_route with every = True: the unknown atom [i, i + 1) first, replaced
             # by the one-char word, then the longer words in order of their ends
             nxt = i + 1
-            score = unk + best[nxt]
+            score = unk + best[nxt - a]
             end = nxt
             end_node = np.int64(-1)
             fresh = True
@@ -263,7 +268,7 @@ def segment_lattice(first, off, ends, nodes, log_p, line_starts, line_ends, unk_
             if node > 0:
                 s_k = log_p[node]
                 if s_k > ninf and s_k < pinf:
-                    score = s_k + shift + best[nxt]
+                    score = s_k + shift + best[nxt - a]
                     end_node = node
                     fresh = False
             for e in range(off[i], off[i + 1]):
@@ -271,20 +276,20 @@ def segment_lattice(first, off, ends, nodes, log_p, line_starts, line_ends, unk_
                 s_k = log_p[node]
                 if s_k > ninf and s_k < pinf:
                     j = np.int64(ends[e])
-                    s = s_k + shift + best[j]
+                    s = s_k + shift + best[j - a]
                     if fresh:  # j > nxt: not the atom itself, compared as any other word
                         fresh = False
                     if s > score or (s == score and j > end):
                         score = s
                         end = j
                         end_node = node
-            best[i] = score
-            route[i] = end
-            route_node[i] = end_node
+            best[i - a] = score
+            route[i - a] = end
+            route_node[i - a] = end_node
         i = a
         while i < b:
-            word_nodes[m] = route_node[i]
-            i = route[i]
+            word_nodes[m] = route_node[i - a]
+            i = route[i - a]
             word_ends[m] = i
             m += 1
         word_offsets[line + 1] = m
