@@ -8,6 +8,7 @@ CODE_BITS = 16  # ngrams.CODE_BITS (a copy: see the cache policy in __init__; a 
 
 
 HASH_MULT = np.uint64(0x9E3779B97F4A7C15)
+FILTER_MULT = np.uint64(0xC2B2AE3D27D4EB4F)
 
 
 @njit(cache=True)
@@ -123,65 +124,66 @@ def seed_piece_keys(ids, offsets, kept_keys, max_n, max_word_len, width, n_vocab
         if small >= bits:
             break
         bits = small
-    # glue: join[i] means ids[i] and ids[i + 1] belong to one piece
-    join = np.zeros(ids.shape[0], np.bool_)
+    # a one-hash bit filter of the set's keys (in cache, unlike the table): most n-grams of
+    # the text that are not in the set stop there
+    fbits = 4
+    while (1 << fbits) < 8 * (mask + 1):
+        fbits += 1
+    fshift = np.uint64(64 - fbits)
+    filt = np.zeros(1 << max(fbits - 6, 0), np.uint64)
+    for s in range(table.shape[0]):
+        if table[s] != 0:
+            h = np.int64((table[s] * FILTER_MULT) >> fshift)
+            filt[h >> 6] |= one << np.uint64(h & 63)
+    # one pass: i and i + 1 are glued when a kept n-gram starting at or before i reaches past
+    # i (reach: the furthest char such an n-gram covers); a piece ends where they are not
+    single = np.zeros(n_vocab + 1, np.int64)
+    short = np.empty(ids.shape[0] // 2 + 1, np.uint64)  # pieces of 2+ chars: at most k / 2
+    longer = np.zeros((ids.shape[0] // 5 + 1, width), np.uint64)
+    n_short = 0
+    n_long = 0
     for f in range(offsets.shape[0] - 1):
         a = offsets[f]
         b = offsets[f + 1]
+        p = a
+        reach = a
         for i in range(a, b):
             key = np.uint64(ids[i]) << np.uint64(64 - CODE_BITS)
             for n in range(2, max_n + 1):
                 if i + n > b:
                     break
                 key |= np.uint64(ids[i + n - 1]) << np.uint64(64 - CODE_BITS * n)
+                h = np.int64((key * FILTER_MULT) >> fshift)
+                if (filt[h >> 6] >> np.uint64(h & 63)) & one == 0:
+                    break
                 s = np.int64((key * HASH_MULT) >> shift)
                 while table[s] != 0 and table[s] != key:
                     s = (s + 1) & mask
                 if table[s] != key:  # neither kept nor the start of a kept n-gram
                     break
                 if flags[s] & 1:
-                    for j in range(i, i + n - 1):
-                        join[j] = True
+                    reach = max(reach, i + n - 1)
                 if flags[s] & 2 == 0:
                     break
-    # the pieces, counted by length class first
-    single = np.zeros(n_vocab + 1, np.int64)
-    n_short = 0
-    n_long = 0
-    for f in range(offsets.shape[0] - 1):
-        p = offsets[f]
-        for i in range(offsets[f], offsets[f + 1]):
-            if i == offsets[f + 1] - 1 or not join[i]:
-                length = i + 1 - p
-                if length == 1:
-                    single[ids[p]] += 1
-                elif length <= min(4, max_word_len):
-                    n_short += 1
-                elif length <= max_word_len:
-                    n_long += 1
-                p = i + 1
-    short = np.empty(n_short, np.uint64)
-    longer = np.zeros((n_long, width), np.uint64)
-    n_short = 0
-    n_long = 0
-    for f in range(offsets.shape[0] - 1):
-        p = offsets[f]
-        for i in range(offsets[f], offsets[f + 1]):
-            if i != offsets[f + 1] - 1 and join[i]:
+            if reach > i:
                 continue
             length = i + 1 - p
-            if 2 <= length <= min(4, max_word_len):
+            if length == 1:
+                single[ids[p]] += 1
+            elif length <= min(4, max_word_len):
                 key = np.uint64(0)
                 for j in range(length):
                     key |= np.uint64(ids[p + j]) << np.uint64(64 - CODE_BITS * (j + 1))
                 short[n_short] = key
                 n_short += 1
-            elif 4 < length <= max_word_len:
+            elif length <= max_word_len:
                 for j in range(length):
                     longer[n_long, j // 4] |= np.uint64(ids[p + j]) << np.uint64(
                         64 - CODE_BITS * (j % 4 + 1))
                 n_long += 1
             p = i + 1
+    short = short[:n_short]
+    longer = longer[:n_long]
     return short, longer, single
 
 
