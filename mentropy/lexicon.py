@@ -225,10 +225,13 @@ class WordModel:
         self.segmenter._changed()
 
     def _by_parts(self, ids: np.ndarray, offsets: np.ndarray, threads: int,
-                  cps: np.ndarray | None, each, lattices: list | None = None) -> list:
+                  cps: np.ndarray | None, each, lattices: list | None = None,
+                  counting: bool = False) -> list:
         """each(a, starts, ends, offs, nodes) for every part of the fragments, segmented
         (the Segmenter's Viterbi, trie nodes recorded; positions relative to the part's
-        first char `a`); the results in part order.
+        first char `a`); the results in part order. With `counting` and `lattices`,
+        each(a, starts, unknown, offs, uses) instead (KV.segment_lattice's counting: the
+        starts of the unknown atoms, the words per trie node).
 
         The fragments are cut in parts of ~SEGMENT_PART_CHARS characters, run by `threads`
         threads (the kernel releases the GIL); the parts come from the data size only and
@@ -265,7 +268,7 @@ class WordModel:
                                                    cps[a:b], starts, stops)
                 log_p, unk = self.segmenter._scores()
                 ends, offs, nodes = KV.segment_lattice(*lattices[k], log_p, starts, stops,
-                                                       unk)
+                                                       unk, counting)
             return each(a, starts, ends, offs, nodes)
 
         if n_parts <= 1 or threads <= 1:
@@ -335,9 +338,14 @@ class WordModel:
                 unknown.shape[0] else np.zeros(0, np.int32)
             return by_node, chars
 
+        def each_counted(a, starts, unknown, offs, uses):
+            return uses, ids[unknown + a]
+
         by_node = np.zeros(n_nodes, np.int64)
         unknown = []
-        for counts, chars in self._by_parts(ids, offsets, threads, cps, each, lattices):
+        for counts, chars in self._by_parts(ids, offsets, threads, cps,
+                                            each if lattices is None else each_counted,
+                                            lattices, counting=True):
             by_node += counts
             unknown.append(chars)
         out = by_node[self.nodes + 1].astype(np.float64)

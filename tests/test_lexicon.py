@@ -99,9 +99,16 @@ def test_segment_lattice_matches_segment_lines(fragments, entries, unk_count):
     is_word = np.zeros(trie.n_nodes, np.uint8)
     is_word[nodes] = 1
     lattice = KV.match_lattice(*trie.kernel_args(), is_word, cps, starts, stops)
-    got = KV.segment_lattice(*lattice, log_p, starts, stops, unk)
+    got = KV.segment_lattice(*lattice, log_p, starts, stops, unk, False)
     for a, b in zip(expect, got):
         assert a.tolist() == b.tolist()
+    # counting: the words per node and the unknown atoms' starts of the same segmentation
+    unknown, offs, uses = KV.segment_lattice(*lattice, log_p, starts, stops, unk, True)
+    assert offs.tolist() == expect[1].tolist()
+    assert uses.tolist() == np.bincount(expect[2] + 1, minlength=trie.n_nodes + 1).tolist()
+    tok_start = np.concatenate([[0], expect[0][:-1]]).astype(np.int64)
+    tok_start[expect[1][:-1][expect[1][:-1] < expect[1][1:]]] = starts[expect[1][:-1] < expect[1][1:]]
+    assert unknown.tolist() == tok_start[expect[2] < 0].tolist()
     # the matches are the entries of the trie at each position
     first, off, ends, lat_nodes = lattice
     for f in range(len(fragments)):
@@ -158,7 +165,7 @@ def test_match_lattice_with_more_matches_than_chars():
     expect = KV.segment_lines(*trie.kernel_args(), log_p, cps, np.ones(cps.shape[0] + 1, np.uint8),
                               starts, stops, -math.log(trie.total), np.int64(1), True)
     got = KV.segment_lattice(first, off, ends, lat_nodes, log_p, starts, stops,
-                             -math.log(trie.total))
+                             -math.log(trie.total), False)
     for a, b in zip(expect, got):
         assert a.tolist() == b.tolist()
 

@@ -227,12 +227,17 @@ def match_lattice(root, table, filt, bits, is_word, cps, line_starts, line_ends)
 
 
 @njit(cache=True, nogil=True)
-def segment_lattice(first, off, ends, nodes, log_p, line_starts, line_ends, unk_log_p):
+def segment_lattice(first, off, ends, nodes, log_p, line_starts, line_ends, unk_log_p,
+                    counting):
     """:func:`segment_lines` (fallback 1, nodes recorded, a cut allowed at every char
     boundary) over the words found by :func:`match_lattice`: the same scores in the same
     order, so the same segmentation, without walking the trie again.
 
-    Returns (word_ends, word_offsets, word_nodes) as :func:`segment_lines` does.
+    Returns (word_ends, word_offsets, word_nodes) as :func:`segment_lines` does; with
+    `counting` (the builder's word counts), (unknown, word_offsets, uses) instead:
+    unknown : int64[u]        the start of every unknown atom (a word of node -1)
+    uses : int64[n_nodes + 1] how many words end at each node, at slot node + 1 (slot 0:
+                              the unknown atoms)
     """
     n_lines = line_starts.shape[0]
     n = first.shape[0]
@@ -248,9 +253,11 @@ def segment_lattice(first, off, ends, nodes, log_p, line_starts, line_ends, unk_
     best = np.empty(longest + 1, np.float64)
     route = np.empty(longest + 1, np.int64)
     route_node = np.empty(longest + 1, np.int64)
-    word_ends = np.empty(n, np.int64)
-    word_nodes = np.empty(n, np.int64)
+    word_ends = np.empty(n, np.int64)  # counting: the unknown atoms' starts
+    word_nodes = np.empty(0 if counting else n, np.int64)
+    uses = np.zeros(log_p.shape[0] + 1 if counting else 0, np.int64)
     word_offsets = np.zeros(n_lines + 1, np.int64)
+    u = 0
     m = 0
     for line in range(n_lines):
         a = line_starts[line]
@@ -288,11 +295,20 @@ def segment_lattice(first, off, ends, nodes, log_p, line_starts, line_ends, unk_
             route_node[i - a] = end_node
         i = a
         while i < b:
-            word_nodes[m] = route_node[i - a]
-            i = route[i - a]
-            word_ends[m] = i
+            if counting:
+                uses[route_node[i - a] + 1] += 1
+                if route_node[i - a] < 0:
+                    word_ends[u] = i
+                    u += 1
+                i = route[i - a]
+            else:
+                word_nodes[m] = route_node[i - a]
+                i = route[i - a]
+                word_ends[m] = i
             m += 1
         word_offsets[line + 1] = m
+    if counting:
+        return word_ends[:u].copy(), word_offsets, uses
     return word_ends[:m].copy(), word_offsets, word_nodes[:m].copy()
 
 
