@@ -222,6 +222,44 @@ def count_prefixes(windows):
     """
     k = windows.shape[0]
     width = windows.shape[1]
+    if width == 1:  # n-grams of up to 4 chars (the lexicon's): the same walk on one word
+        lens1 = np.empty(k, np.int8)
+        shared1 = np.empty(k, np.int8)
+        total = 0
+        prev = np.uint64(0)
+        prev_len = 0
+        for i in range(k):
+            x = windows[i, 0]
+            n = _lanes(x)
+            d = prev ^ x  # leading chars in common: the zero lanes of d from the top
+            c = 0 if d >> np.uint64(48) != np.uint64(0) else 1 if d >> np.uint64(32) != \
+                np.uint64(0) else 2 if d >> np.uint64(16) != np.uint64(0) else 3 if d != \
+                np.uint64(0) else 4
+            c = min(c, n, prev_len)
+            lens1[i] = n
+            shared1[i] = c
+            total += n - c
+            prev = x
+            prev_len = n
+        keys = np.empty((total, 1), np.uint64)
+        counts = np.empty(total, np.int64)
+        mask1 = np.zeros(PER_WORD + 1, np.uint64)
+        for level in range(1, PER_WORD):
+            mask1[level] = ~((np.uint64(1) << np.uint64(64 - CODE_BITS * level))
+                             - np.uint64(1))
+        mask1[PER_WORD] = ~np.uint64(0)
+        open1 = np.zeros(PER_WORD + 1, np.int64)
+        m = 0
+        for i in range(k):
+            for level in range(1, shared1[i] + 1):
+                counts[open1[level]] += 1
+            x = windows[i, 0]
+            for level in range(shared1[i] + 1, lens1[i] + 1):
+                keys[m, 0] = x & mask1[level]
+                counts[m] = 1
+                open1[level] = m
+                m += 1
+        return keys, counts
     levels = width * PER_WORD
     lens = np.empty(k, np.int64)
     shared = np.empty(k, np.int64)
