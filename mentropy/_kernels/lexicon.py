@@ -28,50 +28,65 @@ def cohesion_rows(keys, lengths, counts, ln_n, ln_total, ln_absent, floor):
     Returns float64[m]: inf for a row of one char.
     """
     m = keys.shape[0]
+    one = np.uint64(1)
+    # ln N of each row as a part (T when its count is 0)
+    part_ln = np.empty(m, np.float64)
+    for r in range(m):
+        part_ln[r] = ln_n[r] if counts[r] > 0 else ln_absent
+    # tails: the one-char rows by char id, the 2..3-char rows in an open-addressing table of
+    # (key, row) pairs (key 0 = empty slot)
+    by_char = np.full(1 << CODE_BITS, -1, np.int64)
+    n_mid = 0
+    for r in range(m):
+        if lengths[r] == 1:
+            by_char[np.int64(keys[r] >> np.uint64(64 - CODE_BITS))] = r
+        elif lengths[r] <= 3:
+            n_mid += 1
     bits = 4
-    while (1 << bits) < 2 * m:
+    while (1 << bits) < 2 * n_mid:
         bits += 1
-    table = np.full(1 << bits, -1, np.int64)  # row index of each key, -1 = empty slot
+    table = np.zeros(2 << bits, np.uint64)
     mask = (1 << bits) - 1
     shift = np.uint64(64 - bits)  # the product's top bits: every char of the key counts
     for r in range(m):
-        s = np.int64((keys[r] * HASH_MULT) >> shift)
-        while table[s] >= 0:
-            s = (s + 1) & mask
-        table[s] = r
+        if 2 <= lengths[r] <= 3:
+            s = np.int64((keys[r] * HASH_MULT) >> shift)
+            while table[2 * s] != 0:
+                s = (s + 1) & mask
+            table[2 * s] = keys[r]
+            table[2 * s + 1] = np.uint64(r)
+    # heads: rows ascend, so a row's k-char prefix, when in the table, is the last row of k
+    # chars before it (every row between them starts with that prefix)
+    last = np.full(64 // CODE_BITS + 1, -1, np.int64)
     coh = np.full(m, np.inf)
-    one = np.uint64(1)
     for r in range(m):
         n = lengths[r]
-        if n < 2:
-            continue
         key = keys[r]
         best = np.inf
         for k in range(1, n):
             head = key & ~((one << np.uint64(64 - CODE_BITS * k)) - one)
+            h = last[k]
+            ln_head = part_ln[h] if h >= 0 and keys[h] == head else ln_absent
             tail = key << np.uint64(CODE_BITS * k)
-            ln_head = ln_absent
             ln_tail = ln_absent
-            s = np.int64((head * HASH_MULT) >> shift)
-            while table[s] >= 0:
-                if keys[table[s]] == head:
-                    if counts[table[s]] > 0:
-                        ln_head = ln_n[table[s]]
-                    break
-                s = (s + 1) & mask
-            s = np.int64((tail * HASH_MULT) >> shift)
-            while table[s] >= 0:
-                if keys[table[s]] == tail:
-                    if counts[table[s]] > 0:
-                        ln_tail = ln_n[table[s]]
-                    break
-                s = (s + 1) & mask
+            if n - k == 1:
+                t = by_char[np.int64(tail >> np.uint64(64 - CODE_BITS))]
+                if t >= 0:
+                    ln_tail = part_ln[t]
+            else:
+                s = np.int64((tail * HASH_MULT) >> shift)
+                while table[2 * s] != 0:
+                    if table[2 * s] == tail:
+                        ln_tail = part_ln[np.int64(table[2 * s + 1])]
+                        break
+                    s = (s + 1) & mask
             value = ln_n[r] + ln_total - ln_head - ln_tail
             if value < best:
                 best = value
             if best < floor[r]:
                 break
         coh[r] = best
+        last[n] = r
     return coh
 
 
