@@ -246,7 +246,7 @@ class WordModel:
             cps = self.vocab_cps[ids - 1]
         line_starts = np.ascontiguousarray(offsets[:-1], dtype=np.int64)
         line_ends = np.ascontiguousarray(offsets[1:], dtype=np.int64)
-        may_cut = np.ones(cps.shape[0] + 1, np.uint8)
+        may_cut = np.ones(cps.shape[0] + 1, np.uint8) if lattices is None else None
         bounds = np.searchsorted(line_starts, np.arange(
             0, cps.shape[0], SEGMENT_PART_CHARS), "right") - 1
         bounds = np.unique(np.append(np.maximum(bounds, 0), line_starts.shape[0]))
