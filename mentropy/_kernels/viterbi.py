@@ -263,34 +263,36 @@ def segment_lattice(first, off, ends, nodes, log_p, line_starts, line_ends, unk_
         a = line_starts[line]
         b = line_ends[line]
         best[b - a] = 0.0
+        best_next = 0.0  # best[i + 1 - a], kept in a register
+        e_stop = off[b]
         for i in range(b - 1, a - 1, -1):
             # as _best_route with every = True: the unknown atom [i, i + 1) first, replaced
-            # by the one-char word, then the longer words in order of their ends
+            # by the one-char word, then the longer words in order of their ends, compared
+            # as any other word (they do not end at the atom's end)
             nxt = i + 1
-            score = unk + best[nxt - a]
+            score = unk + best_next
             end = nxt
             end_node = np.int64(-1)
-            fresh = True
             node = np.int64(first[i])
             if node > 0:
                 s_k = log_p[node]
                 if s_k > ninf and s_k < pinf:
-                    score = s_k + shift + best[nxt - a]
+                    score = s_k + shift + best_next
                     end_node = node
-                    fresh = False
-            for e in range(off[i], off[i + 1]):
+            e_start = off[i]
+            for e in range(e_start, e_stop):
                 node = np.int64(nodes[e])
                 s_k = log_p[node]
                 if s_k > ninf and s_k < pinf:
                     j = np.int64(ends[e])
                     s = s_k + shift + best[j - a]
-                    if fresh:  # j > nxt: not the atom itself, compared as any other word
-                        fresh = False
                     if s > score or (s == score and j > end):
                         score = s
                         end = j
                         end_node = node
+            e_stop = e_start
             best[i - a] = score
+            best_next = score
             route[i - a] = end
             route_node[i - a] = end_node
         i = a
