@@ -31,6 +31,18 @@ def pack_windows(ids, offsets, max_n, width):
     for f in range(offsets.shape[0] - 1):
         a = offsets[f]
         b = offsets[f + 1]
+        if width == 1:  # one word: the window slides, the key shifts (no read-modify-write)
+            key = np.uint64(0)
+            for i in range(min(b, a + max_n) - 1, a - 1, -1):
+                key = (key >> np.uint64(CODE_BITS)) | (np.uint64(ids[i]) << np.uint64(
+                    64 - CODE_BITS))
+            for i in range(a, b):
+                out[i, 0] = key
+                # the next window: drop ids[i], add ids[i + max_n] when inside the fragment
+                key = key << np.uint64(CODE_BITS)
+                if i + max_n < b:
+                    key |= np.uint64(ids[i + max_n]) << np.uint64(64 - CODE_BITS * max_n)
+            continue
         for i in range(a, b):
             stop = min(i + max_n, b)
             for j in range(stop - i):
