@@ -493,16 +493,21 @@ class Lexicon:
         self.stats: dict[str, np.ndarray] = {k: np.asarray(v, dtype=np.float64)[order]
                                              for k, v in (stats or {}).items()}
         self.report = report
-        self._index = {w: i for i, w in enumerate(self.words)}
+        self._index: dict[str, int] | None = None  # word -> position, made on first use
+
+    def _position(self) -> dict[str, int]:
+        if self._index is None:
+            self._index = {w: i for i, w in enumerate(self.words)}
+        return self._index
 
     def __len__(self) -> int:
         return len(self.words)
 
     def __contains__(self, word: object) -> bool:
-        return word in self._index
+        return word in self._position()
 
     def __getitem__(self, word: str) -> int:
-        return int(self.counts[self._index[word]])
+        return int(self.counts[self._position()[word]])
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.words)
