@@ -151,6 +151,9 @@ def block_table(ids: np.ndarray, offsets: np.ndarray, max_n: int, width: int,
     else:
         limit = KP.frequent_spans(ids, offsets, pairs, max_n)
         windows = KP.pack_windows_upto(ids, offsets, limit, width)
+    if width == 1:  # the windows are ours: sorted in place (no copy of the block's keys)
+        windows.reshape(-1).sort()
+        return KP.count_prefixes(windows)
     return KP.count_prefixes(sort_rows(windows))
 
 

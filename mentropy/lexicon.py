@@ -124,7 +124,8 @@ def seed_pieces(ids: np.ndarray, offsets: np.ndarray, kept_keys: np.ndarray, max
         np.ascontiguousarray(kept_keys, dtype=np.uint64), int(max_n), int(max_word_len), width,
         int(n_vocab))
     # the 2..4-char pieces (most of them) as one-word keys: numpy's sort, then run lengths
-    short_keys, counts = run_length(np.sort(short).reshape(-1, 1))
+    short.sort()  # a fresh array: in place
+    short_keys, counts = run_length(short.reshape(-1, 1))
     keys = np.zeros((short_keys.shape[0], width), np.uint64)
     keys[:, 0] = short_keys[:, 0]
     if longer.shape[0]:  # the longer ones sort apart; the tables merge (no key in both)
