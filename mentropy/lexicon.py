@@ -41,7 +41,7 @@ COHESION_MARGIN = 1.0  # nats below the best cohesion an n-gram of its count can
 SETTLE_ROUNDS = 8  # re-segmentations at most after the last pruning (usually 1 or 2)
 SEGMENT_PART_CHARS = 1 << 18  # the builder's Viterbi cuts its corpus in parts of this size...
 SEGMENT_THREADS = min(4, os.cpu_count() or 1)  # ...with this many threads (same result)
-LATTICE_MAX_CHARS = 1 << 24  # an in-memory corpus up to this size keeps its words' matches
+LATTICE_MAX_CHARS = 1 << 23  # an in-memory corpus up to this size keeps its words' matches
 
 
 @dataclass

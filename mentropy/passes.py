@@ -50,7 +50,7 @@ class CorpusPasses:
         """The word model the next passes segment with (counts set by word_counts)."""
         self.model = WordModel(self.vocab.cps, table)
         self._cps = self.model.vocab_cps[self.corpus.ids - 1]
-        # the trie's matches, found in the first pass and reused by the next ones (a few
+        # the trie's matches, found in the first pass and reused by the next ones (about 11
         # bytes per char: only up to LATTICE_MAX_CHARS)
         self._lattices = [] if self.corpus.ids.shape[0] <= LATTICE_MAX_CHARS else None
         return self.model

@@ -3,7 +3,11 @@
 The Segmenter (:func:`segment_lines`), the lexicon builder's re-segmentation of its corpus (the
 same :func:`segment_lines`) and its description-length pruning (:func:`best_split` inside
 :func:`prune_by_description_length` and :func:`word_pmi`) all run :func:`_best_route` over the
-code point trie of mentropy/_kernels/trie.py.
+code point trie of mentropy/_kernels/trie.py. The one exception: the builder's repeated
+re-segmentations of an in-memory corpus find the trie's words once (:func:`match_lattice`)
+and run the same recurrence over them (:func:`segment_lattice`, the body of
+:func:`_best_route` for fallback 1 with every char boundary a cut, written over the found
+words; tests/test_lexicon.py checks it against :func:`segment_lines`, ties included).
 
 The path maximises the sum of the scores of its words, ``log_p[node] + shift`` for the word
 ending at trie node ``node`` (``shift`` is 0 for the Segmenter, whose ``log_p`` already holds
@@ -180,12 +184,13 @@ def match_lattice(root, table, filt, bits, is_word, cps, line_starts, line_ends)
     Returns
     -------
     first : int32[n]        node of the one-char word cps[i] (0 when none)
-    off : int64[n + 1]      the longer words starting at i are ends[off[i]:off[i + 1]]
+    off : int32[n + 1]      the longer words starting at i are ends[off[i]:off[i + 1]]
+                            (fewer than 2 ** 31 of them: callers pass parts of a corpus)
     ends : int32[m], nodes : int32[m]  their ends (ascending per position) and trie nodes
     """
     n = cps.shape[0]
     first = np.zeros(n, np.int32)
-    off = np.zeros(n + 1, np.int64)
+    off = np.zeros(n + 1, np.int32)
     cap = n + 16  # a guess (fewer longer words than chars); else a second pass with room
     m = 0
     for attempt in range(2):
