@@ -107,7 +107,8 @@ def test_segment_lattice_matches_segment_lines(fragments, entries, unk_count):
     assert offs.tolist() == expect[1].tolist()
     assert uses.tolist() == np.bincount(expect[2] + 1, minlength=trie.n_nodes + 1).tolist()
     tok_start = np.concatenate([[0], expect[0][:-1]]).astype(np.int64)
-    tok_start[expect[1][:-1][expect[1][:-1] < expect[1][1:]]] = starts[expect[1][:-1] < expect[1][1:]]
+    has_words = expect[1][:-1] < expect[1][1:]  # a line's first token starts at its start
+    tok_start[expect[1][:-1][has_words]] = starts[has_words]
     assert unknown.tolist() == tok_start[expect[2] < 0].tolist()
     # the matches are the entries of the trie at each position
     first, off, ends, lat_nodes = lattice
@@ -123,7 +124,8 @@ def test_segment_lattice_matches_segment_lines(fragments, entries, unk_count):
 
 @PROPS
 @given(st.lists(st.tuples(st.lists(st.integers(1, 4), min_size=1, max_size=4), st.integers(0, 9),
-                          st.integers(0, 9)), min_size=1, max_size=12, unique_by=lambda e: tuple(e[0])))
+                          st.integers(0, 9)),
+                min_size=1, max_size=12, unique_by=lambda e: tuple(e[0])))
 def test_set_node_counts_is_update_encoded(entries):
     # the builder's per-round count update by node equals re-inserting the words
     chars, woff = csr([w for w, _, _ in entries])

@@ -1,5 +1,5 @@
-"""Kernels of lexicon induction: cohesion, the seed's pieces and branching entropy (the pruning runs the
-Segmenter's Viterbi, in viterbi.py)."""
+"""Kernels of lexicon induction: cohesion, the seed's pieces and branching entropy (the
+pruning runs the Segmenter's Viterbi, in viterbi.py)."""
 import numpy as np
 from numba import njit
 
