@@ -243,13 +243,13 @@ class WordModel:
         not change with the counts) so that later calls run only the Viterbi
         (KV.segment_lattice, the same segmentation); None: the trie is walked every time.
         """
-        if cps is None:
+        if cps is None and lattices is None:
             cps = self.vocab_cps[ids - 1]
         line_starts = np.ascontiguousarray(offsets[:-1], dtype=np.int64)
         line_ends = np.ascontiguousarray(offsets[1:], dtype=np.int64)
         may_cut = np.ones(cps.shape[0] + 1, np.uint8) if lattices is None else None
         bounds = np.searchsorted(line_starts, np.arange(
-            0, cps.shape[0], SEGMENT_PART_CHARS), "right") - 1
+            0, ids.shape[0], SEGMENT_PART_CHARS), "right") - 1
         bounds = np.unique(np.append(np.maximum(bounds, 0), line_starts.shape[0]))
         n_parts = bounds.shape[0] - 1
         if lattices is not None and len(lattices) != n_parts:
@@ -265,8 +265,9 @@ class WordModel:
                     cps[a:b], may_cut[a:b + 1], starts, stops, nodes=True)
             else:
                 if lattices[k] is None:
+                    part_cps = self.vocab_cps[ids[a:b] - 1] if cps is None else cps[a:b]
                     lattices[k] = KV.match_lattice(*self.trie.kernel_args(), self.is_word,
-                                                   cps[a:b], starts, stops)
+                                                   part_cps, starts, stops)
                 log_p, unk = self.segmenter._scores()
                 ends, offs, nodes = KV.segment_lattice(*lattices[k], log_p, starts, stops,
                                                        unk, counting)

@@ -49,10 +49,13 @@ class CorpusPasses:
     def start(self, table: WordTable) -> WordModel:
         """The word model the next passes segment with (counts set by word_counts)."""
         self.model = WordModel(self.vocab.cps, table)
-        self._cps = self.model.vocab_cps[self.corpus.ids - 1]
-        # the trie's matches, found in the first pass and reused by the next ones (about 11
-        # bytes per char: only up to LATTICE_MAX_CHARS)
-        self._lattices = [] if self.corpus.ids.shape[0] <= LATTICE_MAX_CHARS else None
+        # the trie's matches, found in the first pass (from each part's code points) and
+        # reused by the next ones (about 11 bytes per char: only up to LATTICE_MAX_CHARS);
+        # else the code points of the corpus, made once for every pass
+        if self.corpus.ids.shape[0] <= LATTICE_MAX_CHARS:
+            self._lattices, self._cps = [], None
+        else:
+            self._lattices, self._cps = None, self.model.vocab_cps[self.corpus.ids - 1]
         return self.model
 
     def word_counts(self, counts: np.ndarray) -> np.ndarray:
