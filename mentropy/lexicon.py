@@ -27,8 +27,7 @@ import numpy as np
 from mentropy._kernels import lexicon as KL
 from mentropy._kernels import ngrams as KN
 from mentropy._kernels import viterbi as KV
-from mentropy.counts import (NgramCounts, key_width, pack_ids, run_length, sort_rows,
-                             unpack_ids)
+from mentropy.counts import NgramCounts, key_width, pack_ids, run_length, unpack_ids
 from mentropy.fragments import EncodedCorpus, read_corpus
 from mentropy.errors import MentropyError
 from mentropy.io import atomic_output
@@ -128,8 +127,17 @@ def seed_pieces(ids: np.ndarray, offsets: np.ndarray, kept_keys: np.ndarray, max
     short_keys, counts = run_length(short.reshape(-1, 1))
     keys = np.zeros((short_keys.shape[0], width), np.uint64)
     keys[:, 0] = short_keys[:, 0]
-    if longer.shape[0]:  # the longer ones sort apart; the tables merge (no key in both)
-        keys, counts = KN.merge_sorted(keys, counts, *KN.run_length(sort_rows(longer)))
+    if longer.shape[0]:
+        # the longer ones (few) sort apart, by numpy; each goes after the short piece of its
+        # first four chars (a short key's other words are 0) and before the next: inserted
+        # in order
+        longer = longer[np.lexsort(longer.T[::-1])]
+        first = np.flatnonzero(np.concatenate([[True], (longer[1:] != longer[:-1]).any(axis=1)]))
+        long_keys = longer[first]
+        long_counts = np.diff(np.append(first, longer.shape[0])).astype(np.int64)
+        at = np.searchsorted(keys[:, 0], long_keys[:, 0], "right")
+        keys = np.insert(keys, at, long_keys, axis=0)
+        counts = np.insert(counts, at, long_counts)
     return keys, counts, single
 
 

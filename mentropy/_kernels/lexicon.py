@@ -58,7 +58,7 @@ def cohesion_rows(keys, lengths, counts, ln_n, ln_total, ln_absent, floor):
     # heads: rows ascend, so a row's k-char prefix, when in the table, is the last row of k
     # chars before it (every row between them starts with that prefix)
     last = np.full(64 // CODE_BITS + 1, -1, np.int64)
-    coh = np.full(m, np.inf)
+    coh = np.empty(m, np.float64)  # every row is set below (inf for one char)
     for r in range(m):
         n = lengths[r]
         key = keys[r]
@@ -104,9 +104,9 @@ def seed_piece_keys(ids, offsets, kept_keys, max_n, max_word_len, width, n_vocab
     ones, in corpus order, and the count of the one-char pieces by char id.
     """
     one = np.uint64(1)
-    # the kept keys and their proper prefixes of 2+ chars in an open-addressing set, flag 1 =
-    # kept, 2 = a kept key starts with it (0 = empty slot; keys are nonzero); sized for the
-    # distinct entries, counted in a first, larger table
+    # the kept keys and their proper prefixes of 2+ chars in an open-addressing set of (key,
+    # flags) pairs, flag 1 = kept, 2 = a kept key starts with it (key 0 = empty slot; keys are
+    # nonzero); sized for the distinct entries, counted in a first, larger table
     per_key = max(max_n - 1, 1)
     bits = 4
     while (1 << bits) < 2 * kept_keys.shape[0] * per_key:
@@ -114,8 +114,7 @@ def seed_piece_keys(ids, offsets, kept_keys, max_n, max_word_len, width, n_vocab
     for attempt in range(2):
         mask = (1 << bits) - 1
         shift = np.uint64(64 - bits)
-        table = np.zeros(1 << bits, np.uint64)
-        flags = np.zeros(1 << bits, np.uint8)
+        table = np.zeros(2 << bits, np.uint64)
         distinct = 0
         for key in kept_keys:
             n = 0
@@ -125,12 +124,12 @@ def seed_piece_keys(ids, offsets, kept_keys, max_n, max_word_len, width, n_vocab
             for k in range(2, n + 1):
                 part = key if k == n else key & ~((one << np.uint64(64 - CODE_BITS * k)) - one)
                 s = np.int64((part * HASH_MULT) >> shift)
-                while table[s] != 0 and table[s] != part:
+                while table[2 * s] != 0 and table[2 * s] != part:
                     s = (s + 1) & mask
-                if table[s] == 0:
+                if table[2 * s] == 0:
                     distinct += 1
-                table[s] = part
-                flags[s] |= np.uint8(1 if k == n else 2)
+                table[2 * s] = part
+                table[2 * s + 1] |= one if k == n else np.uint64(2)
         if attempt == 1:
             break
         small = 4
@@ -146,9 +145,9 @@ def seed_piece_keys(ids, offsets, kept_keys, max_n, max_word_len, width, n_vocab
         fbits += 1
     fshift = np.uint64(64 - fbits)
     filt = np.zeros(1 << max(fbits - 6, 0), np.uint64)
-    for s in range(table.shape[0]):
-        if table[s] != 0:
-            h = np.int64((table[s] * FILTER_MULT) >> fshift)
+    for s in range(mask + 1):
+        if table[2 * s] != 0:
+            h = np.int64((table[2 * s] * FILTER_MULT) >> fshift)
             filt[h >> 6] |= one << np.uint64(h & 63)
     # one pass: i and i + 1 are glued when a kept n-gram starting at or before i reaches past
     # i (reach: the furthest char such an n-gram covers); a piece ends where they are not
@@ -172,13 +171,14 @@ def seed_piece_keys(ids, offsets, kept_keys, max_n, max_word_len, width, n_vocab
                 if (filt[h >> 6] >> np.uint64(h & 63)) & one == 0:
                     break
                 s = np.int64((key * HASH_MULT) >> shift)
-                while table[s] != 0 and table[s] != key:
+                while table[2 * s] != 0 and table[2 * s] != key:
                     s = (s + 1) & mask
-                if table[s] != key:  # neither kept nor the start of a kept n-gram
+                if table[2 * s] != key:  # neither kept nor the start of a kept n-gram
                     break
-                if flags[s] & 1:
+                flags = table[2 * s + 1]
+                if flags & one:
                     reach = max(reach, i + n - 1)
-                if flags[s] & 2 == 0:
+                if flags & np.uint64(2) == 0:
                     break
             if reach > i:
                 continue

@@ -31,18 +31,6 @@ def pack_windows(ids, offsets, max_n, width):
     for f in range(offsets.shape[0] - 1):
         a = offsets[f]
         b = offsets[f + 1]
-        if width == 1:  # one word: the window slides, the key shifts (no read-modify-write)
-            key = np.uint64(0)
-            for i in range(min(b, a + max_n) - 1, a - 1, -1):
-                key = (key >> np.uint64(CODE_BITS)) | (np.uint64(ids[i]) << np.uint64(
-                    64 - CODE_BITS))
-            for i in range(a, b):
-                out[i, 0] = key
-                # the next window: drop ids[i], add ids[i + max_n] when inside the fragment
-                key = key << np.uint64(CODE_BITS)
-                if i + max_n < b:
-                    key |= np.uint64(ids[i + max_n]) << np.uint64(64 - CODE_BITS * max_n)
-            continue
         for i in range(a, b):
             stop = min(i + max_n, b)
             for j in range(stop - i):
@@ -235,8 +223,8 @@ def count_prefixes(windows):
     k = windows.shape[0]
     width = windows.shape[1]
     if width == 1:  # n-grams of up to 4 chars (the lexicon's): the same walk on one word
-        lens1 = np.empty(k, np.int8)
-        shared1 = np.empty(k, np.int8)
+        lens1 = np.empty(k, np.int64)
+        shared1 = np.empty(k, np.int64)
         total = 0
         prev = np.uint64(0)
         prev_len = 0

@@ -189,8 +189,11 @@ def match_lattice(root, table, filt, bits, is_word, cps, line_starts, line_ends)
     ends : int32[m], nodes : int32[m]  their ends (ascending per position) and trie nodes
     """
     n = cps.shape[0]
-    first = np.zeros(n, np.int32)
-    off = np.zeros(n + 1, np.int32)
+    first = np.empty(n, np.int32)
+    off = np.empty(n + 1, np.int32)
+    for i in range(n):  # positions between lines (if any) start no word
+        first[i] = 0
+    off[0] = 0
     cap = n + 16  # a guess (fewer longer words than chars); else a second pass with room
     m = 0
     for attempt in range(2):
