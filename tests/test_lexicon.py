@@ -798,3 +798,17 @@ def test_build_is_the_same_for_any_parts_and_threads(sample_path, monkeypatch, p
     monkeypatch.setattr(L, "SEGMENT_PART_CHARS", part_chars)
     monkeypatch.setattr(L, "SEGMENT_THREADS", threads)
     assert build_lexicon(sample_path, progress=False).most_common() == want
+
+
+def test_build_without_the_lattice_is_the_same(sample_lines, monkeypatch):
+    # a corpus over LATTICE_MAX_CHARS walks the trie in every pass: the same lexicon and
+    # statistics as with the matches kept between passes
+    import mentropy.passes as passes
+
+    texts = sample_lines[:300]
+    kept = build_lexicon(texts=texts, progress=False, stats=True)
+    monkeypatch.setattr(passes, "LATTICE_MAX_CHARS", 0)
+    walked = build_lexicon(texts=texts, progress=False, stats=True)
+    assert walked.most_common() == kept.most_common()
+    for name in Lexicon.STAT_COLUMNS:
+        np.testing.assert_array_equal(walked.stats[name], kept.stats[name])  # NaN = NaN
