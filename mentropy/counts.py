@@ -136,7 +136,7 @@ def count_table(ids: np.ndarray, offsets: np.ndarray, max_n: int,
             bar.update(int(offsets[hi] - offsets[lo]))
     keys, counts = merger.result()
     if min_count > 1:
-        keep = counts >= min_count
+        keep = np.flatnonzero(counts >= min_count)
         keys, counts = keys[keep], counts[keep]
     return keys, counts
 
@@ -151,6 +151,9 @@ def block_table(ids: np.ndarray, offsets: np.ndarray, max_n: int, width: int,
     else:
         limit = KP.frequent_spans(ids, offsets, pairs, max_n)
         windows = KP.pack_windows_upto(ids, offsets, limit, width)
+    if width == 1:  # the windows are ours: sorted in place (no copy of the block's keys)
+        windows.reshape(-1).sort()
+        return KP.count_prefixes(windows)
     return KP.count_prefixes(sort_rows(windows))
 
 
@@ -258,7 +261,7 @@ class NgramCounts:
 
     def prune(self, min_count: int) -> "NgramCounts":
         """Keep rows with count >= min_count."""
-        keep = self.counts >= min_count
+        keep = np.flatnonzero(self.counts >= min_count)  # row indices: faster than a mask
         return NgramCounts(self.keys[keep], self.counts[keep], self.max_n, self.vocab,
                            self.n_chars)
 

@@ -116,9 +116,26 @@ def unique_lines(pieces: Iterable[tuple[str, bool]], stats: DuplicateStats,
         if len(parts) == 1:
             continue
         yield from close_line()
-        for line in parts[1:-1]:
-            yield from extend_line(line)
-            yield from close_line()
+        blake2b = hashlib.blake2b
+        for line in parts[1:-1]:  # whole lines: close_line's work written out for the short
+            if len(line) > LONG_LINE:
+                yield from extend_line(line)
+                yield from close_line()
+                continue
+            key = line.strip()
+            if not key:
+                continue
+            stats.n_lines += 1
+            digest = blake2b(key.encode("utf-8", "surrogatepass"), digest_size=8).digest()
+            if digest in seen:
+                stats.n_dropped += 1
+                continue
+            seen.add(digest)
+            out.append(line)
+            size += len(line) + 1
+            if size >= chunk_chars:
+                yield "\n".join(out)
+                out, size = [], 0
         if parts[-1]:
             yield from extend_line(parts[-1])
     if pending or long_line:

@@ -27,8 +27,7 @@ import numpy as np
 from mentropy._kernels import lexicon as KL
 from mentropy._kernels import ngrams as KN
 from mentropy._kernels import viterbi as KV
-from mentropy.counts import (NgramCounts, key_head, key_slot, key_tail, key_width, pack_ids,
-                             sort_rows, unpack_ids)
+from mentropy.counts import NgramCounts, key_width, pack_ids, run_length, unpack_ids
 from mentropy.fragments import EncodedCorpus, read_corpus
 from mentropy.errors import MentropyError
 from mentropy.io import atomic_output
@@ -41,6 +40,7 @@ COHESION_MARGIN = 1.0  # nats below the best cohesion an n-gram of its count can
 SETTLE_ROUNDS = 8  # re-segmentations at most after the last pruning (usually 1 or 2)
 SEGMENT_PART_CHARS = 1 << 18  # the builder's Viterbi cuts its corpus in parts of this size...
 SEGMENT_THREADS = min(4, os.cpu_count() or 1)  # ...with this many threads (same result)
+LATTICE_MAX_CHARS = 1 << 23  # an in-memory corpus up to this size keeps its words' matches
 
 
 @dataclass
@@ -67,24 +67,22 @@ class WordTable:
         return spell
 
 
-def cohesion(counts: NgramCounts, total: int) -> tuple[np.ndarray, np.ndarray]:
-    """(lengths, cohesion) of every row: min over splits of ln N_w + ln T - ln N_a - ln N_b."""
-    keys = counts.keys[:, 0]
+def cohesion(counts: NgramCounts, total: int,
+             floor: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(lengths, cohesion) of every row: min over splits of ln N_w + ln T - ln N_a - ln N_b
+    (a part absent from the table counts as T; inf for a single char). `floor` (float64 per
+    row): a row's remaining splits are skipped once its minimum so far is below its floor,
+    so only ``cohesion >= floor`` is exact for such a row (what kept_ngrams asks)."""
+    if counts.keys.shape[1] != 1:
+        raise MentropyError("cohesion needs one-word keys (n-grams of up to 4 chars)")
     lengths = counts.lengths()
-    coh = np.full(len(counts), np.inf)
-    ln_n = np.log(counts.counts.astype(np.float64))
-    for n in range(2, counts.max_n + 1):
-        rows = np.flatnonzero(lengths == n)
-        best = np.full(rows.shape[0], np.inf)
-        for k in range(1, n):
-            head = key_head(keys[rows], k)
-            tail = key_tail(keys[rows], k)
-            n_head = counts.lookup(head.reshape(-1, 1))
-            n_tail = counts.lookup(tail.reshape(-1, 1))
-            n_head = np.where(n_head > 0, n_head, total).astype(np.float64)
-            n_tail = np.where(n_tail > 0, n_tail, total).astype(np.float64)
-            best = np.minimum(best, ln_n[rows] + math.log(total) - np.log(n_head) - np.log(n_tail))
-        coh[rows] = best
+    c = np.ascontiguousarray(counts.counts, dtype=np.int64)
+    ln_n = np.log(c.astype(np.float64))
+    floor = np.full(c.shape[0], -np.inf) if floor is None else \
+        np.ascontiguousarray(floor, dtype=np.float64)
+    ln_absent = float(np.log(np.full(1, total, np.float64))[0])
+    coh = KL.cohesion_rows(np.ascontiguousarray(counts.keys[:, 0]), lengths, c, ln_n,
+                           math.log(total), ln_absent, floor)
     return lengths, coh
 
 
@@ -99,7 +97,7 @@ def kept_ngrams(counts: NgramCounts, total: int, opts: LexiconOptions,
     least `min_count` times whose weakest split still has PMI >= theta_n (`total`: the
     corpus's Han chars)."""
     counts = counts.prune(min_count)
-    lengths, coh = cohesion(counts, total)
+    lengths = counts.lengths()
     theta = np.full(lengths.max(initial=1) + 1, np.inf)
     for n, t in enumerate(opts.thresholds, start=2):
         if n < theta.shape[0]:
@@ -107,7 +105,9 @@ def kept_ngrams(counts: NgramCounts, total: int, opts: LexiconOptions,
     # a perfectly cohesive n-gram (parts seen only inside it) scores ln T - ln N_w: cap theta
     # there so that very frequent words of small corpora stay reachable
     ceiling = math.log(total) - np.log(counts.counts.astype(np.float64)) - COHESION_MARGIN
-    kept = (lengths >= 2) & (coh >= np.minimum(theta[lengths], ceiling))
+    floor = np.minimum(theta[lengths], ceiling)
+    lengths, coh = cohesion(counts, total, floor)
+    kept = (lengths >= 2) & (coh >= floor)
     return np.sort(counts.keys[kept, 0])
 
 
@@ -117,19 +117,28 @@ def seed_pieces(ids: np.ndarray, offsets: np.ndarray, kept_keys: np.ndarray, max
     keys of the 2..max_word_len-char pieces, their counts, int64[n_vocab + 1] counts of the
     one-char pieces by char id). Tables of parts of a corpus add up (merge_sorted) to the
     whole corpus's."""
-    join = KL.cohesion_join(ids, offsets, kept_keys, max_n)
-    starts = piece_starts(offsets, join)
-    del join
-    plen = np.diff(starts)
-    sel = np.flatnonzero((plen >= 2) & (plen <= max_word_len))
-    pkeys = np.zeros((sel.shape[0], key_width(max_word_len)), np.uint64)
-    for j in range(max_word_len):
-        has = plen[sel] > j
-        word, shift = key_slot(j)
-        pkeys[has, word] |= ids[starts[sel[has]] + j].astype(np.uint64) << shift
-    uniq, pcounts = KN.run_length(sort_rows(pkeys))
-    single = np.bincount(ids[starts[:-1][plen == 1]], minlength=n_vocab + 1).astype(np.int64)
-    return uniq, pcounts, single
+    width = key_width(max_word_len)
+    short, longer, single = KL.seed_piece_keys(
+        np.ascontiguousarray(ids, dtype=np.int32), np.ascontiguousarray(offsets, dtype=np.int64),
+        np.ascontiguousarray(kept_keys, dtype=np.uint64), int(max_n), int(max_word_len), width,
+        int(n_vocab))
+    # the 2..4-char pieces (most of them) as one-word keys: numpy's sort, then run lengths
+    short.sort()  # a fresh array: in place
+    short_keys, counts = run_length(short.reshape(-1, 1))
+    keys = np.zeros((short_keys.shape[0], width), np.uint64)
+    keys[:, 0] = short_keys[:, 0]
+    if longer.shape[0]:
+        # the longer ones (few) sort apart, by numpy; each goes after the short piece of its
+        # first four chars (a short key's other words are 0) and before the next: inserted
+        # in order
+        longer = longer[np.lexsort(longer.T[::-1])]
+        first = np.flatnonzero(np.concatenate([[True], (longer[1:] != longer[:-1]).any(axis=1)]))
+        long_keys = longer[first]
+        long_counts = np.diff(np.append(first, longer.shape[0])).astype(np.int64)
+        at = np.searchsorted(keys[:, 0], long_keys[:, 0], "right")
+        keys = np.insert(keys, at, long_keys, axis=0)
+        counts = np.insert(counts, at, long_counts)
+    return keys, counts, single
 
 
 def seed_table(kept_keys: np.ndarray, uniq: np.ndarray, pcounts: np.ndarray,
@@ -181,16 +190,6 @@ def seed_by_cohesion(corpus: EncodedCorpus, opts: LexiconOptions, min_count: int
     return seed(CorpusPasses(corpus), counts, opts, min_count)
 
 
-def piece_starts(offsets: np.ndarray, join: np.ndarray) -> np.ndarray:
-    """Starts of the maximal glued runs of fragments (a fragment start, or after an unglued
-    boundary), then the end: int64[p + 1]."""
-    n = join.shape[0]
-    start = np.ones(n, bool)
-    start[1:] = ~join[:-1]
-    start[offsets[:-1][offsets[:-1] < n]] = True
-    return np.append(np.flatnonzero(start), n).astype(np.int64)
-
-
 class WordModel:
     """The word table in a :class:`~mentropy.segment.Segmenter`: the builder segments with the
     Segmenter's own Viterbi and scores, so a learnt lexicon segments its training corpus as
@@ -214,52 +213,84 @@ class WordModel:
                                               table.counts.astype(np.int64))
         self.node_word = np.full(self.trie.n_nodes + 1, -1, np.int64)
         self.node_word[self.nodes] = np.arange(table.n_words)
+        self.is_word = np.zeros(self.trie.n_nodes, np.uint8)
+        self.is_word[self.nodes] = 1
         # the entry of each single char id (every char of the corpus has one)
         lens = table.lengths()
         self.single_word = np.full(self.vocab_cps.shape[0] + 1, -1, np.int64)
         self.single_word[table.chars[table.woff[:-1][lens == 1]]] = np.flatnonzero(lens == 1)
+        self._executor = None  # the threads of _by_parts, kept from one pass to the next
+        self._executor_threads = 0
+
+    def close(self) -> None:
+        """Stop the threads kept for the passes (they also stop when the model is freed)."""
+        if self._executor is not None:
+            self._executor.shutdown()
+            self._executor = None
 
     def set_counts(self, counts: np.ndarray) -> None:
         """Segment with these counts of the entries from now on."""
-        self.trie.update_encoded(self.word_cps, self.woff, counts.astype(np.int64))
+        self.trie.set_node_counts(self.nodes, counts.astype(np.int64))
         self.segmenter._changed()
 
     def _by_parts(self, ids: np.ndarray, offsets: np.ndarray, threads: int,
-                  cps: np.ndarray | None, each) -> list:
+                  cps: np.ndarray | None, each, lattices: list | None = None,
+                  counting: bool = False) -> list:
         """each(a, starts, ends, offs, nodes) for every part of the fragments, segmented
         (the Segmenter's Viterbi, trie nodes recorded; positions relative to the part's
-        first char `a`); the results in part order.
+        first char `a`); the results in part order. With `counting` and `lattices`,
+        each(a, starts, unknown, offs, uses) instead (KV.segment_lattice's counting: the
+        starts of the unknown atoms, the words per trie node).
 
         The fragments are cut in parts of ~SEGMENT_PART_CHARS characters, run by `threads`
         threads (the kernel releases the GIL); the parts come from the data size only and
         each line's answer does not depend on them, so neither does the result, and the
         kernel's scratch is never the size of the whole input. `cps`: the ids' code points
-        when already made.
+        when already made. `lattices`: a list kept by the caller between calls over the same
+        fragments, holding each part's trie matches (KV.match_lattice: the trie's shape does
+        not change with the counts) so that later calls run only the Viterbi
+        (KV.segment_lattice, the same segmentation); None: the trie is walked every time.
         """
-        if cps is None:
+        if cps is None and lattices is None:
             cps = self.vocab_cps[ids - 1]
         line_starts = np.ascontiguousarray(offsets[:-1], dtype=np.int64)
         line_ends = np.ascontiguousarray(offsets[1:], dtype=np.int64)
-        may_cut = np.ones(cps.shape[0] + 1, np.uint8)
+        may_cut = np.ones(cps.shape[0] + 1, np.uint8) if lattices is None else None
         bounds = np.searchsorted(line_starts, np.arange(
-            0, cps.shape[0], SEGMENT_PART_CHARS), "right") - 1
+            0, ids.shape[0], SEGMENT_PART_CHARS), "right") - 1
         bounds = np.unique(np.append(np.maximum(bounds, 0), line_starts.shape[0]))
         n_parts = bounds.shape[0] - 1
+        if lattices is not None and len(lattices) != n_parts:
+            lattices[:] = [None] * n_parts
 
         def part(k: int):
             lo, hi = int(bounds[k]), int(bounds[k + 1])
             a, b = int(line_starts[lo]), int(line_ends[hi - 1])
             starts = line_starts[lo:hi] - a
-            ends, offs, nodes = self.segmenter.segment_codepoints(
-                cps[a:b], may_cut[a:b + 1], starts, line_ends[lo:hi] - a, nodes=True)
+            stops = line_ends[lo:hi] - a
+            if lattices is None:
+                ends, offs, nodes = self.segmenter.segment_codepoints(
+                    cps[a:b], may_cut[a:b + 1], starts, stops, nodes=True)
+            else:
+                if lattices[k] is None:
+                    part_cps = self.vocab_cps[ids[a:b] - 1] if cps is None else cps[a:b]
+                    lattices[k] = KV.match_lattice(*self.trie.kernel_args(), self.is_word,
+                                                   part_cps, starts, stops)
+                log_p, unk = self.segmenter._scores()
+                ends, offs, nodes = KV.segment_lattice(*lattices[k], log_p, starts, stops,
+                                                       unk, counting)
             return each(a, starts, ends, offs, nodes)
 
         if n_parts <= 1 or threads <= 1:
             return [part(k) for k in range(n_parts)]
-        from concurrent.futures import ThreadPoolExecutor
+        if self._executor is None or self._executor_threads != threads:
+            from concurrent.futures import ThreadPoolExecutor
 
-        with ThreadPoolExecutor(min(threads, n_parts)) as pool:
-            return list(pool.map(part, range(n_parts)))
+            self.close()
+            # kept for the next pass: starting threads anew costs ms each on a busy machine
+            self._executor = ThreadPoolExecutor(threads)
+            self._executor_threads = threads
+        return list(self._executor.map(part, range(n_parts)))
 
     @staticmethod
     def _token_starts(starts: np.ndarray, ends: np.ndarray, offs: np.ndarray,
@@ -276,10 +307,12 @@ class WordModel:
         return np.where(offs[line] == which, starts[line], ends[np.maximum(which - 1, 0)])
 
     def segment(self, ids: np.ndarray, offsets: np.ndarray, threads: int = 1,
-                cps: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+                cps: np.ndarray | None = None,
+                lattices: list | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Unigram Viterbi over fragments (the Segmenter's scores: ln(count / total), an
         unknown character as a count of 1); returns (token starts, token word index), by
-        parts in `threads` threads (see _by_parts; the same result for any number)."""
+        parts in `threads` threads (see _by_parts, also for `lattices`; the same result for
+        any number)."""
         def each(a, starts, ends, offs, nodes):
             tok_start = self._token_starts(starts, ends, offs) + a
             tok_word = self.node_word[nodes]  # node -1 (unknown char) reads the last slot: -1
@@ -288,7 +321,7 @@ class WordModel:
             tok_word[unknown] = self.single_word[ids[tok_start[unknown]]]
             return tok_start, tok_word
 
-        results = self._by_parts(ids, offsets, threads, cps, each)
+        results = self._by_parts(ids, offsets, threads, cps, each, lattices)
         total = sum(r[0].shape[0] for r in results)
         tok_start = np.empty(total, np.int64)
         tok_word = np.empty(total, np.int64)
@@ -302,9 +335,10 @@ class WordModel:
         return tok_start, tok_word
 
     def word_counts(self, ids: np.ndarray, offsets: np.ndarray, threads: int = 1,
-                    cps: np.ndarray | None = None) -> np.ndarray:
+                    cps: np.ndarray | None = None, lattices: list | None = None) -> np.ndarray:
         """How often each entry is used when these fragments are segmented (float64[w]):
-        the words of :meth:`segment` counted, part by part, by their trie nodes."""
+        the words of :meth:`segment` counted, part by part, by their trie nodes
+        (`lattices`: see _by_parts)."""
         n_nodes = self.node_word.shape[0]
 
         def each(a, starts, ends, offs, nodes):
@@ -314,9 +348,14 @@ class WordModel:
                 unknown.shape[0] else np.zeros(0, np.int32)
             return by_node, chars
 
+        def each_counted(a, starts, unknown, offs, uses):
+            return uses, ids[unknown + a]
+
         by_node = np.zeros(n_nodes, np.int64)
         unknown = []
-        for counts, chars in self._by_parts(ids, offsets, threads, cps, each):
+        for counts, chars in self._by_parts(ids, offsets, threads, cps,
+                                            each if lattices is None else each_counted,
+                                            lattices, counting=True):
             by_node += counts
             unknown.append(chars)
         out = by_node[self.nodes + 1].astype(np.float64)
@@ -464,16 +503,21 @@ class Lexicon:
         self.stats: dict[str, np.ndarray] = {k: np.asarray(v, dtype=np.float64)[order]
                                              for k, v in (stats or {}).items()}
         self.report = report
-        self._index = {w: i for i, w in enumerate(self.words)}
+        self._index: dict[str, int] | None = None  # word -> position, made on first use
+
+    def _position(self) -> dict[str, int]:
+        if self._index is None:
+            self._index = {w: i for i, w in enumerate(self.words)}
+        return self._index
 
     def __len__(self) -> int:
         return len(self.words)
 
     def __contains__(self, word: object) -> bool:
-        return word in self._index
+        return word in self._position()
 
     def __getitem__(self, word: str) -> int:
-        return int(self.counts[self._index[word]])
+        return int(self.counts[self._position()[word]])
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.words)
@@ -615,19 +659,24 @@ def _build(passes, counts: NgramCounts | None, opts: LexiconOptions, t0: float,
     del counts
     report.seconds["seed"] = time.perf_counter() - t1
     t2 = time.perf_counter()
-    with batch.bar(None, "round", "refining", progress) as bar:
-        refine(passes, table, opts, report, on_round=lambda: bar.update(1))
-    report.seconds["refine"] = time.perf_counter() - t2
-    t3 = time.perf_counter()
-    lengths = table.lengths()
-    report.bits_per_char_before = bits_per_char(passes.vocab.counts, np.ones(len(passes.vocab)))
-    report.bits_per_char_after = bits_per_char(table.counts, lengths)
-    keep = np.flatnonzero(table.counts > 0)
-    words = decode_words(passes.vocab.cps, table.chars, table.woff, keep)
-    word_stats = None
-    if stats:
-        word_stats = word_statistics(passes, table)
-        word_stats = {k: v[keep] for k, v in word_stats.items()}
+    try:
+        with batch.bar(None, "round", "refining", progress) as bar:
+            refine(passes, table, opts, report, on_round=lambda: bar.update(1))
+        report.seconds["refine"] = time.perf_counter() - t2
+        t3 = time.perf_counter()
+        lengths = table.lengths()
+        report.bits_per_char_before = bits_per_char(passes.vocab.counts,
+                                                    np.ones(len(passes.vocab)))
+        report.bits_per_char_after = bits_per_char(table.counts, lengths)
+        keep = np.flatnonzero(table.counts > 0)
+        words = decode_words(passes.vocab.cps, table.chars, table.woff, keep)
+        word_stats = None
+        if stats:
+            word_stats = word_statistics(passes, table)
+            word_stats = {k: v[keep] for k, v in word_stats.items()}
+    finally:
+        if passes.model is not None:
+            passes.model.close()
     report.seconds["output"] = time.perf_counter() - t3
     report.workers = batch_stats.workers
     report.temp_bytes = batch_stats.temp_bytes

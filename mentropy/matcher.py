@@ -172,6 +172,24 @@ class Trie:
         self.log_count[touched] = _logs(used[touched])
         return nodes
 
+    def set_node_counts(self, nodes: np.ndarray, counts: np.ndarray) -> None:
+        """Set the counts of entries already in the trie by their distinct nodes (as
+        :meth:`update_encoded` returned them): what update_encoded does for words it has,
+        without walking them or touching the trie's shape."""
+        nodes = np.ascontiguousarray(nodes, dtype=np.int64)
+        counts = np.ascontiguousarray(counts, dtype=np.int64)
+        if nodes.shape != counts.shape:
+            raise MentropyError(f"{nodes.shape[0]} nodes but {counts.shape[0]} counts")
+        if counts.shape[0] and counts.min() < 0:
+            raise MentropyError("word counts must not be negative")
+        if nodes.shape[0] and (nodes.min() < 1 or nodes.max() >= self.n_nodes):
+            raise MentropyError("a node that is not in the trie")
+        old = self.count[nodes]
+        self.count[nodes] = counts
+        self.total += int(counts.sum() - old.sum())
+        self.n_words += int((counts > 0).sum() - (old > 0).sum())
+        self.log_count[nodes] = _logs(counts)
+
     # -- queries --------------------------------------------------------------------------
 
     def get(self, word: str) -> int:

@@ -17,8 +17,8 @@ import numpy as np
 
 from mentropy.batch import save_array
 from mentropy.counts import TableMerger, key_width
-from mentropy.lexicon import (SEGMENT_THREADS, WordModel, WordTable, neighbour_tables,
-                              seed_pieces)
+from mentropy.lexicon import (LATTICE_MAX_CHARS, SEGMENT_THREADS, WordModel, WordTable,
+                              neighbour_tables, seed_pieces)
 
 
 class CorpusPasses:
@@ -34,6 +34,7 @@ class CorpusPasses:
         self.n_duplicate_lines = corpus.n_duplicate_lines
         self.model: WordModel | None = None
         self._cps: np.ndarray | None = None
+        self._lattices: list | None = None
 
     def seed_pieces(self, kept_keys: np.ndarray, opts) -> tuple:
         """The corpus's seed pieces (lexicon.seed_pieces)."""
@@ -49,21 +50,28 @@ class CorpusPasses:
     def start(self, table: WordTable) -> WordModel:
         """The word model the next passes segment with (counts set by word_counts)."""
         self.model = WordModel(self.vocab.cps, table)
-        self._cps = self.model.vocab_cps[self.corpus.ids - 1]
+        # the trie's matches, found in the first pass (from each part's code points) and
+        # reused by the next ones (about 11 bytes per char: only up to LATTICE_MAX_CHARS);
+        # else the code points of the corpus, made once for every pass
+        if self.corpus.ids.shape[0] <= LATTICE_MAX_CHARS:
+            self._lattices, self._cps = [], None
+        else:
+            self._lattices, self._cps = None, self.model.vocab_cps[self.corpus.ids - 1]
         return self.model
 
     def word_counts(self, counts: np.ndarray) -> np.ndarray:
         """How often each entry is used when the corpus is segmented with `counts`."""
         self.model.set_counts(counts)
         return self.model.word_counts(self.corpus.ids, self.corpus.offsets, SEGMENT_THREADS,
-                                      self._cps)
+                                      self._cps, self._lattices)
 
     def neighbours(self, counts: np.ndarray) -> tuple[tuple, tuple]:
         """The (word, left char) and (word, right char) tables of the corpus segmented with
         `counts` (lexicon.neighbour_tables)."""
         self.model.set_counts(counts)
         c = self.corpus
-        tok_start, tok_word = self.model.segment(c.ids, c.offsets, SEGMENT_THREADS, self._cps)
+        tok_start, tok_word = self.model.segment(c.ids, c.offsets, SEGMENT_THREADS, self._cps,
+                                                 self._lattices)
         return neighbour_tables(c.ids, c.offsets, tok_start, tok_word)
 
     def worker_peaks(self) -> dict:

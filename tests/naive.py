@@ -268,3 +268,28 @@ def cut_marks(words: Iterable[str], marks: str) -> str:
     text = "\n".join(words)
     return "".join(m for m in marks
                    if re.search(f"[{re.escape(MARK_FORMS.get(m, m))}][^\n]", text) is None)
+
+
+def seed_pieces(fragments: Sequence[Sequence[int]], kept: set, max_n: int,
+                max_word_len: int) -> tuple[Counter, Counter]:
+    """The seed's pieces by definition: neighbours glued when some kept n-gram (a tuple of
+    2..max_n ids) covers both, fragments cut elsewhere; (Counter of the 2..max_word_len-id
+    pieces as tuples, Counter of the one-id pieces by id)."""
+    multi, single = Counter(), Counter()
+    for frag in fragments:
+        join = [False] * len(frag)
+        for i in range(len(frag)):
+            for n in range(2, max_n + 1):
+                if tuple(frag[i:i + n]) in kept and i + n <= len(frag):
+                    for j in range(i, i + n - 1):
+                        join[j] = True
+        start = 0
+        for i in range(len(frag)):
+            if i == len(frag) - 1 or not join[i]:
+                piece = tuple(frag[start:i + 1])
+                if len(piece) == 1:
+                    single[piece[0]] += 1
+                elif len(piece) <= max_word_len:
+                    multi[piece] += 1
+                start = i + 1
+    return multi, single

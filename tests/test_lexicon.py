@@ -72,6 +72,106 @@ def viterbi(ids, offsets, words, log_p, active, unk_log_p):
     return tok_start, node_word[tok_nodes]
 
 
+ASTRAL_CPS = np.array([0, 0x4E00, 0x4E01, 0x20000, 0x20001], np.uint32)  # ids 3, 4: astral
+
+
+@PROPS
+@given(st.lists(st.lists(st.integers(1, 4), min_size=0, max_size=12), min_size=1, max_size=6),
+       st.lists(st.tuples(st.lists(st.integers(1, 4), min_size=1, max_size=4),
+                          st.integers(0, 4)), min_size=0, max_size=12),
+       st.integers(1, 3))
+def test_segment_lattice_matches_segment_lines(fragments, entries, unk_count):
+    # the builder's Viterbi over matches found once is segment_lines walking the trie: same
+    # ends, offsets and nodes (ties, count-0 entries, astral chars, empty lines included)
+    ids, offsets = csr(fragments)
+    cps = ASTRAL_CPS[ids]
+    words = [w for w, _ in entries]
+    chars, woff = csr(words)
+    trie = Trie()
+    nodes = trie.update_encoded(ASTRAL_CPS[chars], woff,
+                                np.array([c for _, c in entries], np.int64))
+    log_total = math.log(max(trie.total, 1))
+    log_p = trie.log_p(log_total)
+    unk = math.log(unk_count) - log_total
+    starts, stops = offsets[:-1].copy(), offsets[1:].copy()
+    expect = KV.segment_lines(*trie.kernel_args(), log_p, cps, np.ones(cps.shape[0] + 1, np.uint8),
+                              starts, stops, unk, np.int64(1), True)
+    is_word = np.zeros(trie.n_nodes, np.uint8)
+    is_word[nodes] = 1
+    lattice = KV.match_lattice(*trie.kernel_args(), is_word, cps, starts, stops)
+    got = KV.segment_lattice(*lattice, log_p, starts, stops, unk, False)
+    for a, b in zip(expect, got):
+        assert a.tolist() == b.tolist()
+    # counting: the words per node and the unknown atoms' starts of the same segmentation
+    unknown, offs, uses = KV.segment_lattice(*lattice, log_p, starts, stops, unk, True)
+    assert offs.tolist() == expect[1].tolist()
+    assert uses.tolist() == np.bincount(expect[2] + 1, minlength=trie.n_nodes + 1).tolist()
+    tok_start = np.concatenate([[0], expect[0][:-1]]).astype(np.int64)
+    has_words = expect[1][:-1] < expect[1][1:]  # a line's first token starts at its start
+    tok_start[expect[1][:-1][has_words]] = starts[has_words]
+    assert unknown.tolist() == tok_start[expect[2] < 0].tolist()
+    # the matches are the entries of the trie at each position
+    first, off, ends, lat_nodes = lattice
+    for f in range(len(fragments)):
+        for i in range(offsets[f], offsets[f + 1]):
+            found = list(zip(ends[off[i]:off[i + 1]].tolist(),
+                             lat_nodes[off[i]:off[i + 1]].tolist()))
+            expect_found = sorted({(i + len(w), int(nodes[k])) for k, w in enumerate(words)
+                                   if len(w) >= 2 and i + len(w) <= offsets[f + 1]
+                                   and ids[i:i + len(w)].tolist() == w})
+            assert found == expect_found
+
+
+@PROPS
+@given(st.lists(st.tuples(st.lists(st.integers(1, 4), min_size=1, max_size=4), st.integers(0, 9),
+                          st.integers(0, 9)),
+                min_size=1, max_size=12, unique_by=lambda e: tuple(e[0])))
+def test_set_node_counts_is_update_encoded(entries):
+    # the builder's per-round count update by node equals re-inserting the words
+    chars, woff = csr([w for w, _, _ in entries])
+    cps = ASTRAL_CPS[chars]
+    before = np.array([c for _, c, _ in entries], np.int64)
+    after = np.array([c for _, _, c in entries], np.int64)
+    walked, direct = Trie(), Trie()
+    nodes = walked.update_encoded(cps, woff, before)
+    assert direct.update_encoded(cps, woff, before).tolist() == nodes.tolist()
+    walked.update_encoded(cps, woff, after)
+    direct.set_node_counts(nodes, after)
+    n = walked.n_nodes
+    assert direct.n_nodes == n and direct.total == walked.total
+    assert direct.n_words == walked.n_words
+    assert direct.count[:n].tolist() == walked.count[:n].tolist()
+    assert direct.log_p(1.5).tolist() == walked.log_p(1.5).tolist()
+    with pytest.raises(MentropyError):
+        direct.set_node_counts(nodes, -after - 1)
+
+
+def test_match_lattice_with_more_matches_than_chars():
+    # more longer words than characters: the second pass with room for them
+    ids, offsets = csr([[1] * 40, [2, 1, 1]])
+    cps = ASTRAL_CPS[ids]
+    words = [[1], [1, 1], [1, 1, 1], [1, 1, 1, 1]]
+    chars, woff = csr(words)
+    trie = Trie()
+    nodes = trie.update_encoded(ASTRAL_CPS[chars], woff, np.array([5, 3, 2, 1], np.int64))
+    is_word = np.ones(trie.n_nodes, np.uint8)
+    starts, stops = offsets[:-1].copy(), offsets[1:].copy()
+    first, off, ends, lat_nodes = KV.match_lattice(*trie.kernel_args(), is_word, cps, starts,
+                                                   stops)
+    assert ends.shape[0] == 3 * 37 + 2 + 1 + 1 > cps.shape[0] + 16
+    assert off[-1] == ends.shape[0] and (first[:40] == nodes[0]).all()
+    assert ends[off[40]:off[41]].tolist() == []  # char 2 starts no word
+    assert list(zip(ends[off[41]:off[42]].tolist(), lat_nodes[off[41]:off[42]].tolist())) \
+        == [(43, nodes[1])]
+    log_p = trie.log_p(math.log(trie.total))
+    expect = KV.segment_lines(*trie.kernel_args(), log_p, cps, np.ones(cps.shape[0] + 1, np.uint8),
+                              starts, stops, -math.log(trie.total), np.int64(1), True)
+    got = KV.segment_lattice(first, off, ends, lat_nodes, log_p, starts, stops,
+                             -math.log(trie.total), False)
+    for a, b in zip(expect, got):
+        assert a.tolist() == b.tolist()
+
+
 def token_spans(tok_start, offsets, n_ids):
     """(start, end) of each token: a token ends where the next starts or at its fragment's end."""
     ends = list(tok_start[1:]) + [n_ids]
@@ -463,6 +563,51 @@ def test_cohesion_matches_formula(sample_lines, min_count):
             assert c == pytest.approx(naive.cohesion(table, gram, corpus.n_han), abs=1e-9)
 
 
+@PROPS
+@given(st.lists(st.lists(st.integers(1, 4), min_size=1, max_size=9), min_size=1, max_size=8),
+       st.integers(1, 3), st.lists(st.floats(-3.0, 6.0), min_size=1, max_size=4))
+def test_cohesion_kernel_matches_formula_and_floor(fragments, min_count, floors):
+    # the kernel's cohesion is the formula's (absent parts count as T); with a floor per row
+    # only the decision cohesion >= floor is asked, and it is the same
+    corpus = encode_texts(["".join(chr(0x4E00 + c) for c in f) for f in fragments])
+    counts = NgramCounts.from_corpus(corpus, 4).prune(min_count)
+    table = counts.to_counter()
+    grams = [corpus.vocab.chars(g) for g in unpack(counts.keys)]
+    lengths, coh = cohesion(counts, corpus.n_han)
+    for gram, n, c in zip(grams, lengths, coh):
+        assert n == len(gram)
+        expect = np.inf if n == 1 else naive.cohesion(table, gram, corpus.n_han)
+        assert c == pytest.approx(expect, abs=1e-9)
+    floor = np.array([floors[i % len(floors)] for i in range(len(counts))])
+    _, cut = cohesion(counts, corpus.n_han, floor)
+    assert ((cut >= floor) == (coh >= floor)).all()
+    assert (cut >= coh).all()
+
+
+@PROPS
+@given(st.lists(st.lists(st.integers(1, 3), min_size=0, max_size=14), min_size=1, max_size=6),
+       st.lists(st.lists(st.integers(1, 3), min_size=2, max_size=4), max_size=10),
+       st.integers(2, 4), st.integers(4, 9))
+def test_seed_pieces_match_definition(fragments, kept, max_n, max_word_len):
+    # the kernel's glue, cut and count (sorted distinct keys) are the definition's
+    from mentropy.counts import key_width, pack
+    from mentropy.lexicon import seed_pieces
+
+    kept = {tuple(k) for k in kept if len(k) <= max_n}
+    ids, offsets = csr(fragments)
+    kept_keys = np.unique(pack(sorted(kept), 1)[:, 0]) if kept else np.zeros(0, np.uint64)
+    keys, counts, single = seed_pieces(ids, offsets, kept_keys, max_n, max_word_len, 3)
+    multi, ones = naive.seed_pieces(fragments, kept, max_n, max_word_len)
+    assert keys.shape == (len(multi), key_width(max_word_len))
+    assert [tuple(r) for r in unpack(keys)] == sorted(multi)  # ascending keys: sorted tuples
+    assert counts.tolist() == [multi[t] for t in sorted(multi)]
+    assert single.tolist() == [0] + [ones[c] for c in (1, 2, 3)]
+    short, longer, _ = KL.seed_piece_keys(ids, offsets, kept_keys, max_n, max_word_len,
+                                          key_width(max_word_len), 3)
+    assert short.shape[0] == sum(c for t, c in multi.items() if len(t) <= 4)
+    assert longer.shape[0] == sum(c for t, c in multi.items() if len(t) > 4)
+
+
 def entropies(ids, offsets, tok_start, tok_word, n_words):
     from mentropy.lexicon import branching_entropy, neighbour_tables
 
@@ -653,3 +798,17 @@ def test_build_is_the_same_for_any_parts_and_threads(sample_path, monkeypatch, p
     monkeypatch.setattr(L, "SEGMENT_PART_CHARS", part_chars)
     monkeypatch.setattr(L, "SEGMENT_THREADS", threads)
     assert build_lexicon(sample_path, progress=False).most_common() == want
+
+
+def test_build_without_the_lattice_is_the_same(sample_lines, monkeypatch):
+    # a corpus over LATTICE_MAX_CHARS walks the trie in every pass: the same lexicon and
+    # statistics as with the matches kept between passes
+    import mentropy.passes as passes
+
+    texts = sample_lines[:300]
+    kept = build_lexicon(texts=texts, progress=False, stats=True)
+    monkeypatch.setattr(passes, "LATTICE_MAX_CHARS", 0)
+    walked = build_lexicon(texts=texts, progress=False, stats=True)
+    assert walked.most_common() == kept.most_common()
+    for name in Lexicon.STAT_COLUMNS:
+        np.testing.assert_array_equal(walked.stats[name], kept.stats[name])  # NaN = NaN

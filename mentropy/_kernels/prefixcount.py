@@ -31,6 +31,18 @@ def pack_windows(ids, offsets, max_n, width):
     for f in range(offsets.shape[0] - 1):
         a = offsets[f]
         b = offsets[f + 1]
+        if width == 1:  # one word: the window slides, the key shifts (no read-modify-write)
+            key = np.uint64(0)
+            for i in range(min(b, a + max_n) - 1, a - 1, -1):
+                key = (key >> np.uint64(CODE_BITS)) | (np.uint64(ids[i]) << np.uint64(
+                    64 - CODE_BITS))
+            for i in range(a, b):
+                out[i, 0] = key
+                # the next window: drop ids[i], add ids[i + max_n] when inside the fragment
+                key = key << np.uint64(CODE_BITS)
+                if i + max_n < b:
+                    key |= np.uint64(ids[i + max_n]) << np.uint64(64 - CODE_BITS * max_n)
+            continue
         for i in range(a, b):
             stop = min(i + max_n, b)
             for j in range(stop - i):
@@ -222,6 +234,45 @@ def count_prefixes(windows):
     """
     k = windows.shape[0]
     width = windows.shape[1]
+    if width == 1:  # n-grams of up to 4 chars (the lexicon's): the same walk on one word
+        # each window's length and the chars it shares with the one before, in one byte
+        # (np.ones: a signature the builder's other kernels compile anyway)
+        code = np.ones(k, np.uint8)
+        total = 0
+        prev = np.uint64(0)
+        prev_len = 0
+        for i in range(k):
+            x = windows[i, 0]
+            n = _lanes(x)
+            d = prev ^ x  # leading chars in common: the zero lanes of d from the top
+            c = 0 if d >> np.uint64(48) != np.uint64(0) else 1 if d >> np.uint64(32) != \
+                np.uint64(0) else 2 if d >> np.uint64(16) != np.uint64(0) else 3 if d != \
+                np.uint64(0) else 4
+            c = min(c, n, prev_len)
+            code[i] = np.uint8(n | (c << 4))
+            total += n - c
+            prev = x
+            prev_len = n
+        keys = np.empty((total, 1), np.uint64)
+        counts = np.empty(total, np.int64)
+        mask1 = np.zeros(PER_WORD + 1, np.uint64)
+        for level in range(1, PER_WORD):
+            mask1[level] = ~((np.uint64(1) << np.uint64(64 - CODE_BITS * level))
+                             - np.uint64(1))
+        mask1[PER_WORD] = ~np.uint64(0)
+        open1 = np.zeros(PER_WORD + 1, np.int64)
+        m = 0
+        for i in range(k):
+            shared = np.int64(code[i]) >> 4
+            for level in range(1, shared + 1):
+                counts[open1[level]] += 1
+            x = windows[i, 0]
+            for level in range(shared + 1, (np.int64(code[i]) & 15) + 1):
+                keys[m, 0] = x & mask1[level]
+                counts[m] = 1
+                open1[level] = m
+                m += 1
+        return keys, counts
     levels = width * PER_WORD
     lens = np.empty(k, np.int64)
     shared = np.empty(k, np.int64)

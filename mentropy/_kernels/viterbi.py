@@ -3,7 +3,11 @@
 The Segmenter (:func:`segment_lines`), the lexicon builder's re-segmentation of its corpus (the
 same :func:`segment_lines`) and its description-length pruning (:func:`best_split` inside
 :func:`prune_by_description_length` and :func:`word_pmi`) all run :func:`_best_route` over the
-code point trie of mentropy/_kernels/trie.py.
+code point trie of mentropy/_kernels/trie.py. The one exception: the builder's repeated
+re-segmentations of an in-memory corpus find the trie's words once (:func:`match_lattice`)
+and run the same recurrence over them (:func:`segment_lattice`, the body of
+:func:`_best_route` for fallback 1 with every char boundary a cut, written over the found
+words; tests/test_lexicon.py checks it against :func:`segment_lines`, ties included).
 
 The path maximises the sum of the scores of its words, ``log_p[node] + shift`` for the word
 ending at trie node ``node`` (``shift`` is 0 for the Segmenter, whose ``log_p`` already holds
@@ -166,6 +170,156 @@ def segment_lines(root, table, filt, bits, log_p, cps, may_cut, line_starts, lin
             m += 1
         word_offsets[line + 1] = m
     return word_ends[:m].copy(), word_offsets, word_nodes[:m if record else 0].copy()
+
+
+@njit(cache=True, nogil=True)
+def match_lattice(root, table, filt, bits, is_word, cps, line_starts, line_ends):
+    """The trie's words at every position of lines where every char boundary is a cut (the
+    lexicon builder's fragments), for :func:`segment_lattice`: the words the walk of
+    :func:`_best_route` meets, found once for all the Viterbi runs over the same trie shape.
+
+    is_word : uint8[n_nodes]  nonzero at nodes whose score may ever be finite (the others are
+                              left out)
+    cps : uint32[n]; line_starts, line_ends : int64[L]  as for :func:`segment_lines`
+    Returns
+    -------
+    first : int32[n]        node of the one-char word cps[i] (0 when none)
+    off : int32[n + 1]      the longer words starting at i are ends[off[i]:off[i + 1]]
+                            (fewer than 2 ** 31 of them: callers pass parts of a corpus)
+    ends : int32[m], nodes : int32[m]  their ends (ascending per position) and trie nodes
+    """
+    n = cps.shape[0]
+    first = np.empty(n, np.int32)
+    off = np.empty(n + 1, np.int32)
+    for i in range(n):  # positions between lines (if any) start no word
+        first[i] = 0
+    off[0] = 0
+    cap = n + 16  # a guess (fewer longer words than chars); else a second pass with room
+    m = 0
+    for attempt in range(2):
+        ends = np.empty(cap, np.int32)
+        nodes = np.empty(cap, np.int32)
+        m = 0
+        pos = 0
+        for line in range(line_starts.shape[0]):
+            a = line_starts[line]
+            b = line_ends[line]
+            while pos < a:
+                pos += 1
+                off[pos] = m
+            for i in range(a, b):
+                c = np.int64(cps[i])
+                if c < 65536:
+                    node = np.int64(root[c])
+                else:
+                    node = _trie_child(table, filt, bits, np.int64(0), c)
+                first[i] = max(node, 0)
+                j = i + 1
+                while node > 0 and j < b:
+                    node = _trie_child(table, filt, bits, node, np.int64(cps[j]))
+                    j += 1
+                    if node > 0 and is_word[node] != 0:
+                        if m < cap:
+                            ends[m] = j
+                            nodes[m] = node
+                        m += 1
+                pos = i + 1
+                off[pos] = m
+        while pos < n:
+            pos += 1
+            off[pos] = m
+        if m <= cap:
+            break
+        cap = m
+    return first, off, ends[:m].copy(), nodes[:m].copy()
+
+
+@njit(cache=True, nogil=True)
+def segment_lattice(first, off, ends, nodes, log_p, line_starts, line_ends, unk_log_p,
+                    counting):
+    """:func:`segment_lines` (fallback 1, nodes recorded, a cut allowed at every char
+    boundary) over the words found by :func:`match_lattice`: the same scores in the same
+    order, so the same segmentation, without walking the trie again.
+
+    Returns (word_ends, word_offsets, word_nodes) as :func:`segment_lines` does; with
+    `counting` (the builder's word counts), (unknown, word_offsets, uses) instead:
+    unknown : int64[u]        the start of every unknown atom (a word of node -1)
+    uses : int64[n_nodes + 1] how many words end at each node, at slot node + 1 (slot 0:
+                              the unknown atoms)
+    """
+    n_lines = line_starts.shape[0]
+    n = first.shape[0]
+    ninf = -np.inf
+    pinf = np.inf
+    shift = 0.0
+    unk = unk_log_p + shift
+    longest = 0
+    for line in range(n_lines):
+        longest = max(longest, line_ends[line] - line_starts[line])
+    # the path's scratch for one line at a time, indexed from the line's start: small
+    # enough to stay in cache
+    best = np.empty(longest + 1, np.float64)
+    route = np.empty(longest + 1, np.int64)
+    route_node = np.empty(longest + 1, np.int64)
+    word_ends = np.empty(n, np.int64)  # counting: the unknown atoms' starts
+    word_nodes = np.empty(0 if counting else n, np.int64)
+    uses = np.zeros(log_p.shape[0] + 1 if counting else 0, np.int64)
+    word_offsets = np.zeros(n_lines + 1, np.int64)
+    u = 0
+    m = 0
+    for line in range(n_lines):
+        a = line_starts[line]
+        b = line_ends[line]
+        best[b - a] = 0.0
+        best_next = 0.0  # best[i + 1 - a], kept in a register
+        e_stop = off[b]
+        for i in range(b - 1, a - 1, -1):
+            # as _best_route with every = True: the unknown atom [i, i + 1) first, replaced
+            # by the one-char word, then the longer words in order of their ends, compared
+            # as any other word (they do not end at the atom's end)
+            nxt = i + 1
+            score = unk + best_next
+            end = nxt
+            end_node = np.int64(-1)
+            node = np.int64(first[i])
+            if node > 0:
+                s_k = log_p[node]
+                if s_k > ninf and s_k < pinf:
+                    score = s_k + shift + best_next
+                    end_node = node
+            e_start = off[i]
+            for e in range(e_start, e_stop):
+                node = np.int64(nodes[e])
+                s_k = log_p[node]
+                if s_k > ninf and s_k < pinf:
+                    j = np.int64(ends[e])
+                    s = s_k + shift + best[j - a]
+                    if s > score or (s == score and j > end):
+                        score = s
+                        end = j
+                        end_node = node
+            e_stop = e_start
+            best[i - a] = score
+            best_next = score
+            route[i - a] = end
+            route_node[i - a] = end_node
+        i = a
+        while i < b:
+            if counting:
+                uses[route_node[i - a] + 1] += 1
+                if route_node[i - a] < 0:
+                    word_ends[u] = i
+                    u += 1
+                i = route[i - a]
+            else:
+                word_nodes[m] = route_node[i - a]
+                i = route[i - a]
+                word_ends[m] = i
+            m += 1
+        word_offsets[line + 1] = m
+    if counting:
+        return word_ends[:u].copy(), word_offsets, uses
+    return word_ends[:m].copy(), word_offsets, word_nodes[:m].copy()
 
 
 @njit(cache=True, inline="always")
