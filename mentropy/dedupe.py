@@ -55,6 +55,7 @@ def unique_lines(pieces: Iterable[tuple[str, bool]], stats: DuplicateStats,
     """
     if seen is None:
         seen = set()
+    blake2b = hashlib.blake2b
     out: list[str] = []
     size = 0
     pending: list[str] = []  # the open line, in pieces
@@ -71,20 +72,27 @@ def unique_lines(pieces: Iterable[tuple[str, bool]], stats: DuplicateStats,
             if line:
                 yield line
             return
+        if keep(line):
+            yield "\n".join(out)
+            out, size = [], 0
+
+    def keep(line: str) -> bool:
+        """The rule, for a short line: a blank line is dropped uncounted; a line seen before
+        (its stripped text's digest in `seen`) is counted and dropped; another one is counted,
+        remembered and kept. True when the chunk is then full."""
+        nonlocal size
         key = line.strip()
         if not key:
-            return
+            return False
         stats.n_lines += 1
-        digest = hashlib.blake2b(key.encode("utf-8", "surrogatepass"), digest_size=8).digest()
+        digest = blake2b(key.encode("utf-8", "surrogatepass"), digest_size=8).digest()
         if digest in seen:
             stats.n_dropped += 1
-            return
+            return False
         seen.add(digest)
         out.append(line)
         size += len(line) + 1
-        if size >= chunk_chars:
-            yield "\n".join(out)
-            out, size = [], 0
+        return size >= chunk_chars
 
     def extend_line(text: str) -> Iterator[str]:
         nonlocal pending_len, long_line, out, size
@@ -116,24 +124,11 @@ def unique_lines(pieces: Iterable[tuple[str, bool]], stats: DuplicateStats,
         if len(parts) == 1:
             continue
         yield from close_line()
-        blake2b = hashlib.blake2b
-        for line in parts[1:-1]:  # whole lines: close_line's work written out for the short
+        for line in parts[1:-1]:  # whole lines: a short one goes straight to keep()
             if len(line) > LONG_LINE:
                 yield from extend_line(line)
                 yield from close_line()
-                continue
-            key = line.strip()
-            if not key:
-                continue
-            stats.n_lines += 1
-            digest = blake2b(key.encode("utf-8", "surrogatepass"), digest_size=8).digest()
-            if digest in seen:
-                stats.n_dropped += 1
-                continue
-            seen.add(digest)
-            out.append(line)
-            size += len(line) + 1
-            if size >= chunk_chars:
+            elif keep(line):
                 yield "\n".join(out)
                 out, size = [], 0
         if parts[-1]:

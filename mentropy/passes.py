@@ -21,18 +21,26 @@ from mentropy.lexicon import (LATTICE_MAX_CHARS, SEGMENT_THREADS, WordModel, Wor
                               neighbour_tables, seed_pieces)
 
 
-class CorpusPasses:
-    """The passes of a build over an in-memory corpus (the builder's Viterbi in threads)."""
+class Passes:
+    """What every kind of passes tells the build about its corpus: the char vocabulary and
+    the sizes (Han chars, chars, lines read and dropped as repeats), and the word model."""
 
-    def __init__(self, corpus, progress: bool | None = False) -> None:
-        self.corpus = corpus
-        self.progress = progress
+    def __init__(self, corpus) -> None:
         self.vocab = corpus.vocab
         self.n_han = corpus.n_han
         self.n_chars = corpus.n_chars
         self.n_lines = corpus.n_lines
         self.n_duplicate_lines = corpus.n_duplicate_lines
         self.model: WordModel | None = None
+
+
+class CorpusPasses(Passes):
+    """The passes of a build over an in-memory corpus (the builder's Viterbi in threads)."""
+
+    def __init__(self, corpus, progress: bool | None = False) -> None:
+        super().__init__(corpus)
+        self.corpus = corpus
+        self.progress = progress
         self._cps: np.ndarray | None = None
         self._lattices: list | None = None
 
@@ -79,18 +87,13 @@ class CorpusPasses:
         return {}
 
 
-class ShardPasses:
+class ShardPasses(Passes):
     """The passes of a build as one task per shard of a ShardedCorpus (batch.py), added up
     in this process; a bar per pass over the shards' bytes."""
 
     def __init__(self, sharded) -> None:
+        super().__init__(sharded)
         self.sharded = sharded
-        self.vocab = sharded.vocab
-        self.n_han = sharded.n_han
-        self.n_chars = sharded.n_chars
-        self.n_lines = sharded.n_lines
-        self.n_duplicate_lines = sharded.n_duplicate_lines
-        self.model: WordModel | None = None
         self.round = 0
 
     def seed_pieces(self, kept_keys: np.ndarray, opts) -> tuple:
