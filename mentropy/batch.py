@@ -792,6 +792,17 @@ class DaskPool:
             self.client.close()
             if self.cluster is not None:
                 self.cluster.close()
+        elif not abort:  # a cluster that lives on: drop the word model its workers keep
+            try:
+                self.client.run(_forget_models)
+            except Exception:  # noqa: BLE001  (a worker gone by now keeps nothing)
+                pass
+
+
+def _forget_models() -> None:
+    from mentropy.passes import forget_models
+
+    forget_models()
 
 
 def _dask_result(fut):

@@ -50,6 +50,12 @@ def test_dask_gives_the_lexicon_of_one_process_and_of_workers(client, sample_pat
     assert on_dask.report.n_duplicate_lines == one.report.n_duplicate_lines > 0
     assert on_dask.report.workers == 2
     assert [p for p in os.listdir(tmp_path) if p.startswith("mentropy-")] == []
+
+    def models():
+        from mentropy import passes
+
+        return len(passes._MODEL)
+    assert set(client.run(models).values()) == {0}  # the user's cluster keeps no word model
     two = build_lexicon(str(path), progress=False, stats=True, workers=2)
     assert tsv(two) == tsv(one)
 
