@@ -997,7 +997,7 @@ def open_shards(sources, *, max_n: int, encoding: str = "utf-8", errors: str = "
                              lambda i, table: pair_counts.add(*table))
                     pk, pc = pair_counts.result()
                     save_array(os.path.join(folder, "pairs.npy"),
-                            key_set(np.ascontiguousarray(pk[pc >= floor, 0])))
+                               key_set(np.ascontiguousarray(pk[pc >= floor, 0])))
                     del pk, pc, pair_counts
                 spilled = [0]
 

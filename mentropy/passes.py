@@ -116,7 +116,7 @@ class ShardPasses(Passes):
         workers (each builds its own once)."""
         self.model = WordModel(self.vocab.cps, table)
         save_array(os.path.join(self.sharded.folder, "table.npz"), chars=table.chars,
-                 woff=table.woff, vocab_cps=self.model.vocab_cps)
+                   woff=table.woff, vocab_cps=self.model.vocab_cps)
         return self.model
 
     def _counts_file(self, counts: np.ndarray) -> str:
