@@ -24,6 +24,7 @@ log = logging.getLogger(__name__)
 
 STATES_PER_POSITION = 256  # trie states the parser keeps per position (more are dropped)
 CHUNK_TOKENS = 4096  # a longer line is parsed in pieces (bounded memory)
+PARSE_GROUP_TOKENS = 1 << 20  # lines are parsed in groups of about this many tokens
 NO_PUNCT, SEP, MARK = 0, 1, 2  # as in mentropy._kernels.skipgrams
 ONE_FILLER = 0.6  # a placeholder one filler fills this often is no placeholder
 SETTLED = 0.005  # hard EM stops when a round would drop at most this share of the templates
@@ -82,18 +83,41 @@ def token_table(wc: Any, classes: bool) -> tuple[list[str], np.ndarray, np.ndarr
     return strings, tok_of_word, punct
 
 
+def pair_table(toks: np.ndarray, offsets: np.ndarray,
+               window: int) -> tuple[np.ndarray, np.ndarray, int]:
+    """The skip-gram pairs of some lines: distinct keys with the distance bucket bit cleared
+    (ascending), how often each occurs in either bucket, and the number of pair slots."""
+    from mentropy._kernels import skipgrams as KG
+
+    keys = KG.pack_pairs(toks, offsets, window)
+    keys &= ~np.uint64(1)  # both distance buckets count together
+    keys.sort()  # numpy's sort of uint64 is several times faster than numba's
+    pairs, counts = KG.run_length_keys(keys)
+    return pairs, counts, int(keys.shape[0])
+
+
 def strong_links(toks: np.ndarray, offsets: np.ndarray, n_vocab: int,
                  opts: TemplateOptions, min_count: int) -> np.ndarray:
     """Sorted ``u << 32 | v`` keys of the strong skip-gram links (DESIGN §5)."""
     from mentropy._kernels import skipgrams as KG
 
-    keys = KG.pack_pairs(toks, offsets, opts.window)
-    keys.sort()  # numpy's sort of uint64 is several times faster than numba's
-    n_slots = max(int(keys.shape[0]), 1)
+    from mentropy.counts import TableMerger
+
+    # counted by groups of lines and merged (the slots take 8 bytes per pair: 40 per token)
+    merger = TableMerger(1)
+    n_slots = 0
+    for lo, hi in line_groups(offsets, PARSE_GROUP_TOKENS):
+        a = int(offsets[lo])
+        pairs, counts, slots = pair_table(toks[a:int(offsets[hi])], offsets[lo:hi + 1] - a,
+                                          opts.window)
+        n_slots += slots
+        merger.add(pairs.reshape(-1, 1), counts)
+    pairs, counts = merger.result()
+    n_slots = max(n_slots, 1)
     n_tok = max(int(toks.shape[0]), 1)
     unigram = np.bincount(toks, minlength=n_vocab).astype(np.float64)
-    return KG.strong_pairs(keys, unigram, float(n_slots), float(n_tok), min_count,
-                           float(opts.min_proba), float(opts.min_pmi))
+    return KG.strong_pairs(np.ascontiguousarray(pairs[:, 0]), counts, unigram, float(n_slots),
+                           float(n_tok), min_count, float(opts.min_proba), float(opts.min_pmi))
 
 
 def candidates(toks: np.ndarray, offsets: np.ndarray, punct: np.ndarray, links: np.ndarray,
@@ -102,19 +126,36 @@ def candidates(toks: np.ndarray, offsets: np.ndarray, punct: np.ndarray, links: 
     their counts, ordered by the elements."""
     from mentropy._kernels import skipgrams as KG
 
-    hashes, starts, seconds, lengths = KG.chain_candidates(toks, offsets, punct, links,
-                                                           opts.window, opts.max_fixed,
-                                                           opts.min_words)
-    if hashes.shape[0] == 0:
+    # by groups of lines (a position may start window * (max_fixed - 1) chains): each
+    # group's distinct chains with their counts and first occurrence, then merged
+    tables = []
+    for lo, hi in line_groups(offsets, PARSE_GROUP_TOKENS):
+        a = int(offsets[lo])
+        local = offsets[lo:hi + 1] - a
+        hashes, starts, seconds, lengths = KG.chain_candidates(
+            toks[a:int(offsets[hi])], local, punct, links, opts.window, opts.max_fixed,
+            opts.min_words)
+        if hashes.shape[0] == 0:
+            continue
+        uniq, first, counts = np.unique(hashes, return_index=True, return_counts=True)
+        line_of = np.searchsorted(local, starts[first], side="right") - 1 + lo
+        tables.append((uniq, counts, starts[first] + a, seconds[first] + a, lengths[first],
+                       line_of))
+        del hashes, starts, seconds, lengths
+    if not tables:
         return [], []
-    uniq, first, counts = np.unique(hashes, return_index=True, return_counts=True)
+    uniq, first, inverse = np.unique(np.concatenate([x[0] for x in tables]), return_index=True,
+                                     return_inverse=True)
+    counts = np.zeros(uniq.shape[0], np.int64)
+    np.add.at(counts, inverse.reshape(-1), np.concatenate([x[1] for x in tables]))
+    starts, seconds, lengths, line_of = (np.concatenate([x[j] for x in tables])[first]
+                                         for j in range(2, 6))
+    del tables
     keep = counts >= min_count
-    first = first[keep]
     counts = counts[keep]
-    line_of = np.searchsorted(offsets, starts[first], side="right") - 1
     ptr, elems = KG.chain_elements(toks, offsets, punct, links, opts.window,
-                                   line_of.astype(np.int64), starts[first], seconds[first],
-                                   lengths[first])
+                                   line_of[keep].astype(np.int64), starts[keep],
+                                   seconds[keep], lengths[keep])
     merged: Counter = Counter()
     flat = elems.tolist()
     bounds = ptr.tolist()
@@ -124,18 +165,47 @@ def candidates(toks: np.ndarray, offsets: np.ndarray, punct: np.ndarray, links: 
     return [e for e, _ in items], [c for _, c in items]
 
 
-def run_parse(toks: np.ndarray, wlp: np.ndarray, flp: np.ndarray, sep: np.ndarray,
-              offsets: np.ndarray,
-              elements: Sequence[tuple[int, ...]], tlp: np.ndarray,
-              opts: TemplateOptions) -> tuple[np.ndarray, ...]:
-    """The span-DP parse of every line (see :func:`mentropy._kernels.spans.parse_lines`)."""
+def parse_corpus(toks: np.ndarray, wlp: np.ndarray, flp: np.ndarray, sep: np.ndarray,
+                 offsets: np.ndarray, ids: np.ndarray, elements: Sequence[tuple[int, ...]],
+                 tlp: np.ndarray, opts: TemplateOptions,
+                 chunk_tokens: int | None = None) -> tuple[np.ndarray, np.ndarray, tuple]:
+    """The span-DP parse of every line (:func:`mentropy._kernels.spans.parse_lines`), run on
+    groups of whole lines of about `chunk_tokens` tokens (the parser's node arrays take ~160
+    bytes per token: memory stays bounded by the group, not the corpus). Returns what a
+    round needs: template uses (float64[T]), the log-probability of every line, and the
+    filler table (_filler_table) of the placeholders' contents. The same for any grouping.
+    """
     from mentropy._kernels import spans as KS
     from mentropy.templates import _csr
 
     ptr, elems = _csr(elements)
     trie = build_trie(elements)
-    return KS.parse_lines(toks, wlp, flp, sep, offsets, *trie, tlp, ptr, elems, opts.gap_cost,
-                          opts.max_span, STATES_PER_POSITION, CHUNK_TOKENS)
+    uses = np.zeros(len(elements), np.float64)
+    logps: list[np.ndarray] = []
+    tables: list[tuple] = []
+    for lo, hi in line_groups(offsets, chunk_tokens or PARSE_GROUP_TOKENS):
+        a, b = int(offsets[lo]), int(offsets[hi])
+        nodes = KS.parse_lines(toks[a:b], wlp[a:b], flp[a:b], sep[a:b], offsets[lo:hi + 1] - a,
+                               *trie, tlp, ptr, elems, opts.gap_cost, opts.max_span,
+                               STATES_PER_POSITION, CHUNK_TOKENS)
+        kind, tmpl, logp = nodes[0], nodes[3], nodes[6]
+        uses += np.bincount(tmpl[kind == 1], minlength=len(elements))
+        logps.append(logp)
+        tables.append(_filler_table(nodes, elements, offsets[lo:hi + 1], ids))
+    logp = np.concatenate(logps) if logps else np.zeros(0)
+    return uses, logp, _merge_filler_tables(tables)
+
+
+def line_groups(offsets: np.ndarray, chunk_tokens: int) -> list[tuple[int, int]]:
+    """(first line, end line) of consecutive groups of whole lines, each of about
+    `chunk_tokens` tokens (a longer line is a group of its own)."""
+    n_lines = offsets.shape[0] - 1
+    if n_lines <= 0:
+        return []
+    targets = np.arange(chunk_tokens, int(offsets[-1]), chunk_tokens)
+    cuts = np.searchsorted(offsets, targets, side="left")
+    bounds = np.unique(np.concatenate([[0], np.clip(cuts, 0, n_lines), [n_lines]]))
+    return list(zip(bounds[:-1].tolist(), bounds[1:].tolist()))
 
 
 def mine_word_corpus(wc: Any, seg: Any, opts: TemplateOptions, *,
@@ -170,7 +240,7 @@ def mine_word_corpus(wc: Any, seg: Any, opts: TemplateOptions, *,
     reports = [RoundReport(0, 0, 0, flat_bits, flat_bits, 0)]
     log.info("flat: %.4f bits/word", flat_bits)
     counts = np.asarray(cand_counts, dtype=np.float64)
-    nodes = None
+    fill = None
     bar = tqdm(total=opts.rounds, desc="hard EM", unit="round", file=sys.stderr,
                disable=None if progress is None else not progress, leave=False)
     for r in range(1, opts.rounds + 1):
@@ -184,12 +254,11 @@ def mine_word_corpus(wc: Any, seg: Any, opts: TemplateOptions, *,
         lam_t = uses_total / n_units
         tlp = np.log(counts / n_units)
         wlp = math.log(1 - lam_t) + lp_lex
-        nodes = run_parse(toks, wlp, flp, sep, offsets, elements, tlp, opts)
-        kind, _, _, tmpl, _, _, logp, _ = nodes
-        uses = np.bincount(tmpl[kind == 1], minlength=len(elements)).astype(np.float64)
+        uses, logp, fill = parse_corpus(toks, wlp, flp, sep, offsets, wc.ids, elements, tlp,
+                                        opts)
         gain, cost = _gains(elements, uses, lp_tok, n_words=len(wc.words), n_tok=n_tok,
                             opts=opts)
-        drop = (uses == 0) | (gain <= 0) | _one_filler(nodes, elements, wc, uses)
+        drop = (uses == 0) | (gain <= 0) | _one_filler(fill, uses)
         corpus_bits = -float(logp.sum()) / max(n_tok, 1) / math.log(2)
         model_bits = corpus_bits + float(cost[~drop].sum()) / max(n_tok, 1) / math.log(2)
         reports.append(RoundReport(r, len(elements), int(uses.sum()), corpus_bits, model_bits,
@@ -204,11 +273,11 @@ def mine_word_corpus(wc: Any, seg: Any, opts: TemplateOptions, *,
         elements = [elements[i] for i in keep.tolist()]
         counts = uses[keep]
     bar.close()
-    if not elements or nodes is None:
+    if not elements or fill is None:
         return Templates([], lexicon_digest=lexicon_digest(seg), n_units=n_tok, options=opts,
                          report=reports)
     # the last parse gives the counts and fillers; what it would still drop goes now
-    fillers = _fillers(nodes, elements, wc, opts.top_fillers)
+    fillers = _fillers(fill, elements, wc, opts.top_fillers)
     keep = np.flatnonzero(~drop)
     elements = [elements[i] for i in keep.tolist()]
     fillers = [fillers[i] for i in keep.tolist()]
@@ -293,33 +362,56 @@ def _filler_keys(ids: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
                          np.ascontiguousarray(b, dtype=np.int64))
 
 
-def _one_filler(nodes: tuple[np.ndarray, ...], elements: Sequence[tuple[int, ...]], wc: Any,
-                uses: np.ndarray) -> np.ndarray:
-    """Templates with a placeholder that one filler fills in more than ONE_FILLER of the uses:
-    a word split apart or a phrase, not a template."""
-    t, slot, a, b = _gap_children(nodes, elements, wc.offsets)
-    out = np.zeros(len(elements), dtype=bool)
+def _filler_table(nodes: tuple[np.ndarray, ...], elements: Sequence[tuple[int, ...]],
+                  offsets: np.ndarray, ids: np.ndarray) -> tuple:
+    """The placeholders' contents in a parse: distinct (template, slot, filler hash) rows
+    (uint64[m, 3], sorted), how often each occurs, and where its first occurrence starts and
+    ends (token positions in `ids`; `offsets` are the parsed lines' absolute offsets)."""
+    t, slot, a, b = _gap_children(nodes, elements, offsets)
     if not t.shape[0]:
-        return out
-    keys = _filler_keys(wc.ids, a, b)
+        empty = np.zeros(0, np.int64)
+        return np.zeros((0, 3), np.uint64), empty, empty, empty
+    keys = _filler_keys(ids, a, b)
     rows = np.stack([t.astype(np.uint64), slot.astype(np.uint64), keys], axis=1)
-    uniq, counts = np.unique(rows, axis=0, return_counts=True)
-    top = np.zeros(len(elements), np.int64)
-    np.maximum.at(top, uniq[:, 0].astype(np.int64), counts)
+    uniq, first, counts = np.unique(rows, axis=0, return_index=True, return_counts=True)
+    return uniq, counts.astype(np.int64), a[first], b[first]
+
+
+def _merge_filler_tables(tables: Sequence[tuple]) -> tuple:
+    """Filler tables of consecutive groups of lines as the table of all of them: counts
+    added, the first occurrence the earliest group's."""
+    if len(tables) == 1:
+        return tables[0]
+    if not tables:
+        empty = np.zeros(0, np.int64)
+        return np.zeros((0, 3), np.uint64), empty, empty, empty
+    rows = np.concatenate([x[0] for x in tables])
+    uniq, first, inverse = np.unique(rows, axis=0, return_index=True, return_inverse=True)
+    counts = np.zeros(uniq.shape[0], np.int64)
+    np.add.at(counts, inverse.reshape(-1), np.concatenate([x[1] for x in tables]))
+    a = np.concatenate([x[2] for x in tables])[first]
+    b = np.concatenate([x[3] for x in tables])[first]
+    return uniq, counts, a, b
+
+
+def _one_filler(fill: tuple, uses: np.ndarray) -> np.ndarray:
+    """Templates with a placeholder that one filler fills in more than ONE_FILLER of the uses:
+    a word split apart or a phrase, not a template (`fill`: the round's filler table)."""
+    uniq, counts = fill[0], fill[1]
+    top = np.zeros(uses.shape[0], np.int64)
+    if uniq.shape[0]:
+        np.maximum.at(top, uniq[:, 0].astype(np.int64), counts)
     return top > ONE_FILLER * uses
 
 
-def _fillers(nodes: tuple[np.ndarray, ...], elements: Sequence[tuple[int, ...]], wc: Any,
+def _fillers(fill: tuple, elements: Sequence[tuple[int, ...]], wc: Any,
              top: int) -> list[tuple[tuple[tuple[str, int], ...], ...]]:
-    """The `top` most frequent fillers (text, count) of each placeholder of each template in
-    the parse `nodes`; ties by text."""
+    """The `top` most frequent fillers (text, count) of each placeholder of each template
+    (`fill`: the last round's filler table); ties by text."""
     n_slots = [sum(x < 0 for x in e) for e in elements]
     result: list[list[Counter]] = [[Counter() for _ in range(k)] for k in n_slots]
-    t, slot, a, b = _gap_children(nodes, elements, wc.offsets)
-    if top > 0 and t.shape[0]:
-        keys = _filler_keys(wc.ids, a, b)
-        rows = np.stack([t.astype(np.uint64), slot.astype(np.uint64), keys], axis=1)
-        uniq, first, counts = np.unique(rows, axis=0, return_index=True, return_counts=True)
+    uniq, counts, a, b = fill
+    if top > 0 and uniq.shape[0]:
         # the most frequent 2 * top keys of each slot (ties by key), then text and exact ties
         order = np.lexsort((uniq[:, 2], -counts, uniq[:, 1], uniq[:, 0]))
         group = uniq[order][:, :2]
@@ -331,8 +423,7 @@ def _fillers(nodes: tuple[np.ndarray, ...], elements: Sequence[tuple[int, ...]],
         words = wc.words
         ids = wc.ids
         for k in order[rank < 2 * top].tolist():
-            i = int(first[k])
-            text = "".join(words[w] for w in ids[a[i]:b[i]].tolist())
-            result[int(t[i])][int(slot[i])][text] += int(counts[k])
+            text = "".join(words[w] for w in ids[a[k]:b[k]].tolist())
+            result[int(uniq[k, 0])][int(uniq[k, 1])][text] += int(counts[k])
     return [tuple(tuple(sorted(cnt.items(), key=lambda x: (-x[1], x[0]))[:top])
                   for cnt in slots) for slots in result]

@@ -132,11 +132,14 @@ def test_strong_pairs_match_the_formula(lines, window, min_count, min_pmi):
     import math
 
     ids, offsets = csr(lines)
-    keys = np.sort(K.pack_pairs(ids, offsets, window))
-    n_slots = max(keys.shape[0], 1)
+    from mentropy.mining import pair_table
+
+    pairs, counts, n_slots = pair_table(ids, offsets, window)
+    n_slots = max(n_slots, 1)
     n_tok = max(ids.shape[0], 1)
     unigram = np.bincount(ids, minlength=7).astype(np.float64)
-    got = K.strong_pairs(keys, unigram, float(n_slots), float(n_tok), min_count, 0.0, min_pmi)
+    got = K.strong_pairs(pairs, counts, unigram, float(n_slots), float(n_tok), min_count, 0.0,
+                         min_pmi)
     totals: dict = {}
     for (u, v, _), c in naive.skip_pairs(lines, window).items():
         totals[(u, v)] = totals.get((u, v), 0) + c

@@ -215,3 +215,23 @@ def test_repeated_lines_count_once(synthetic_segmenter, synthetic_templates):
     kept = mine_templates(texts=lines * 3, segmenter_or_lexicon=synthetic_segmenter,
                           keep_duplicates=True)
     assert kept.report[-1].uses > synthetic_templates.report[-1].uses
+
+
+def test_mining_by_groups_of_lines_gives_the_same_templates(synthetic_segmenter,
+                                                            synthetic_templates, monkeypatch,
+                                                            tmp_path):
+    """Pairs, candidate chains and every hard-EM parse run on groups of lines (bounded
+    memory) and are merged: the templates, counts, gains and fillers of one pass."""
+    import mentropy.mining as M
+
+    whole = tmp_path / "whole.tpl"
+    synthetic_templates.save(whole)
+    monkeypatch.setattr(M, "PARSE_GROUP_TOKENS", 97)
+    grouped = mine_templates(texts=synthetic_lines(3000), segmenter_or_lexicon=synthetic_segmenter)
+    grouped.save(tmp_path / "grouped.tpl")
+    assert (tmp_path / "grouped.tpl").read_bytes() == whole.read_bytes()
+    offsets = np.array([0, 5, 5, 300, 310, 320, 700], np.int64)
+    groups = M.line_groups(offsets, 100)
+    assert groups[0][0] == 0 and groups[-1][1] == 6
+    assert all(a < b for a, b in groups) and all(x[1] == y[0] for x, y in zip(groups, groups[1:]))
+    assert M.line_groups(np.zeros(1, np.int64), 100) == []

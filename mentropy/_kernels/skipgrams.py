@@ -81,24 +81,20 @@ def count_pairs(ids, offsets, window):
 
 
 @njit(cache=True)
-def strong_pairs(sorted_keys, unigram, n_slots, n_tok, min_count, min_proba, min_pmi):
-    """The strong links of a sorted array of pair keys (one per pair slot, both distance
-    buckets): ``u << 32 | v`` (uint64, ascending) of every pair (u, v) with count N_uv >=
-    min_count, N_uv / n_slots > min_proba and PMI = ln N_uv - ln n_slots + 2 ln n_tok -
-    ln N_u - ln N_v > min_pmi (unigram : int64 or float64 counts per id)."""
-    m = sorted_keys.shape[0]
+def strong_pairs(pairs, pair_counts, unigram, n_slots, n_tok, min_count, min_proba, min_pmi):
+    """The strong links among distinct pair keys with their counts over both distance
+    buckets (`pairs`: pack_pairs keys with the bucket bit cleared, ascending, as
+    mining.pair_table gives them): ``u << 32 | v`` (uint64, ascending) of every pair (u, v) with count
+    N_uv >= min_count, N_uv / n_slots > min_proba and PMI = ln N_uv - ln n_slots + 2 ln n_tok
+    - ln N_u - ln N_v > min_pmi (unigram : int64 or float64 counts per id)."""
+    m = pairs.shape[0]
     out = np.empty(m, np.uint64)
     n_out = 0
-    one = np.uint64(1)
     mask = np.uint64(0xFFFFFFFF)
     base = 2.0 * np.log(n_tok) - np.log(n_slots)
-    i = 0
-    while i < m:
-        pair = sorted_keys[i] & ~one
-        j = i + 1
-        while j < m and (sorted_keys[j] & ~one) == pair:
-            j += 1
-        count = j - i
+    for i in range(m):
+        pair = pairs[i]
+        count = pair_counts[i]
         if count >= min_count and count / n_slots > min_proba:
             u = np.int64(pair >> np.uint64(U_SHIFT))
             v = np.int64((pair >> np.uint64(V_SHIFT)) & mask)
@@ -106,7 +102,6 @@ def strong_pairs(sorted_keys, unigram, n_slots, n_tok, min_count, min_proba, min
             if pmi > min_pmi:
                 out[n_out] = pair >> np.uint64(1)
                 n_out += 1
-        i = j
     return out[:n_out].copy()
 
 
