@@ -233,7 +233,9 @@ def unpack(source, folder: str, shard_bytes: int, first_index: int,
         stream, raw = source._open_raw()
     out = None
     try:
-        with bar(source.size, "B", "unpacking", progress) as b:
+        # the bar counts compressed bytes where the raw file's position is known, else
+        # decompressed ones (no total: the size on disk would not be one)
+        with bar(None if raw is None else source.size, "B", "unpacking", progress) as b:
             reader = C._Reader(source, stream, raw, b)
             line_base = byte_base = 0
             size = lines = 0

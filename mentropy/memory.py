@@ -9,6 +9,7 @@ import os
 import sys
 
 _libc: ctypes.CDLL | None = None
+_kept = False  # keep_freed_memory succeeded in this process
 _looked_up = False
 
 
@@ -46,11 +47,18 @@ def keep_freed_memory(override: bool = False) -> bool:
     if not override and (any(k.startswith("MALLOC_") for k in os.environ)
                          or "GLIBC_TUNABLES" in os.environ):
         return False
+    global _kept
     libc = _glibc()
     if libc is None:
         return False
-    return bool(libc.mallopt(M_TRIM_THRESHOLD, KEEP_BYTES)) and \
+    _kept = bool(libc.mallopt(M_TRIM_THRESHOLD, KEEP_BYTES)) and \
         bool(libc.mallopt(M_MMAP_THRESHOLD, KEEP_BYTES))
+    return _kept
+
+
+def freed_memory_kept() -> bool:
+    """True once keep_freed_memory has tuned this process's glibc."""
+    return _kept
 
 
 def release_free_memory() -> bool:
