@@ -36,7 +36,9 @@ from mentropy import __version__
 from mentropy import crf_features as F
 from mentropy._kernels import crf as K
 from mentropy._kernels import crf_features as KF
-from mentropy.crf_train import TrainOptions, TrainReport, train_lbfgs
+from mentropy import crf_data
+from mentropy.crf_data import TAG_BITS, TrainingData, chunk_lines
+from mentropy.crf_train import TrainOptions, TrainReport, train
 from mentropy.errors import FormatError, InputError, MentropyError
 
 log = logging.getLogger(__name__)
@@ -46,7 +48,6 @@ KIND = "crf-segmenter"
 MAX_BIN = 6  # lexicon word lengths binned 2, 3, 4, 5, >= 6
 CHUNK = 4096  # lines decoded per kernel call
 MAX_GOLD_TOKEN = 32  # a longer "word" in a gold file is raw text, not segmented words
-_TAG_BITS = np.array([1, 2, 4, 8], dtype=np.uint8)
 
 
 class CRFSegmenter:
@@ -144,44 +145,51 @@ class CRFSegmenter:
 
     def train_gold(self, lines: str | os.PathLike | Iterable[str | Sequence[str]], *,
                    options: TrainOptions | None = None, progress: bool | None = None,
+                   workers: int = 1, tmp_dir: str | None = None,
                    **train_options: Any) -> "CRFSegmenter":
         """Train on gold segmented lines; returns self.
 
         `lines`: a path (a file of words separated by spaces, or People's Daily PKU
         ``word/TAG`` text), or an iterable of lines, each a string of words separated by
-        whitespace or a list of words. `train_options` override fields of `options`.
+        whitespace or a list of words. `train_options` override fields of `options`. The text
+        is read once, by shards (:mod:`mentropy.crf_data`): a text of more than one shard is
+        kept in files under `tmp_dir` and its gradient computed shard by shard, in `workers`
+        processes when more than one (the same model for any number).
         """
         if isinstance(lines, (str, os.PathLike)):
-            words = read_gold(lines)
+            words: Iterable[list[str]] = iter_gold(lines)
             source = os.fspath(lines)
         else:
-            words = [line.split() if isinstance(line, str) else [w for w in line if w]
-                     for line in lines]
+            words = ([w for w in line.split()] if isinstance(line, str) else
+                     [w for w in line if w] for line in lines)
             source = "<lines>"
-        words = [ws for ws in words if ws]
-        _check_size(len(words), source)
         opts = _merge(options, train_options)
         if self.features.lexicon_features:
             raise MentropyError("lexicon features need a lexicon: they go with train_silver")
         self.lexicon_guided = False
         self.alone = np.zeros(0, dtype=np.uint32)
-        texts = ["".join(ws) for ws in words]
-        units = F.make_units(texts)
-        mask = _TAG_BITS[F.gold_tags(units, words)]
-        self.pairs = F.PairCounts.from_units(units) if self.features.pmi_features else \
-            F.PairCounts.empty()
-        del words  # the text is let go before training: memory is the optimiser's
-        feats = self._features(units, texts)
-        data = {"source": "gold", "sentences": len(texts), "sha256": _digest(texts, mask)}
-        offsets = units.line_units
-        del texts, units
-        self._train(feats, offsets, mask, opts, progress, data)
+        pmi = self.features.pmi_features
+        self.pairs = F.PairCounts.empty()
+        with TrainingData(tmp_dir, workers) as data:
+            for chunk in chunk_lines((ws for ws in words if ws), _chars_of_words,
+                                     crf_data.SHARD_CHARS):
+                texts = ["".join(ws) for ws in chunk]
+                units = F.make_units(texts)
+                data.add(texts, units, mask=TAG_BITS[F.gold_tags(units, chunk)])
+                if pmi:
+                    self.pairs = self.pairs.merge(F.PairCounts.from_units(units))
+                del chunk, texts, units
+            _check_size(data.n_sentences, source)
+            data.extract(self._features, self.features.n_buckets)
+            info = {"source": "gold", "sentences": data.n_sentences, "sha256": data.digest()}
+            self._train(data, opts, progress, info)
         return self
 
     def train_silver(self, raw_texts: str | os.PathLike | Iterable[str], lexicon: Any, *,
                      rounds: int = 1, confident: float | None = None,
                      free_single_runs: float = 0.5, lexicon_guided: bool = False,
                      options: TrainOptions | None = None, progress: bool | None = None,
+                     workers: int = 1, tmp_dir: str | None = None, source: str | None = None,
                      **train_options: Any) -> "CRFSegmenter":
         """Train on mentropy's own segmentation of raw text (no gold); returns self.
 
@@ -199,81 +207,100 @@ class CRFSegmenter:
         elsewhere. On the People's Daily this is what lifts the CRF above its teacher
         (benchmarks/RESULTS_crf.md). With `lexicon_guided`, the model keeps the lexicon and
         decodes inside its segmentation: the lexicon's words stay, the CRF cuts the runs of
-        single characters it left. `raw_texts`: a path or an iterable of lines.
+        single characters it left. `raw_texts`: a path or an iterable of lines (named
+        `source` in errors). `workers` and `tmp_dir`: as in :meth:`train_gold`.
         """
         from mentropy.segment import Segmenter
 
         if isinstance(raw_texts, (str, os.PathLike)):
             from mentropy.corpus import iter_lines
 
-            texts = [t for _, t, _ in iter_lines(os.fspath(raw_texts), progress=False)
-                     if t.strip()]
+            texts: Iterable[str] = (t for _, t, _ in iter_lines(os.fspath(raw_texts),
+                                                                progress=False))
             source = os.fspath(raw_texts)
         else:
-            texts = [t for t in raw_texts if t.strip()]
-            source = "<texts>"
-        _check_size(len(texts), source)
+            texts = raw_texts
+            source = source or "<texts>"
         if rounds < 1:
             raise MentropyError(f"rounds must be >= 1, not {rounds}")
         if confident is not None and not 0.5 <= confident < 1:
             raise MentropyError(f"confident must be in [0.5, 1), not {confident}")
+        if not 0 <= free_single_runs <= 1:
+            raise MentropyError(f"free_single_runs must be in [0, 1], not {free_single_runs}")
+        opts = _merge(options, train_options)
         seg = lexicon if isinstance(lexicon, Segmenter) else _segmenter_of(lexicon)
         if self.features.lexicon_features or lexicon_guided:
             words, counts = seg.entries()
             self.lexicon_words, self.lexicon_counts = words, np.asarray(counts, np.int64)
             self._trie = self._segmenter = None
         self.lexicon_guided = False  # training relabels with the CRF alone
-        units = F.make_units(texts)
-        self.pairs = F.PairCounts.from_units(units) if self.features.pmi_features else \
-            F.PairCounts.empty()
-        teacher = _tags_of_cuts(units, seg.cut_many(texts))
-        opts = _merge(options, train_options)
-        mask = _TAG_BITS[teacher]
-        if not 0 <= free_single_runs <= 1:
-            raise MentropyError(f"free_single_runs must be in [0, 1], not {free_single_runs}")
-        self.alone = _often_alone(units, teacher, free_single_runs or 1.0)
-        if free_single_runs > 0:
-            mask[_single_runs(units, teacher, self.alone)] = K.FREE
-        for r in range(rounds):
-            if r > 0:  # relabel with the model of the previous round
-                mask = self._relabel(texts, units, teacher, confident)
+        pmi = self.features.pmi_features
+        self.pairs = F.PairCounts.empty()
+        alone = AloneCounts()
+        with TrainingData(tmp_dir, workers) as data:
+            for chunk in chunk_lines((t for t in texts if t.strip()), len,
+                                     crf_data.SHARD_CHARS):
+                units = F.make_units(chunk)
+                teacher = _tags_of_cuts(units, seg.cut_many(chunk))
+                data.add(chunk, units, teacher=teacher)
+                alone.add(units, teacher)
+                if pmi:
+                    self.pairs = self.pairs.merge(F.PairCounts.from_units(units))
+                del chunk, units, teacher
+            _check_size(data.n_sentences, source)
+            self.alone = alone.often(free_single_runs or 1.0)
+            for i in range(len(data.shards)):
+                teacher = data.get("teacher", i)
+                mask = TAG_BITS[teacher]
                 if free_single_runs > 0:
-                    mask[_single_runs(units, teacher, self.alone)] = K.FREE
-            data = {"source": "silver", "sentences": len(texts), "round": r + 1,
-                    "rounds": rounds, "confident": confident,
-                    "labelled_share": float(np.mean(np.isin(mask, _TAG_BITS))),
-                    "sha256": _digest(texts, mask)}
-            self._train(self._features(units, texts), units.line_units, mask, opts, progress,
-                        data)
+                    mask[_single_runs(data.units(i)[1], teacher, self.alone)] = K.FREE
+                data.put("mask", i, mask)
+            data.extract(self._features, self.features.n_buckets)
+            w = None
+            for r in range(rounds):
+                if r > 0:  # relabel with the model of the previous round
+                    self._relabel(data, w, confident, free_single_runs)
+                info = {"source": "silver", "sentences": data.n_sentences, "round": r + 1,
+                        "rounds": rounds, "confident": confident,
+                        "labelled_share": data.labelled_share(), "sha256": data.digest()}
+                w = self._train(data, opts, progress, info)
         self.lexicon_guided = bool(lexicon_guided)
         return self
 
-    def _relabel(self, texts: list[str], units: F.Units, teacher: np.ndarray,
-                 confident: float | None) -> np.ndarray:
-        """Labels for the next round: the model's own best tags, or (with `confident`) the
-        teacher's tags where model and teacher agree with probability >= confident, else free."""
-        feats = self._features(units, texts)
-        free = np.full(len(units), K.FREE, dtype=np.uint8)
-        if confident is None:
-            return _TAG_BITS[K.viterbi(feats, units.line_units, free, self.weights, self.trans)]
-        post, _ = K.marginals(feats, units.line_units, free, self.weights, self.trans)
-        sure = post[np.arange(len(units)), teacher.astype(np.int64)] >= confident
-        return np.where(sure, _TAG_BITS[teacher], np.uint8(K.FREE)).astype(np.uint8)
+    def _relabel(self, data: TrainingData, w: np.ndarray, confident: float | None,
+                 free_single_runs: float) -> None:
+        """Labels for the next round, shard by shard, from the dense weights `w`: the model's
+        own best tags, or (with `confident`) the teacher's tags where model and teacher agree
+        with probability >= confident, else free; the single runs freed again."""
+        for i, shard in enumerate(data.shards):
+            feats, offsets = data.features(i)
+            teacher = data.get("teacher", i)
+            free = np.full(shard.n_units, K.FREE, dtype=np.uint8)
+            if confident is None:
+                mask = TAG_BITS[K.viterbi(feats, offsets, free, w, self.trans)]
+            else:
+                post, _ = K.marginals(feats, offsets, free, w, self.trans)
+                sure = post[np.arange(shard.n_units), teacher.astype(np.int64)] >= confident
+                mask = np.where(sure, TAG_BITS[teacher], np.uint8(K.FREE)).astype(np.uint8)
+                del post
+            if free_single_runs > 0:
+                mask[_single_runs(data.units(i)[1], teacher, self.alone)] = K.FREE
+            data.put("mask", i, mask)
 
-    def _train(self, feats: np.ndarray, offsets: np.ndarray, mask: np.ndarray,
-               options: TrainOptions, progress: bool | None, data: dict[str, Any]) -> None:
-        """Train on hashed features (int32, remapped in place to dense ids) and labels."""
-        table = np.full(self.features.n_buckets, -1, dtype=np.int32)
-        n_feat = KF.remap(feats, table)
-        w, trans, report = train_lbfgs(feats, offsets, np.ascontiguousarray(mask, np.uint8),
-                                       int(n_feat), options, progress=progress)
+    def _train(self, data: TrainingData, options: TrainOptions, progress: bool | None,
+               info: dict[str, Any]) -> np.ndarray:
+        """Train on `data` (features extracted); returns the dense weights."""
+        w, trans, report = train(data, options, progress=progress)
+        table = data.table
+        assert table is not None
         buckets = np.flatnonzero(table >= 0)
         weights = np.zeros((self.features.n_buckets, 4))
         weights[buckets] = w[table[buckets]]
         self.weights, self.trans, self.report = weights, trans, report
         # the model file records what was done, not how long it took (reproducible bytes)
         summary = {k: v for k, v in report.to_dict().items() if k != "seconds"}
-        self.meta = {"train": options.to_dict(), "report": summary, "data": data}
+        self.meta = {"train": options.to_dict(), "report": summary, "data": info}
+        return w
 
     # -- features ----------------------------------------------------------------------------
 
@@ -384,7 +411,7 @@ class CRFSegmenter:
             np.full(len(units), K.FREE, dtype=np.uint8)
         if self.lexicon_guided:
             teacher = _tags_of_cuts(units, self._lexicon_segmenter().cut_many(list(texts)))
-            guide = _TAG_BITS[teacher]
+            guide = TAG_BITS[teacher]
             guide[_single_runs(units, teacher, self.alone)] = K.FREE
             mask = np.where(mask == K.FREE, guide, mask)
         return mask
@@ -639,19 +666,25 @@ class CRFSegmenter:
 
 
 def read_gold(path: str | os.PathLike) -> list[list[str]]:
-    """Words of each non-blank line of a gold file: words separated by whitespace, or PKU
-    ``word/TAG`` text (detected). A line that is raw text rather than words (a token of more
-    than MAX_GOLD_TOKEN characters) raises InputError naming the file and line."""
+    """Words of each non-blank line of a gold file (see :func:`iter_gold`)."""
+    return list(iter_gold(path))
+
+
+def iter_gold(path: str | os.PathLike) -> Iterator[list[str]]:
+    """Words of each non-blank line of a gold file, line by line: words separated by
+    whitespace, or PKU ``word/TAG`` text (detected). A line that is raw text rather than words
+    (a token of more than MAX_GOLD_TOKEN characters) raises InputError naming the file and
+    line."""
     from mentropy.corpus import file_lines
-    from mentropy.pd1998 import read_pd1998
     from mentropy.evaluate import detect_format
+    from mentropy.pd1998 import read_pd1998
 
     path = os.fspath(path)
     if not os.path.exists(path) and path != "-":
         raise InputError(path, "no such file")
     if detect_format(path) == "pd1998":
-        return [ws for ws in read_pd1998(path) if ws]
-    out = []
+        yield from (ws for ws in read_pd1998(path) if ws)
+        return
     for line_no, text in file_lines(path):
         words = text.split()
         if not words:
@@ -660,8 +693,11 @@ def read_gold(path: str | os.PathLike) -> list[list[str]]:
         if len(longest) > MAX_GOLD_TOKEN:
             raise InputError(path, f"not words separated by spaces: a token of {len(longest)} "
                                    f"characters ({longest[:12]!r}…)", line=line_no)
-        out.append(words)
-    return out
+        yield words
+
+
+def _chars_of_words(words: Sequence[str]) -> int:
+    return sum(map(len, words))
 
 
 def _encode_words(words: Sequence[str]) -> np.ndarray:
@@ -676,15 +712,6 @@ def _decode_words(cps: np.ndarray) -> list[str]:
 
 def _short(digest: str) -> str:
     return f"sha256 {digest[:12]}…" if digest else "none"
-
-
-def _digest(texts: Sequence[str], mask: np.ndarray) -> str:
-    """sha256 of the training texts and their labels."""
-    digest = hashlib.sha256()
-    for t in texts:
-        digest.update(t.encode("utf-8", "surrogatepass") + b"\n")
-    digest.update(np.ascontiguousarray(mask, np.uint8).tobytes())
-    return digest.hexdigest()
 
 
 def _check_size(n: int, source: str) -> None:
@@ -732,16 +759,40 @@ def _single_runs(units: F.Units, tags: np.ndarray, alone: np.ndarray) -> np.ndar
     return single & (prev_single | next_single) & ~np.isin(units.sym, alone)
 
 
+class AloneCounts:
+    """How often each Han symbol is a word by itself (tagged S), added up shard by shard."""
+
+    def __init__(self) -> None:
+        self.sym = np.zeros(0, dtype=np.uint32)
+        self.single = np.zeros(0, dtype=np.int64)
+        self.total = np.zeros(0, dtype=np.int64)
+
+    def add(self, units: F.Units, tags: np.ndarray) -> None:
+        """Count the units of one shard with their tags."""
+        single = (tags == K.TAG_S) & ((units.cls == 1) | (units.cls == 7))
+        sym = np.concatenate([self.sym, units.sym.astype(np.uint32)])
+        weights = np.concatenate([self.single, single.astype(np.int64)])
+        totals = np.concatenate([self.total, np.ones(len(units), np.int64)])
+        self.sym, inverse = np.unique(sym, return_inverse=True)
+        self.single = np.bincount(inverse, weights=weights, minlength=self.sym.shape[0]
+                                  ).astype(np.int64)
+        self.total = np.bincount(inverse, weights=totals, minlength=self.sym.shape[0]
+                                 ).astype(np.int64)
+
+    def often(self, ratio: float) -> np.ndarray:
+        """Symbols (uint32, sorted) tagged S in at least `ratio` of their occurrences (none
+        when ratio >= 1)."""
+        if ratio >= 1 or self.sym.shape[0] == 0:
+            return np.zeros(0, dtype=np.uint32)
+        return self.sym[self.single / self.total >= ratio].astype(np.uint32)
+
+
 def _often_alone(units: F.Units, tags: np.ndarray, ratio: float) -> np.ndarray:
     """Symbols (uint32, sorted) of Han units tagged S in at least `ratio` of their
     occurrences (none when ratio >= 1)."""
-    if ratio >= 1 or len(units) == 0:
-        return np.zeros(0, dtype=np.uint32)
-    single = (tags == K.TAG_S) & ((units.cls == 1) | (units.cls == 7))
-    sym, inverse = np.unique(units.sym, return_inverse=True)
-    share = np.bincount(inverse, weights=single, minlength=sym.shape[0]) / np.bincount(
-        inverse, minlength=sym.shape[0])
-    return sym[share >= ratio].astype(np.uint32)
+    counts = AloneCounts()
+    counts.add(units, tags)
+    return counts.often(ratio)
 
 
 def _tags_of_cuts(units: F.Units, cuts: list[list[str]]) -> np.ndarray:

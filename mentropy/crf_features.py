@@ -171,6 +171,13 @@ class PairCounts:
         return cls(pk.astype(np.uint64), pc.astype(np.int64), uk.astype(np.uint64),
                    uc.astype(np.int64))
 
+    def merge(self, other: "PairCounts") -> "PairCounts":
+        """The counts of both texts."""
+        pk, pc = _add_counts(self.pair_keys, self.pair_counts, other.pair_keys,
+                             other.pair_counts)
+        uk, uc = _add_counts(self.uni_keys, self.uni_counts, other.uni_keys, other.uni_counts)
+        return PairCounts(pk, pc, uk, uc)
+
     @classmethod
     def empty(cls) -> "PairCounts":
         """No counts (every pair unseen)."""
@@ -183,6 +190,14 @@ class PairCounts:
         return KF.pmi_columns(units.sym, units.line_units, self.pair_keys, self.pair_counts,
                               self.uni_keys, self.uni_counts, float(np.log(max(total, 1))),
                               np.int64(PMI_BINS[0]), np.int64(PMI_BINS[1]))
+
+
+def _add_counts(keys_a: np.ndarray, counts_a: np.ndarray, keys_b: np.ndarray,
+                counts_b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    keys, inverse = np.unique(np.concatenate([keys_a, keys_b]), return_inverse=True)
+    counts = np.zeros(keys.shape[0], np.int64)
+    np.add.at(counts, inverse.reshape(-1), np.concatenate([counts_a, counts_b]))
+    return keys.astype(np.uint64), counts
 
 
 DEPTH_BINS = 3  # template depth binned 0, 1, 2, >= 3

@@ -1,9 +1,11 @@
 """Training of the CRF weights: L-BFGS on the L2-regularised negative log-likelihood.
 
-The gradient over all sentences comes from one numba kernel call
-(:func:`mentropy._kernels.crf.nll_grad`); the optimiser's vector updates are numpy. Everything
-is deterministic: the held-out sentences are drawn with a fixed seed and the gradient is summed
-in sentence order, so the same data and options give the same weights bit for bit.
+The gradient over all sentences comes from the numba kernel
+(:func:`mentropy._kernels.crf.nll_grad`), in one call for data held as arrays
+(:class:`ArrayData`) or one per shard (:class:`mentropy.crf_data.TrainingData`); the
+optimiser's vector updates are numpy. Everything is deterministic: the held-out sentences are
+drawn with a fixed seed and the gradient is summed in sentence order within a shard and in shard
+order across shards, so the same data and options give the same weights bit for bit.
 """
 from __future__ import annotations
 
@@ -85,6 +87,23 @@ def split_heldout(n_sent: int, share: float, seed: int) -> tuple[np.ndarray, np.
     return np.sort(perm[k:]).astype(np.int64), np.sort(perm[:k]).astype(np.int64)
 
 
+class ArrayData:
+    """Training data held as arrays (one shard): what :func:`train` needs of its data."""
+
+    def __init__(self, feats: np.ndarray, offsets: np.ndarray, mask: np.ndarray,
+                 n_features: int) -> None:
+        self.feats, self.offsets, self.mask = feats, offsets, mask
+        self.n_features = int(n_features)
+        self.n_sentences = int(offsets.shape[0] - 1)
+
+    def nll_grad(self, w: np.ndarray, trans: np.ndarray, sentences: np.ndarray,
+                 grad_w: np.ndarray, grad_trans: np.ndarray) -> tuple[float, int]:
+        """Loss of `sentences` and its gradient (added to grad_*), sentences with no path."""
+        loss, bad = K.nll_grad(self.feats, self.offsets, self.mask, w, trans, sentences,
+                               grad_w, grad_trans)
+        return float(loss), int(bad)
+
+
 def train_lbfgs(feats: np.ndarray, offsets: np.ndarray, mask: np.ndarray, n_features: int,
                 options: TrainOptions, *, progress: bool | None = None
                 ) -> tuple[np.ndarray, np.ndarray, TrainReport]:
@@ -95,10 +114,19 @@ def train_lbfgs(feats: np.ndarray, offsets: np.ndarray, mask: np.ndarray, n_feat
     feats : int32[n_pos, n_templates] dense feature ids < n_features; offsets : int64 sentence
     bounds; mask : uint8[n_pos] labels as tag bit sets.
     """
+    return train(ArrayData(feats, offsets, mask, n_features), options, progress=progress)
+
+
+def train(data: Any, options: TrainOptions, *, progress: bool | None = None
+          ) -> tuple[np.ndarray, np.ndarray, TrainReport]:
+    """As :func:`train_lbfgs`, on `data` with ``n_sentences``, ``n_features`` and
+    ``nll_grad(w, trans, sentences, grad_w, grad_trans) -> (loss, n_bad)``: an
+    :class:`ArrayData` or a :class:`mentropy.crf_data.TrainingData` (by shards)."""
     from tqdm.auto import tqdm
 
     options.validate()
-    n_sent = offsets.shape[0] - 1
+    n_sent = data.n_sentences
+    n_features = data.n_features
     train_idx, held_idx = split_heldout(n_sent, options.holdout, options.seed)
     n_w = n_features * 4
     n_x = n_w + 16
@@ -119,9 +147,9 @@ def train_lbfgs(feats: np.ndarray, offsets: np.ndarray, mask: np.ndarray, n_feat
         w = params[:n_w].reshape(n_features, 4)
         trans = params[n_w:].reshape(4, 4)
         g[:] = 0.0
-        loss, n_bad = K.nll_grad(feats, offsets, mask, w, trans, idx,
-                                 g[:n_w].reshape(n_features, 4), g[n_w:].reshape(4, 4))
-        bad[0] = int(n_bad)
+        loss, n_bad = data.nll_grad(w, trans, idx, g[:n_w].reshape(n_features, 4),
+                                    g[n_w:].reshape(4, 4))
+        bad[0] = n_bad
         if c2 > 0:
             loss += KL.l2_penalty(params, c2, g)
         return float(loss)

@@ -92,7 +92,7 @@ def test_remap_matches_the_oracle():
     feats = rng.integers(-1, 50, size=(40, 5)).astype(np.int32)
     table = np.full(50, -1, np.int32)
     got = feats.copy()
-    n = KF.remap(got, table)
+    n = KF.remap(got, table, np.int64(0))
     seen: dict[int, int] = {}
     want = [[-1 if f < 0 else seen.setdefault(f, len(seen)) for f in row]
             for row in feats.tolist()]

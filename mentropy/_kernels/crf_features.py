@@ -103,10 +103,11 @@ def unit_symbols(norm, starts, kinds, cls_of_cp, sym_num, sym_latin, sym_time, s
 
 
 @njit(cache=True)
-def remap(feats, table):
+def remap(feats, table, first):
     """Replace bucket ids by dense ids in order of first appearance; table : int32[n_buckets]
-    filled with -1 on entry (left holding the map). Returns the number of dense ids."""
-    n = 0
+    holds the map (-1: no id yet; filled with -1 for a first call), new ids start at `first`.
+    Returns the number of dense ids after this call."""
+    n = first
     for p in range(feats.shape[0]):
         for k in range(feats.shape[1]):
             f = feats[p, k]

@@ -49,6 +49,12 @@ from mentropy.cli.common import main, setup_logging, user_errors
               help="silver: keep the lexicon in the model and decode inside its words (the "
                    "CRF cuts the runs of single characters)")
 @click.option("--seed", type=int, default=0, show_default=True, help="draws the held-out part")
+@click.option("--workers", type=click.IntRange(1), default=1, show_default=True,
+              help="processes that compute the gradient, one shard of about 2 M characters "
+                   "of training text each (the model is the same for any number)")
+@click.option("--tmp-dir", type=click.Path(file_okay=False), default=None,
+              help="folder for the features of a training text of more than one shard "
+                   "[default: the system's]; removed at the end, on errors and on Ctrl-C too")
 @click.option("-q", "--quiet", is_flag=True, help="no progress bar and no summary")
 @click.option("-v", "--verbose", count=True, help="log each stage")
 def train_crf_cmd(raw: tuple[str, ...], gold: str | None, lexicon: str | None, output: str,
@@ -57,7 +63,7 @@ def train_crf_cmd(raw: tuple[str, ...], gold: str | None, lexicon: str | None, o
                   parse_lexicon: str | None, rounds: int,
                   confident: float | None,
                   free_single_runs: float | None, lexicon_guided: bool, seed: int,
-                  quiet: bool, verbose: int) -> None:
+                  workers: int, tmp_dir: str | None, quiet: bool, verbose: int) -> None:
     """Train a CRF segmenter from --gold GOLD, or from RAW text labelled by --lexicon LEX."""
     if (gold is None) == (lexicon is None):
         raise click.UsageError("give exactly one of --gold and --lexicon")
@@ -77,7 +83,7 @@ def train_crf_cmd(raw: tuple[str, ...], gold: str | None, lexicon: str | None, o
                                "lexicon the templates were mined with)")
     setup_logging(verbose, quiet)
     with user_errors():
-        from mentropy.crf import CRFSegmenter, _check_size
+        from mentropy.crf import CRFSegmenter
         from mentropy.crf_features import FeatureOptions
 
         crf = CRFSegmenter(FeatureOptions(hash_bits=hash_bits, lexicon_features=lexicon_features,
@@ -85,18 +91,17 @@ def train_crf_cmd(raw: tuple[str, ...], gold: str | None, lexicon: str | None, o
         if parse_templates is not None:
             crf.use_parse_features(parse_templates, parse_lexicon)
         options = dict(max_iterations=iterations, c2=c2, c1=c1, holdout=holdout, seed=seed,
-                       progress=False if quiet else None)
+                       progress=False if quiet else None, workers=workers, tmp_dir=tmp_dir)
         if gold is not None:
             crf.train_gold(gold, **options)
         else:
             from mentropy.corpus import iter_lines
 
-            texts = [t for _, t, _ in iter_lines(list(raw), progress=False if quiet else None)]
-            _check_size(sum(1 for t in texts if t.strip()), ", ".join(raw))  # names the files
+            texts = (t for _, t, _ in iter_lines(list(raw), progress=False if quiet else None))
             free = 0.5 if free_single_runs is None else free_single_runs
             crf.train_silver(texts, lexicon, rounds=rounds, confident=confident,
                              free_single_runs=free, lexicon_guided=lexicon_guided,
-                             **options)
+                             source=", ".join(raw), **options)
         crf.save(output)
     if not quiet:
         r = crf.report
