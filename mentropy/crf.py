@@ -37,6 +37,7 @@ from mentropy import crf_features as F
 from mentropy._kernels import crf as K
 from mentropy._kernels import crf_features as KF
 from mentropy import crf_data
+from mentropy.batch import bar
 from mentropy.crf_data import TAG_BITS, TrainingData, chunk_lines
 from mentropy.crf_train import TrainOptions, TrainReport, train
 from mentropy.errors import FormatError, InputError, MentropyError
@@ -170,7 +171,8 @@ class CRFSegmenter:
         self.alone = np.zeros(0, dtype=np.uint32)
         pmi = self.features.pmi_features
         self.pairs = F.PairCounts.empty()
-        with TrainingData(tmp_dir, workers) as data:
+        with TrainingData(tmp_dir, workers) as data, \
+                bar(None, "line", "reading", progress) as b:
             for chunk in chunk_lines((ws for ws in words if ws), _chars_of_words,
                                      crf_data.SHARD_CHARS):
                 texts = ["".join(ws) for ws in chunk]
@@ -178,9 +180,11 @@ class CRFSegmenter:
                 data.add(texts, units, mask=TAG_BITS[F.gold_tags(units, chunk)])
                 if pmi:
                     self.pairs = self.pairs.merge(F.PairCounts.from_units(units))
+                b.update(len(chunk))
                 del chunk, texts, units
+            b.close()
             _check_size(data.n_sentences, source)
-            data.extract(self._features, self.features.n_buckets)
+            data.extract(self._features, self.features.n_buckets, progress)
             info = {"source": "gold", "sentences": data.n_sentences, "sha256": data.digest()}
             self._train(data, opts, progress, info)
         return self
@@ -237,7 +241,8 @@ class CRFSegmenter:
         pmi = self.features.pmi_features
         self.pairs = F.PairCounts.empty()
         alone = AloneCounts()
-        with TrainingData(tmp_dir, workers) as data:
+        with TrainingData(tmp_dir, workers) as data, \
+                bar(None, "line", "labelling", progress) as b:
             for chunk in chunk_lines((t for t in texts if t.strip()), len,
                                      crf_data.SHARD_CHARS):
                 units = F.make_units(chunk)
@@ -246,7 +251,9 @@ class CRFSegmenter:
                 alone.add(units, teacher)
                 if pmi:
                     self.pairs = self.pairs.merge(F.PairCounts.from_units(units))
+                b.update(len(chunk))
                 del chunk, units, teacher
+            b.close()
             _check_size(data.n_sentences, source)
             self.alone = alone.often(free_single_runs or 1.0)
             for i in range(len(data.shards)):
@@ -255,7 +262,7 @@ class CRFSegmenter:
                 if free_single_runs > 0:
                     mask[_single_runs(data.units(i)[1], teacher, self.alone)] = K.FREE
                 data.put("mask", i, mask)
-            data.extract(self._features, self.features.n_buckets)
+            data.extract(self._features, self.features.n_buckets, progress)
             w = None
             for r in range(rounds):
                 if r > 0:  # relabel with the model of the previous round
@@ -291,6 +298,7 @@ class CRFSegmenter:
                info: dict[str, Any]) -> np.ndarray:
         """Train on `data` (features extracted); returns the dense weights."""
         w, trans, report = train(data, options, progress=progress)
+        report = dataclasses.replace(report, **data.run_stats())
         table = data.table
         assert table is not None
         buckets = np.flatnonzero(table >= 0)
@@ -298,7 +306,7 @@ class CRFSegmenter:
         weights[buckets] = w[table[buckets]]
         self.weights, self.trans, self.report = weights, trans, report
         # the model file records what was done, not how long it took (reproducible bytes)
-        summary = {k: v for k, v in report.to_dict().items() if k != "seconds"}
+        summary = {k: v for k, v in report.to_dict().items() if k not in report.RUN_FIELDS}
         self.meta = {"train": options.to_dict(), "report": summary, "data": info}
         return w
 

@@ -115,6 +115,7 @@ class TrainingData:
         self.n_features = 0
         self.table: np.ndarray | None = None  # hashed bucket -> dense id, -1 = unseen
         self._gradients: "ShardGradients | None" = None
+        self.temp_bytes = 0  # in the temporary folder once the features are extracted
 
     def __enter__(self) -> "TrainingData":
         return self
@@ -128,6 +129,18 @@ class TrainingData:
             self._gradients.close(abort)
             self._gradients = None
         self.store.close()
+
+    def run_stats(self) -> dict[str, int]:
+        """Shards, gradient processes, peak resident bytes (this process plus the workers')
+        and temporary bytes, for the training report."""
+        from mentropy.batch import peak_memory
+
+        grads = self._gradients
+        pool = None if grads is None else grads.pool
+        peaks = {} if pool is None else pool.peaks
+        return {"shards": len(self.shards), "workers": 1 if pool is None else pool.workers,
+                "peak_memory": peak_memory() + sum(peaks.values()),
+                "temp_bytes": self.temp_bytes}
 
     @property
     def n_sentences(self) -> int:
@@ -199,19 +212,27 @@ class TrainingData:
     # -- features --------------------------------------------------------------------------
 
     def extract(self, features: Callable[[F.Units, list[str]], np.ndarray],
-                n_buckets: int) -> None:
+                n_buckets: int, progress: bool | None = None) -> None:
         """The hashed features of every shard (``features(units, texts)``), numbered densely
-        in order of first appearance over the whole text (as one array would be)."""
+        in order of first appearance over the whole text (as one array would be); a bar
+        over the shards when there are several."""
+        from mentropy.batch import bar
+
         table = np.full(n_buckets, -1, dtype=np.int32)
         n = 0
-        for i in range(len(self.shards)):
-            texts, units = self.units(i)
-            feats = features(units, texts)
-            n = int(KF.remap(feats, table, np.int64(n)))
-            self.store.put("feats", i, feats)
-            self.store.put("offsets", i, units.line_units)
-            del texts, units, feats
+        with bar(len(self.shards), "shard", "features",
+                 False if len(self.shards) < 2 else progress) as b:
+            for i in range(len(self.shards)):
+                texts, units = self.units(i)
+                feats = features(units, texts)
+                n = int(KF.remap(feats, table, np.int64(n)))
+                self.store.put("feats", i, feats)
+                self.store.put("offsets", i, units.line_units)
+                del texts, units, feats
+                b.update(1)
         self.table, self.n_features = table, n
+        if self.store.folder is not None:
+            self.temp_bytes = sum(e.stat().st_size for e in os.scandir(self.store.folder))
 
     def features(self, index: int) -> tuple[np.ndarray, np.ndarray]:
         """Dense feature ids and sentence bounds (offsets into the units) of shard `index`."""

@@ -72,6 +72,14 @@ class TrainReport:
     n_heldout: int
     n_features: int
     n_bad: int
+    # how the run went, not what it learnt (left out of the model file): shards of the text,
+    # processes computing the gradient, peak resident bytes (all processes), temporary bytes
+    shards: int = 1
+    workers: int = 1
+    peak_memory: int = 0
+    temp_bytes: int = 0
+
+    RUN_FIELDS = ("seconds", "shards", "workers", "peak_memory", "temp_bytes")
 
     def to_dict(self) -> dict[str, Any]:
         """The report as a JSON-ready dict."""

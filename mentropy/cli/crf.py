@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import click
 
-from mentropy.cli.common import main, setup_logging, user_errors
+from mentropy.cli.common import human_size, main, setup_logging, user_errors
 
 
 @main.command("train-crf")
@@ -105,6 +105,9 @@ def train_crf_cmd(raw: tuple[str, ...], gold: str | None, lexicon: str | None, o
         crf.save(output)
     if not quiet:
         r = crf.report
+        shards = (f"; {r.shards} shards, {human_size(r.temp_bytes)} of temporary files"
+                  if r.shards > 1 else "")
         click.echo(f"mentropy: CRF trained on {r.n_sentences:,} sentences, {r.n_features:,} "
                    f"features, {r.iterations} iterations ({r.stopped}), loss {r.loss:,.1f}, "
-                   f"{r.seconds:.1f} s", err=True)
+                   f"{r.seconds:.1f} s, peak memory {human_size(r.peak_memory)} ({r.workers} "
+                   f"process{'es + parent' if r.workers > 1 else ''}){shards}", err=True)
