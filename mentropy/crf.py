@@ -146,7 +146,8 @@ class CRFSegmenter:
 
     def train_gold(self, lines: str | os.PathLike | Iterable[str | Sequence[str]], *,
                    options: TrainOptions | None = None, progress: bool | None = None,
-                   workers: int = 1, tmp_dir: str | None = None,
+                   workers: int = 1, tmp_dir: str | None = None, backend: str = "local",
+                   client: Any = None, scheduler: str | None = None,
                    **train_options: Any) -> "CRFSegmenter":
         """Train on gold segmented lines; returns self.
 
@@ -155,7 +156,9 @@ class CRFSegmenter:
         whitespace or a list of words. `train_options` override fields of `options`. The text
         is read once, by shards (:mod:`mentropy.crf_data`): a text of more than one shard is
         kept in files under `tmp_dir` and its gradient computed shard by shard, in `workers`
-        processes when more than one (the same model for any number).
+        processes when more than one (the same model for any number), or on a Dask cluster
+        (``backend="dask"``, a `client` or a `scheduler` address; `tmp_dir` must be readable
+        and writable by its workers).
         """
         if isinstance(lines, (str, os.PathLike)):
             words: Iterable[list[str]] = iter_gold(lines)
@@ -171,7 +174,8 @@ class CRFSegmenter:
         self.alone = np.zeros(0, dtype=np.uint32)
         pmi = self.features.pmi_features
         self.pairs = F.PairCounts.empty()
-        with TrainingData(tmp_dir, workers) as data, \
+        with TrainingData(tmp_dir, workers, backend=backend, client=client,
+                          scheduler=scheduler) as data, \
                 bar(None, "line", "reading", progress) as b:
             for chunk in chunk_lines((ws for ws in words if ws), _chars_of_words,
                                      crf_data.SHARD_CHARS):
@@ -193,8 +197,9 @@ class CRFSegmenter:
                      rounds: int = 1, confident: float | None = None,
                      free_single_runs: float = 0.5, lexicon_guided: bool = False,
                      options: TrainOptions | None = None, progress: bool | None = None,
-                     workers: int = 1, tmp_dir: str | None = None, source: str | None = None,
-                     **train_options: Any) -> "CRFSegmenter":
+                     workers: int = 1, tmp_dir: str | None = None, backend: str = "local",
+                     client: Any = None, scheduler: str | None = None,
+                     source: str | None = None, **train_options: Any) -> "CRFSegmenter":
         """Train on mentropy's own segmentation of raw text (no gold); returns self.
 
         `lexicon`: a Lexicon, Segmenter, or path of a lexicon; its unigram segmentation gives
@@ -212,7 +217,8 @@ class CRFSegmenter:
         (benchmarks/RESULTS_crf.md). With `lexicon_guided`, the model keeps the lexicon and
         decodes inside its segmentation: the lexicon's words stay, the CRF cuts the runs of
         single characters it left. `raw_texts`: a path or an iterable of lines (named
-        `source` in errors). `workers` and `tmp_dir`: as in :meth:`train_gold`.
+        `source` in errors). `workers`, `tmp_dir`, `backend`, `client`, `scheduler`: as in
+        :meth:`train_gold`.
         """
         from mentropy.segment import Segmenter
 
@@ -241,7 +247,8 @@ class CRFSegmenter:
         pmi = self.features.pmi_features
         self.pairs = F.PairCounts.empty()
         alone = AloneCounts()
-        with TrainingData(tmp_dir, workers) as data, \
+        with TrainingData(tmp_dir, workers, backend=backend, client=client,
+                          scheduler=scheduler) as data, \
                 bar(None, "line", "labelling", progress) as b:
             for chunk in chunk_lines((t for t in texts if t.strip()), len,
                                      crf_data.SHARD_CHARS):

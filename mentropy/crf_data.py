@@ -4,8 +4,9 @@ A training text is read once, in shards of about SHARD_CHARS characters. Each sh
 labels and (after :meth:`TrainingData.extract`) dense feature ids are kept in memory while the
 text is one shard; from the second shard on they go to files of a temporary folder and are
 loaded one shard at a time. The loss and its gradient are computed shard by shard (in worker
-processes with ``workers > 1``) and the shards' sums are added in shard order, so the weights
-are the same bit for bit for any worker count. A text of one shard is trained exactly as one
+processes with ``workers > 1``, or on a Dask cluster whose workers can read the temporary
+folder) and the shards' sums are added in shard order, so the weights are the same bit for bit
+for any worker count or backend. A text of one shard is trained exactly as one
 array.
 """
 from __future__ import annotations
@@ -108,10 +109,21 @@ class TrainingData:
     dense feature ids of a training text, by shards. Use as a context manager: the temporary
     files and the worker processes go when the block ends."""
 
-    def __init__(self, tmp_dir: str | None = None, workers: int = 1) -> None:
+    def __init__(self, tmp_dir: str | None = None, workers: int = 1, *, backend: str = "local",
+                 client=None, scheduler: str | None = None) -> None:
+        if backend not in ("local", "dask"):
+            raise MentropyError(f"unknown backend {backend!r} (use local or dask)")
+        if backend == "dask" or client is not None:
+            import importlib.util
+
+            if importlib.util.find_spec("distributed") is None:
+                raise MentropyError("the dask backend needs dask.distributed: pip install "
+                                    "'mentropy[dask]'")
         self.store = ShardStore(tmp_dir)
         self.shards: list[ShardInfo] = []
         self.workers = max(1, int(workers))
+        # where the shards' gradients run (mentropy.batch.open_pool's arguments)
+        self.backend, self.client, self.scheduler = backend, client, scheduler
         self.n_features = 0
         self.table: np.ndarray | None = None  # hashed bucket -> dense id, -1 = unseen
         self._gradients: "ShardGradients | None" = None
@@ -301,11 +313,13 @@ class ShardGradients:
         self.data = data
         self.pool = None
         self.calls = 0
-        if data.workers > 1:
+        on_dask = data.backend == "dask" or data.client is not None
+        if data.workers > 1 or on_dask:
             from mentropy.batch import open_pool, warmup
 
             warmup()
-            self.pool = open_pool(min(data.workers, len(data.shards)))
+            self.pool = open_pool(min(data.workers, len(data.shards)), data.backend,
+                                  data.client, data.scheduler)
 
     def run(self, w: np.ndarray, trans: np.ndarray, sentences: np.ndarray,
             grad_w: np.ndarray, grad_trans: np.ndarray) -> tuple[float, int]:
@@ -366,7 +380,20 @@ class ShardGradients:
         return sums[0], sums[1]
 
     def close(self, abort: bool) -> None:
-        """Stop the worker processes."""
-        if self.pool is not None:
-            self.pool.close(abort)
-            self.pool = None
+        """Stop the worker processes (a user's Dask cluster lives on, without the
+        parameters its workers loaded)."""
+        if self.pool is None:
+            return
+        client = getattr(self.pool, "client", None)
+        if client is not None and not self.pool.owned and not abort:
+            try:
+                client.run(forget_params)
+            except Exception:  # noqa: BLE001  (a worker gone by now keeps nothing)
+                pass
+        self.pool.close(abort)
+        self.pool = None
+
+
+def forget_params() -> None:
+    """Drop the parameters this process loaded for a shard's gradient."""
+    _PARAMS.clear()

@@ -52,9 +52,16 @@ from mentropy.cli.common import human_size, main, setup_logging, user_errors
 @click.option("--workers", type=click.IntRange(1), default=1, show_default=True,
               help="processes that compute the gradient, one shard of about 2 M characters "
                    "of training text each (the model is the same for any number)")
+@click.option("--backend", type=click.Choice(["local", "dask"]), default="local",
+              show_default=True, help="dask: compute the shards' gradients on a "
+                                      "dask.distributed cluster (pip install 'mentropy[dask]')")
+@click.option("--scheduler", default=None, metavar="ADDRESS",
+              help="Dask scheduler, e.g. tcp://host:8786 [default: a local cluster of 2 "
+                   "workers]; --tmp-dir must be readable and writable by the workers")
 @click.option("--tmp-dir", type=click.Path(file_okay=False), default=None,
               help="folder for the features of a training text of more than one shard "
-                   "[default: the system's]; removed at the end, on errors and on Ctrl-C too")
+                   "(about 60 bytes per character) [default: the system's]; removed at the "
+                   "end, on errors and on Ctrl-C too")
 @click.option("-q", "--quiet", is_flag=True, help="no progress bar and no summary")
 @click.option("-v", "--verbose", count=True, help="log each stage")
 def train_crf_cmd(raw: tuple[str, ...], gold: str | None, lexicon: str | None, output: str,
@@ -63,7 +70,8 @@ def train_crf_cmd(raw: tuple[str, ...], gold: str | None, lexicon: str | None, o
                   parse_lexicon: str | None, rounds: int,
                   confident: float | None,
                   free_single_runs: float | None, lexicon_guided: bool, seed: int,
-                  workers: int, tmp_dir: str | None, quiet: bool, verbose: int) -> None:
+                  workers: int, backend: str, scheduler: str | None, tmp_dir: str | None,
+                  quiet: bool, verbose: int) -> None:
     """Train a CRF segmenter from --gold GOLD, or from RAW text labelled by --lexicon LEX."""
     if (gold is None) == (lexicon is None):
         raise click.UsageError("give exactly one of --gold and --lexicon")
@@ -81,6 +89,8 @@ def train_crf_cmd(raw: tuple[str, ...], gold: str | None, lexicon: str | None, o
     if parse_templates is not None and parse_lexicon is None:
         raise click.UsageError("--parse-features with --gold needs --parse-lexicon LEX (the "
                                "lexicon the templates were mined with)")
+    if scheduler is not None and backend != "dask":
+        raise click.UsageError("--scheduler needs --backend dask")
     setup_logging(verbose, quiet)
     with user_errors():
         from mentropy.crf import CRFSegmenter
@@ -91,7 +101,8 @@ def train_crf_cmd(raw: tuple[str, ...], gold: str | None, lexicon: str | None, o
         if parse_templates is not None:
             crf.use_parse_features(parse_templates, parse_lexicon)
         options = dict(max_iterations=iterations, c2=c2, c1=c1, holdout=holdout, seed=seed,
-                       progress=False if quiet else None, workers=workers, tmp_dir=tmp_dir)
+                       progress=False if quiet else None, workers=workers, tmp_dir=tmp_dir,
+                       backend=backend, scheduler=scheduler)
         if gold is not None:
             crf.train_gold(gold, **options)
         else:
