@@ -61,9 +61,7 @@ class ShardStore:
         if self.folder is None:
             self.arrays[(name, index)] = array
         else:
-            from mentropy.batch import save_array
-
-            save_array(self.path(name, index), np.ascontiguousarray(array))
+            self.save(self.path(name, index), array)
 
     def get(self, name: str, index: int) -> np.ndarray:
         """Array `name` of shard `index`."""
@@ -73,12 +71,26 @@ class ShardStore:
 
     def spill(self) -> None:
         """Move the arrays kept in memory to a new temporary folder."""
-        from mentropy.batch import save_array
-
         self.folder = tempfile.mkdtemp(prefix="mentropy-crf-", dir=self.tmp_dir)
         for (name, index), array in sorted(self.arrays.items()):
-            save_array(self.path(name, index), np.ascontiguousarray(array))
+            self.save(self.path(name, index), array)
         self.arrays.clear()
+
+    def save(self, path: str, array: np.ndarray) -> None:
+        """np.save to `path` in the folder; a full disk or quota is one clear error."""
+        from mentropy.batch import save_array
+
+        try:
+            save_array(path, np.ascontiguousarray(array))
+        except OSError as exc:
+            raise self.write_error(exc) from None
+
+    def write_error(self, exc: OSError) -> MentropyError:
+        """The error to raise for a temporary file that could not be written."""
+        where = os.path.dirname(self.folder) if self.folder else (self.tmp_dir or "")
+        return MentropyError(f"cannot write temporary files in {where} "
+                             f"({exc.strerror or exc}); free some space there or pass "
+                             "--tmp-dir")
 
     def close(self) -> None:
         """Forget the arrays and remove the temporary folder."""
@@ -346,9 +358,7 @@ class ShardGradients:
         assert folder is not None
         self.calls += 1
         params_path = os.path.join(folder, f"params-{self.calls}.npy")
-        from mentropy.batch import save_array
-
-        save_array(params_path, np.concatenate([w.reshape(-1), trans.reshape(-1)]))
+        data.store.save(params_path, np.concatenate([w.reshape(-1), trans.reshape(-1)]))
         waiting: dict[int, tuple] = {}
         next_shard = [0]
         sums = [0.0, 0]
@@ -373,6 +383,8 @@ class ShardGradients:
             self.pool.run(shard_nll_grad, [(folder, i, params_path, data.n_features, idx,
                                             grad_paths[i]) for i, idx in enumerate(parts)],
                           add)
+        except OSError as exc:  # a worker could not write its gradient
+            raise data.store.write_error(exc) from None
         finally:
             for path in [params_path] + grad_paths:
                 if os.path.exists(path):
