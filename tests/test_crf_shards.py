@@ -263,8 +263,9 @@ def test_interrupted_training_leaves_nothing(gold, tmp_path, sig, code):
             proc.communicate()
     stderr = err.decode("utf-8", "replace")
     assert proc.returncode == code, stderr
-    assert "Traceback" not in stderr and len(stderr.strip().splitlines()) == 1
-    assert not out.exists() and os.listdir(tmp) == []
+    assert "Traceback" not in stderr and len(stderr.strip().splitlines()) == 1, stderr
+    assert not out.exists()
+    assert [(p, sorted(os.listdir(tmp / p))) for p in os.listdir(tmp)] == []
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline and any(os.path.exists(f"/proc/{c}") for c in children):
         time.sleep(0.1)
