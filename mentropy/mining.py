@@ -26,6 +26,9 @@ log = logging.getLogger(__name__)
 STATES_PER_POSITION = 256  # trie states the parser keeps per position (more are dropped)
 CHUNK_TOKENS = 4096  # a longer line is parsed in pieces (bounded memory)
 PARSE_GROUP_TOKENS = 1 << 20  # lines are parsed in groups of about this many tokens
+# candidate chains take up to 32 bytes x window x (max_fixed - 1) per token (~300 MB for a
+# group of 1M tokens on news text): their groups are smaller
+CANDIDATE_GROUP_TOKENS = 1 << 18
 NO_PUNCT, SEP, MARK = 0, 1, 2  # as in mentropy._kernels.skipgrams
 ONE_FILLER = 0.6  # a placeholder one filler fills this often is no placeholder
 SETTLED = 0.005  # hard EM stops when a round would drop at most this share of the templates
@@ -145,18 +148,17 @@ def token_sum(wc: Any, values: np.ndarray, leaf_tokens: int | None = None) -> fl
 def strong_links(wc: Any, tok_of_word: np.ndarray, n_vocab: int, opts: TemplateOptions,
                  min_count: int, chunk_tokens: int | None = None) -> np.ndarray:
     """Sorted ``u << 32 | v`` keys of the strong skip-gram links (DESIGN §5)."""
+    from mentropy._kernels import ngrams as KN
     from mentropy._kernels import skipgrams as KG
 
-    from mentropy.counts import TableMerger
-
     # counted by groups of lines and merged (the slots take 8 bytes per pair: 40 per token)
-    merger = TableMerger(1)
+    merger = GroupMerger(lambda x, y: KN.merge_sorted(x[0], x[1], y[0], y[1]))
     n_slots = 0
     for _, _, _, ids, local in word_groups(wc, chunk_tokens):
         pairs, counts, slots = pair_table(tok_of_word[ids], local, opts.window)
         n_slots += slots
-        merger.add(pairs.reshape(-1, 1), counts)
-    pairs, counts = merger.result()
+        merger.add((pairs.reshape(-1, 1), counts))
+    pairs, counts = merger.result() or (np.zeros((0, 1), np.uint64), np.zeros(0, np.int64))
     n_slots = max(n_slots, 1)
     n_tok = max(int(wc.offsets[-1]), 1)
     # the count of each token: the counts of its words (exact in float64)
@@ -175,7 +177,8 @@ def candidates(wc: Any, tok_of_word: np.ndarray, punct: np.ndarray, links: np.nd
 
     # by groups of lines (a position may start window * (max_fixed - 1) chains): each
     # group's distinct chains with their counts and first occurrence, then merged
-    tables = []
+    merger = GroupMerger(_merge_chain_tables)
+    chunk_tokens = chunk_tokens or min(CANDIDATE_GROUP_TOKENS, PARSE_GROUP_TOKENS)
     for lo, hi, a, ids, local in word_groups(wc, chunk_tokens):
         hashes, starts, seconds, lengths = KG.chain_candidates(
             tok_of_word[ids], local, punct, links, opts.window, opts.max_fixed,
@@ -184,18 +187,15 @@ def candidates(wc: Any, tok_of_word: np.ndarray, punct: np.ndarray, links: np.nd
             continue
         uniq, first, counts = np.unique(hashes, return_index=True, return_counts=True)
         line_of = np.searchsorted(local, starts[first], side="right") - 1 + lo
-        tables.append((uniq, counts, starts[first] + a, seconds[first] + a, lengths[first],
-                       line_of))
-        del hashes, starts, seconds, lengths
-    if not tables:
+        del hashes
+        merger.add((uniq, counts.astype(np.int64), starts[first] + a, seconds[first] + a,
+                    lengths[first], line_of))
+        del starts, seconds, lengths
+    table = merger.result()
+    if table is None:
         return [], []
-    uniq, first, inverse = np.unique(np.concatenate([x[0] for x in tables]), return_index=True,
-                                     return_inverse=True)
-    counts = np.zeros(uniq.shape[0], np.int64)
-    np.add.at(counts, inverse.reshape(-1), np.concatenate([x[1] for x in tables]))
-    starts, seconds, lengths, line_of = (np.concatenate([x[j] for x in tables])[first]
-                                         for j in range(2, 6))
-    del tables
+    _, counts, starts, seconds, lengths, line_of = table
+    del table
     keep = counts >= min_count
     counts, starts, seconds, lengths = counts[keep], starts[keep], seconds[keep], lengths[keep]
     line_of = line_of[keep].astype(np.int64)
@@ -253,7 +253,7 @@ def parse_corpus(wc: Any, scores: TokenScores, flat_lp: float,
     trie = build_trie(elements)
     uses = np.zeros(len(elements), np.float64)
     logps: list[np.ndarray] = []
-    tables: list[tuple] = []
+    fillers = GroupMerger(lambda x, y: _merge_filler_tables([x, y]))
     for _, _, a, ids, local in word_groups(wc, chunk_tokens):
         toks, wlp, flp, sep = scores.group(ids, flat_lp)
         nodes = KS.parse_lines(toks, wlp, flp, sep, local, *trie, tlp, ptr, elems,
@@ -263,9 +263,44 @@ def parse_corpus(wc: Any, scores: TokenScores, flat_lp: float,
         uses += np.bincount(tmpl[kind == 1], minlength=len(elements))
         logps.append(logp)
         rows, counts, first, end = _filler_table(nodes, elements, local, ids)
-        tables.append((rows, counts, first + a, end + a))
+        fillers.add((rows, counts, first + a, end + a))
     logp = np.concatenate(logps) if logps else np.zeros(0)
-    return uses, logp, _merge_filler_tables(tables)
+    return uses, logp, fillers.result() or _merge_filler_tables([])
+
+
+class GroupMerger:
+    """Merges the tables of consecutive groups of lines as they come, with ``merge(earlier,
+    later)``: the newest two are merged while the older is at most twice the newer's length,
+    so the tables held add up to about twice the result, however many groups (a table of n
+    groups is a binary counter's log2(n) tables when the distinct rows stop growing)."""
+
+    def __init__(self, merge) -> None:
+        self.merge = merge
+        self.stack: list[tuple] = []
+
+    def add(self, table: tuple) -> None:
+        """The table (a tuple of arrays, rows along axis 0) of the next group."""
+        self.stack.append(table)
+        while len(self.stack) > 1 and len(self.stack[-2][0]) <= 2 * len(self.stack[-1][0]):
+            later = self.stack.pop()
+            self.stack[-1] = self.merge(self.stack[-1], later)
+
+    def result(self) -> tuple | None:
+        """The merge of every table added, or None when none was."""
+        while len(self.stack) > 1:
+            later = self.stack.pop()
+            self.stack[-1] = self.merge(self.stack[-1], later)
+        return self.stack[0] if self.stack else None
+
+
+def _merge_chain_tables(earlier: tuple, later: tuple) -> tuple:
+    """Distinct candidate chains of two runs of groups (hash ascending, count, first start,
+    second, length and line): counts added, the first occurrence the earlier's."""
+    uniq, first, inverse = np.unique(np.concatenate([earlier[0], later[0]]),
+                                     return_index=True, return_inverse=True)
+    counts = np.zeros(uniq.shape[0], np.int64)
+    np.add.at(counts, inverse.reshape(-1), np.concatenate([earlier[1], later[1]]))
+    return (uniq, counts, *(np.concatenate([earlier[j], later[j]])[first] for j in range(2, 6)))
 
 
 def line_groups(offsets: np.ndarray, chunk_tokens: int) -> list[tuple[int, int]]:
