@@ -42,7 +42,8 @@ def default_min_count(n_tokens: int) -> int:
 def mine_templates(corpus: Any = None, segmenter_or_lexicon: Any = None, *,
                    texts: Iterable[str] | None = None, encoding: str = "utf-8",
                    errors: str = "strict", progress: bool | None = None,
-                   tmp_dir: str | None = None, **options: Any) -> Templates:
+                   tmp_dir: str | None = None, workers: int = 1,
+                   **options: Any) -> Templates:
     """Mine templates from `corpus` (paths: files, folders, globs; a str is a path) or from
     `texts=` (an iterable of lines), cut into words by `segmenter_or_lexicon` (a Segmenter,
     a Lexicon or a lexicon path). `options` are the fields of
@@ -50,7 +51,8 @@ def mine_templates(corpus: Any = None, segmenter_or_lexicon: Any = None, *,
 
     The word ids go to a temporary folder in `tmp_dir` (default: the system's; 4 bytes per
     token), removed at the end, on errors and on Ctrl-C: memory is bounded by the groups of
-    lines mined at a time and the distinct tables, not by the corpus."""
+    lines mined at a time and the distinct tables, not by the corpus. `workers` > 1 parses
+    the groups in that many worker processes (the same templates)."""
     known = {f.name for f in fields(TemplateOptions)}
     unknown = sorted(set(options) - known)
     if unknown:
@@ -80,7 +82,7 @@ def mine_templates(corpus: Any = None, segmenter_or_lexicon: Any = None, *,
         with wc:
             log.info("cut %s lines into %s tokens in %.1f s", f"{wc.n_lines:,}",
                      f"{wc.n_tokens:,}", time.perf_counter() - t0)
-            return mine_word_corpus(wc, seg, opts, progress=progress)
+            return mine_word_corpus(wc, seg, opts, progress=progress, workers=workers)
 
 
 def token_table(wc: Any, classes: bool) -> tuple[list[str], np.ndarray, np.ndarray]:
@@ -239,33 +241,78 @@ class TokenScores:
 
 def parse_corpus(wc: Any, scores: TokenScores, flat_lp: float,
                  elements: Sequence[tuple[int, ...]], tlp: np.ndarray, opts: TemplateOptions,
-                 chunk_tokens: int | None = None) -> tuple[np.ndarray, np.ndarray, tuple]:
+                 chunk_tokens: int | None = None,
+                 pool: Any = None) -> tuple[np.ndarray, np.ndarray, tuple]:
     """The span-DP parse of every line (:func:`mentropy._kernels.spans.parse_lines`), run on
     groups of whole lines of about `chunk_tokens` tokens (the parser's node arrays take ~160
     bytes per token: memory stays bounded by the group, not the corpus). Returns what a
     round needs: template uses (float64[T]), the log-probability of every line, and the
     filler table (_filler_table) of the placeholders' contents. The same for any grouping.
+
+    With a `pool` of several workers (mentropy.batch.open_pool) and a corpus on disk (a
+    WordShards), each group is parsed by a worker that reads its ids from the file; the
+    results are merged in group order, so the same for any number of workers.
     """
-    from mentropy._kernels import spans as KS
     from mentropy.templates import _csr
 
-    ptr, elems = _csr(elements)
-    trie = build_trie(elements)
+    model = (elements, build_trie(elements), tlp, *_csr(elements))
     uses = np.zeros(len(elements), np.float64)
     logps: list[np.ndarray] = []
     fillers = GroupMerger(lambda x, y: _merge_filler_tables([x, y]))
-    for _, _, a, ids, local in word_groups(wc, chunk_tokens):
-        toks, wlp, flp, sep = scores.group(ids, flat_lp)
-        nodes = KS.parse_lines(toks, wlp, flp, sep, local, *trie, tlp, ptr, elems,
-                               opts.gap_cost, opts.max_span, STATES_PER_POSITION, CHUNK_TOKENS)
-        del toks, wlp, flp, sep
-        kind, tmpl, logp = nodes[0], nodes[3], nodes[6]
-        uses += np.bincount(tmpl[kind == 1], minlength=len(elements))
-        logps.append(logp)
-        rows, counts, first, end = _filler_table(nodes, elements, local, ids)
-        fillers.add((rows, counts, first + a, end + a))
+
+    def take(result: tuple) -> None:
+        nonlocal uses
+        uses += result[0]
+        logps.append(result[1])
+        fillers.add(result[2])
+
+    if pool is None or pool.workers <= 1 or not hasattr(wc, "ids_file"):
+        for _, _, a, ids, local in word_groups(wc, chunk_tokens):
+            take(parse_group(ids, local, a, scores, flat_lp, model, opts))
+    else:
+        reader = wc.ids_file()
+        offsets = wc.offsets
+        tasks = []
+        for lo, hi in line_groups(offsets, chunk_tokens or PARSE_GROUP_TOKENS):
+            a, b = int(offsets[lo]), int(offsets[hi])
+            tasks.append((reader, a, b, offsets[lo:hi + 1] - a, scores, flat_lp, model, opts))
+        ready: dict[int, tuple] = {}
+        next_group = 0
+
+        def done(i: int, result: tuple) -> None:  # merged in group order
+            nonlocal next_group
+            ready[i] = result
+            while next_group in ready:
+                take(ready.pop(next_group))
+                next_group += 1
+
+        pool.run(_parse_group_task, tasks, done)
     logp = np.concatenate(logps) if logps else np.zeros(0)
     return uses, logp, fillers.result() or _merge_filler_tables([])
+
+
+def parse_group(ids: np.ndarray, local: np.ndarray, a: int, scores: TokenScores,
+                flat_lp: float, model: tuple, opts: TemplateOptions) -> tuple:
+    """The parse of one group of lines (their tokens `ids`, first token `a` of the corpus,
+    `local` offsets from 0) under `model` (elements, trie, tlp, ptr, elems): (template
+    uses float64[T], log-probability of each line, filler table with corpus positions)."""
+    from mentropy._kernels import spans as KS
+
+    elements, trie, tlp, ptr, elems = model
+    toks, wlp, flp, sep = scores.group(ids, flat_lp)
+    nodes = KS.parse_lines(toks, wlp, flp, sep, local, *trie, tlp, ptr, elems,
+                           opts.gap_cost, opts.max_span, STATES_PER_POSITION, CHUNK_TOKENS)
+    del toks, wlp, flp, sep
+    kind, tmpl, logp = nodes[0], nodes[3], nodes[6]
+    uses = np.bincount(tmpl[kind == 1], minlength=len(elements)).astype(np.float64)
+    rows, counts, first, end = _filler_table(nodes, elements, local, ids)
+    return uses, logp, (rows, counts, first + a, end + a)
+
+
+def _parse_group_task(reader: Any, a: int, b: int, local: np.ndarray, *args: Any) -> tuple:
+    """parse_group in a worker process, which reads the group's ids from disk."""
+    ids = np.ascontiguousarray(reader.token_ids(a, b), dtype=np.int32)
+    return parse_group(ids, local, a, *args)
 
 
 class GroupMerger:
@@ -316,9 +363,26 @@ def line_groups(offsets: np.ndarray, chunk_tokens: int) -> list[tuple[int, int]]
 
 
 def mine_word_corpus(wc: Any, seg: Any, opts: TemplateOptions, *,
-                     progress: bool | None = None) -> Templates:
+                     progress: bool | None = None, workers: int = 1) -> Templates:
     """Mine templates from a word-id corpus cut by `seg` (see `mine_templates`); `progress`:
-    a tqdm bar over the hard-EM rounds on stderr (None: only when stderr is a terminal)."""
+    a tqdm bar over the hard-EM rounds on stderr (None: only when stderr is a terminal).
+    `workers` > 1: the parses of a corpus on disk (a WordShards) run in worker processes."""
+    if workers > 1 and hasattr(wc, "ids_file"):
+        from mentropy.batch import open_pool
+
+        pool = open_pool(workers)
+        ok = False
+        try:
+            found = _mine(wc, seg, opts, progress, pool)
+            ok = True
+            return found
+        finally:
+            pool.close(abort=not ok)
+    return _mine(wc, seg, opts, progress, None)
+
+
+def _mine(wc: Any, seg: Any, opts: TemplateOptions, progress: bool | None,
+          pool: Any) -> Templates:
     import sys
 
     from tqdm import tqdm
@@ -354,7 +418,8 @@ def mine_word_corpus(wc: Any, seg: Any, opts: TemplateOptions, *,
         n_units = flat_est + uses_total
         lam_t = uses_total / n_units
         tlp = np.log(counts / n_units)
-        uses, logp, fill = parse_corpus(wc, scores, math.log(1 - lam_t), elements, tlp, opts)
+        uses, logp, fill = parse_corpus(wc, scores, math.log(1 - lam_t), elements, tlp, opts,
+                                        pool=pool)
         gain, cost = _gains(elements, uses, lp_tok, n_words=len(wc.words), n_tok=n_tok,
                             opts=opts)
         drop = (uses == 0) | (gain <= 0) | _one_filler(fill, uses)

@@ -68,19 +68,11 @@ class WordShards:
         """The (ranked) ids of tokens a..b-1, int32, read from disk."""
         if self._fd is None:
             raise MentropyError(f"{self.path}: the word corpus is closed")
-        a, b = int(a), int(b)
-        if b <= a:
-            return np.zeros(0, np.int32)
-        n = (b - a) * ID_BYTES
-        buf = bytearray(n)
-        view = memoryview(buf)
-        done = 0
-        while done < n:  # pread may return less than asked
-            got = os.preadv(self._fd, [view[done:]], (a * ID_BYTES) + done)
-            if got <= 0:
-                raise MentropyError(f"{self.path}: truncated at byte {a * ID_BYTES + done}")
-            done += got
-        return self._new_id[np.frombuffer(buf, dtype=np.int32)]
+        return self._new_id[read_ids(self._fd, self.path, a, b)]
+
+    def ids_file(self) -> "IdsFile":
+        """A small picklable reader of the same ids, for worker processes."""
+        return IdsFile(self.path, self._new_id)
 
     def close(self) -> None:
         """Release the file (the folder is the caller's to remove)."""
@@ -93,6 +85,40 @@ class WordShards:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+class IdsFile:
+    """The ids file of a WordShards and its ranks: ``token_ids(a, b)`` opens the file for
+    each read (what a worker process is given instead of the corpus)."""
+
+    def __init__(self, path: str, new_id: np.ndarray) -> None:
+        self.path = path
+        self.new_id = new_id
+
+    def token_ids(self, a: int, b: int) -> np.ndarray:
+        """The (ranked) ids of tokens a..b-1, int32."""
+        fd = os.open(self.path, os.O_RDONLY)
+        try:
+            return self.new_id[read_ids(fd, self.path, a, b)]
+        finally:
+            os.close(fd)
+
+
+def read_ids(fd: int, path: str, a: int, b: int) -> np.ndarray:
+    """The int32 ids a..b-1 of the file open as `fd` (os.pread: nothing is mapped)."""
+    a, b = int(a), int(b)
+    if b <= a:
+        return np.zeros(0, np.int32)
+    n = (b - a) * ID_BYTES
+    buf = bytearray(n)
+    view = memoryview(buf)
+    done = 0
+    while done < n:  # pread may return less than asked
+        got = os.preadv(fd, [view[done:]], a * ID_BYTES + done)
+        if got <= 0:
+            raise MentropyError(f"{path}: truncated at byte {a * ID_BYTES + done}")
+        done += got
+    return np.frombuffer(buf, dtype=np.int32)
 
 
 def encode_words_to(texts: Iterable[str], segmenter: "Segmenter", folder: str, *,

@@ -280,7 +280,7 @@ def test_disk_backed_mining_equals_in_memory_on_real_text(which, sample_path, re
         from mentropy.pd1998 import read_pd1998
 
         shared = request.getfixturevalue("shared_corpora")
-        gold = list(itertools.islice(read_pd1998(shared / "pd199801.txt"), 4000))
+        gold = list(itertools.islice(read_pd1998(shared / "pd199801.txt"), 2500))
     seg, lines = gold_lexicon_and_lines(gold)
     whole = in_memory_templates(lines, seg, min_count=3)
     assert len(whole) > 20 and whole.report[-1].bits_per_word < whole.report[0].bits_per_word
@@ -372,3 +372,30 @@ def test_temporary_folder_removed_after_errors(synthetic_segmenter, tmp_path, mo
     with pytest.raises(MentropyError, match="no such folder"):
         mine_templates(texts=["从北京到上海"], segmenter_or_lexicon=synthetic_segmenter,
                        tmp_dir=str(tmp_path / "absent"))
+
+
+def test_workers_give_the_same_templates(synthetic_segmenter, synthetic_templates,
+                                         monkeypatch, tmp_path):
+    """The parses of each round run in 2 worker processes (spawned) that read their group's
+    ids from the file; merged in group order, the file is byte-identical."""
+    import os
+
+    import mentropy.batch
+    import mentropy.mining as M
+
+    pools = []
+
+    def open_pool(workers):
+        pools.append(real_open_pool(workers))
+        return pools[-1]
+
+    real_open_pool = mentropy.batch.open_pool
+    monkeypatch.setattr(mentropy.batch, "open_pool", open_pool)
+    monkeypatch.setattr(M, "PARSE_GROUP_TOKENS", 997)
+    synthetic_templates.save(tmp_path / "one.tpl")
+    found = mine_templates(texts=synthetic_lines(3000), segmenter_or_lexicon=synthetic_segmenter,
+                           workers=2, tmp_dir=str(tmp_path))
+    found.save(tmp_path / "two.tpl")
+    assert (tmp_path / "two.tpl").read_bytes() == (tmp_path / "one.tpl").read_bytes()
+    assert len(pools) == 1 and pools[0].peaks and os.getpid() not in pools[0].peaks
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["one.tpl", "two.tpl"]
