@@ -383,6 +383,7 @@ def mine_word_corpus(wc: Any, seg: Any, opts: TemplateOptions, *,
 
 def _mine(wc: Any, seg: Any, opts: TemplateOptions, progress: bool | None,
           pool: Any) -> Templates:
+    """mine_word_corpus, its parses run by `pool` (None: in this process)."""
     import sys
 
     from tqdm import tqdm
