@@ -84,10 +84,9 @@ def mine(lines: List[str], lexicon, name: str) -> Dict[str, object]:
     t_cut = time.perf_counter() - t0
     t0, c0 = time.perf_counter(), time.process_time()
     strings, tok_of_word, punct = token_table(wc, opts.classes)
-    toks = tok_of_word[wc.ids]
-    min_count = opts.min_count or default_min_count(toks.shape[0])
-    links = strong_links(toks, wc.offsets, len(strings), opts, min_count)
-    elements, _ = candidates(toks, wc.offsets, punct, links, opts, min_count)
+    min_count = opts.min_count or default_min_count(wc.n_tokens)
+    links = strong_links(wc, tok_of_word, len(strings), opts, min_count)
+    elements, _ = candidates(wc, tok_of_word, punct, links, opts, min_count)
     t_cand, c_cand = time.perf_counter() - t0, time.process_time() - c0
     t0, c0 = time.perf_counter(), time.process_time()
     found = mine_word_corpus(wc, seg, opts)

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 import time
 from collections import Counter
 from dataclasses import fields
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Iterator, Sequence
 
 import numpy as np
 
@@ -25,6 +26,9 @@ log = logging.getLogger(__name__)
 STATES_PER_POSITION = 256  # trie states the parser keeps per position (more are dropped)
 CHUNK_TOKENS = 4096  # a longer line is parsed in pieces (bounded memory)
 PARSE_GROUP_TOKENS = 1 << 20  # lines are parsed in groups of about this many tokens
+# candidate chains take up to 32 bytes x window x (max_fixed - 1) per token (~300 MB for a
+# group of 1M tokens on news text): their groups are smaller
+CANDIDATE_GROUP_TOKENS = 1 << 18
 NO_PUNCT, SEP, MARK = 0, 1, 2  # as in mentropy._kernels.skipgrams
 ONE_FILLER = 0.6  # a placeholder one filler fills this often is no placeholder
 SETTLED = 0.005  # hard EM stops when a round would drop at most this share of the templates
@@ -38,11 +42,17 @@ def default_min_count(n_tokens: int) -> int:
 def mine_templates(corpus: Any = None, segmenter_or_lexicon: Any = None, *,
                    texts: Iterable[str] | None = None, encoding: str = "utf-8",
                    errors: str = "strict", progress: bool | None = None,
+                   tmp_dir: str | None = None, workers: int = 1,
                    **options: Any) -> Templates:
     """Mine templates from `corpus` (paths: files, folders, globs; a str is a path) or from
     `texts=` (an iterable of lines), cut into words by `segmenter_or_lexicon` (a Segmenter,
     a Lexicon or a lexicon path). `options` are the fields of
-    :class:`~mentropy.templates.TemplateOptions`."""
+    :class:`~mentropy.templates.TemplateOptions`.
+
+    The word ids go to a temporary folder in `tmp_dir` (default: the system's; 4 bytes per
+    token), removed at the end, on errors and on Ctrl-C: memory is bounded by the groups of
+    lines mined at a time and the distinct tables, not by the corpus. `workers` > 1 parses
+    the groups in that many worker processes (the same templates)."""
     known = {f.name for f in fields(TemplateOptions)}
     unknown = sorted(set(options) - known)
     if unknown:
@@ -52,17 +62,27 @@ def mine_templates(corpus: Any = None, segmenter_or_lexicon: Any = None, *,
         raise MentropyError("mine_templates needs a segmenter or lexicon")
     from mentropy.corpus import corpus_lines
     from mentropy.dedupe import DuplicateStats
-    from mentropy.wordcorpus import encode_words
+    from mentropy.wordshards import encode_words_to, temporary_folder
 
     repeats = None if opts.keep_duplicates else DuplicateStats()
     lines = corpus_lines(corpus, texts=texts, encoding=encoding, errors=errors,
                          progress=progress, desc="mining", repeats=repeats)
     seg = as_segmenter(segmenter_or_lexicon)
-    t0 = time.perf_counter()
-    wc = encode_words(lines, seg)
-    log.info("cut %s lines into %s tokens in %.1f s", f"{wc.n_lines:,}", f"{wc.n_tokens:,}",
-             time.perf_counter() - t0)
-    return mine_word_corpus(wc, seg, opts, progress=progress)
+    with temporary_folder(tmp_dir) as folder:
+        t0 = time.perf_counter()
+        try:
+            wc = encode_words_to(lines, seg, folder)
+        except OSError as exc:  # a full disk or a quota: the temporary folder could not grow
+            if isinstance(exc, MentropyError) or exc.errno is None or not (
+                    exc.filename is None or str(exc.filename).startswith(folder)):
+                raise
+            raise MentropyError(f"cannot write temporary files in {os.path.dirname(folder)} "
+                                f"({exc.strerror or exc}); free some space there or pass "
+                                "--tmp-dir") from None
+        with wc:
+            log.info("cut %s lines into %s tokens in %.1f s", f"{wc.n_lines:,}",
+                     f"{wc.n_tokens:,}", time.perf_counter() - t0)
+            return mine_word_corpus(wc, seg, opts, progress=progress, workers=workers)
 
 
 def token_table(wc: Any, classes: bool) -> tuple[list[str], np.ndarray, np.ndarray]:
@@ -96,104 +116,238 @@ def pair_table(toks: np.ndarray, offsets: np.ndarray,
     return pairs, counts, int(keys.shape[0])
 
 
-def strong_links(toks: np.ndarray, offsets: np.ndarray, n_vocab: int,
-                 opts: TemplateOptions, min_count: int) -> np.ndarray:
+def word_groups(wc: Any, chunk_tokens: int | None = None) -> Iterator[tuple]:
+    """The corpus by groups of whole lines of about `chunk_tokens` tokens (line_groups):
+    (first line, end line, first token, ids int32, offsets int64 from 0) of each. `wc` is a
+    WordCorpus (in memory) or a WordShards (on disk): anything with ``offsets`` and
+    ``token_ids(a, b)``. Every per-token array of the mining is made from one group's ids."""
+    offsets = wc.offsets
+    for lo, hi in line_groups(offsets, chunk_tokens or PARSE_GROUP_TOKENS):
+        a, b = int(offsets[lo]), int(offsets[hi])
+        ids = np.ascontiguousarray(wc.token_ids(a, b), dtype=np.int32)
+        yield lo, hi, a, ids, offsets[lo:hi + 1] - a
+
+
+def token_sum(wc: Any, values: np.ndarray, leaf_tokens: int | None = None) -> float:
+    """``np.sum(values[ids])`` over every token of `wc`, bit for bit, reading at most
+    `leaf_tokens` ids at a time: numpy's pairwise split (mentropy._kernels.sums) is followed
+    down to ranges that small, whose sums the kernel takes as np.sum would."""
+    from mentropy._kernels import sums as KSUM
+
+    leaf = max(leaf_tokens or PARSE_GROUP_TOKENS, KSUM.BLOCK)
+    values = np.ascontiguousarray(values, dtype=np.float64)
+
+    def part(a: int, n: int) -> float:
+        if n <= leaf:
+            return KSUM.pairwise_sum(values[wc.token_ids(a, a + n)])
+        n2 = n // 2
+        n2 -= n2 % 8
+        return part(a, n2) + part(a + n2, n - n2)
+
+    return float(part(0, int(wc.offsets[-1])))
+
+
+def strong_links(wc: Any, tok_of_word: np.ndarray, n_vocab: int, opts: TemplateOptions,
+                 min_count: int, chunk_tokens: int | None = None) -> np.ndarray:
     """Sorted ``u << 32 | v`` keys of the strong skip-gram links (DESIGN §5)."""
+    from mentropy._kernels import ngrams as KN
     from mentropy._kernels import skipgrams as KG
 
-    from mentropy.counts import TableMerger
-
     # counted by groups of lines and merged (the slots take 8 bytes per pair: 40 per token)
-    merger = TableMerger(1)
+    merger = GroupMerger(lambda x, y: KN.merge_sorted(x[0], x[1], y[0], y[1]))
     n_slots = 0
-    for lo, hi in line_groups(offsets, PARSE_GROUP_TOKENS):
-        a = int(offsets[lo])
-        pairs, counts, slots = pair_table(toks[a:int(offsets[hi])], offsets[lo:hi + 1] - a,
-                                          opts.window)
+    for _, _, _, ids, local in word_groups(wc, chunk_tokens):
+        pairs, counts, slots = pair_table(tok_of_word[ids], local, opts.window)
         n_slots += slots
-        merger.add(pairs.reshape(-1, 1), counts)
-    pairs, counts = merger.result()
+        merger.add((pairs.reshape(-1, 1), counts))
+    pairs, counts = merger.result() or (np.zeros((0, 1), np.uint64), np.zeros(0, np.int64))
     n_slots = max(n_slots, 1)
-    n_tok = max(int(toks.shape[0]), 1)
-    unigram = np.bincount(toks, minlength=n_vocab).astype(np.float64)
+    n_tok = max(int(wc.offsets[-1]), 1)
+    # the count of each token: the counts of its words (exact in float64)
+    unigram = np.bincount(tok_of_word, weights=np.asarray(wc.counts, dtype=np.float64),
+                          minlength=n_vocab).astype(np.float64)
     return KG.strong_pairs(np.ascontiguousarray(pairs[:, 0]), counts, unigram, float(n_slots),
                            float(n_tok), min_count, float(opts.min_proba), float(opts.min_pmi))
 
 
-def candidates(toks: np.ndarray, offsets: np.ndarray, punct: np.ndarray, links: np.ndarray,
-               opts: TemplateOptions, min_count: int) -> tuple[list[tuple[int, ...]], list[int]]:
+def candidates(wc: Any, tok_of_word: np.ndarray, punct: np.ndarray, links: np.ndarray,
+               opts: TemplateOptions, min_count: int,
+               chunk_tokens: int | None = None) -> tuple[list[tuple[int, ...]], list[int]]:
     """Candidate templates (element tuples, -1 placeholder) seen >= min_count times, with
     their counts, ordered by the elements."""
     from mentropy._kernels import skipgrams as KG
 
     # by groups of lines (a position may start window * (max_fixed - 1) chains): each
     # group's distinct chains with their counts and first occurrence, then merged
-    tables = []
-    for lo, hi in line_groups(offsets, PARSE_GROUP_TOKENS):
-        a = int(offsets[lo])
-        local = offsets[lo:hi + 1] - a
+    merger = GroupMerger(_merge_chain_tables)
+    chunk_tokens = chunk_tokens or min(CANDIDATE_GROUP_TOKENS, PARSE_GROUP_TOKENS)
+    for lo, hi, a, ids, local in word_groups(wc, chunk_tokens):
         hashes, starts, seconds, lengths = KG.chain_candidates(
-            toks[a:int(offsets[hi])], local, punct, links, opts.window, opts.max_fixed,
+            tok_of_word[ids], local, punct, links, opts.window, opts.max_fixed,
             opts.min_words)
         if hashes.shape[0] == 0:
             continue
         uniq, first, counts = np.unique(hashes, return_index=True, return_counts=True)
         line_of = np.searchsorted(local, starts[first], side="right") - 1 + lo
-        tables.append((uniq, counts, starts[first] + a, seconds[first] + a, lengths[first],
-                       line_of))
-        del hashes, starts, seconds, lengths
-    if not tables:
+        del hashes
+        merger.add((uniq, counts.astype(np.int64), starts[first] + a, seconds[first] + a,
+                    lengths[first], line_of))
+        del starts, seconds, lengths
+    table = merger.result()
+    if table is None:
         return [], []
-    uniq, first, inverse = np.unique(np.concatenate([x[0] for x in tables]), return_index=True,
-                                     return_inverse=True)
-    counts = np.zeros(uniq.shape[0], np.int64)
-    np.add.at(counts, inverse.reshape(-1), np.concatenate([x[1] for x in tables]))
-    starts, seconds, lengths, line_of = (np.concatenate([x[j] for x in tables])[first]
-                                         for j in range(2, 6))
-    del tables
+    _, counts, starts, seconds, lengths, line_of = table
+    del table
     keep = counts >= min_count
-    counts = counts[keep]
-    ptr, elems = KG.chain_elements(toks, offsets, punct, links, opts.window,
-                                   line_of[keep].astype(np.int64), starts[keep],
-                                   seconds[keep], lengths[keep])
+    counts, starts, seconds, lengths = counts[keep], starts[keep], seconds[keep], lengths[keep]
+    line_of = line_of[keep].astype(np.int64)
+    # each kept chain is spelt out from its first occurrence, group by group
     merged: Counter = Counter()
-    flat = elems.tolist()
-    bounds = ptr.tolist()
-    for r, c in enumerate(counts.tolist()):
-        merged[tuple(flat[bounds[r]:bounds[r + 1]])] += c
+    count_list = counts.tolist()
+    for lo, hi, a, ids, local in word_groups(wc, chunk_tokens):
+        rows = np.flatnonzero((line_of >= lo) & (line_of < hi))
+        if not rows.shape[0]:
+            continue
+        ptr, elems = KG.chain_elements(tok_of_word[ids], local, punct, links, opts.window,
+                                       line_of[rows] - lo, starts[rows] - a, seconds[rows] - a,
+                                       lengths[rows])
+        flat = elems.tolist()
+        bounds = ptr.tolist()
+        for j, r in enumerate(rows.tolist()):
+            merged[tuple(flat[bounds[j]:bounds[j + 1]])] += count_list[r]
     items = sorted(merged.items())
     return [e for e, _ in items], [c for _, c in items]
 
 
-def parse_corpus(toks: np.ndarray, wlp: np.ndarray, flp: np.ndarray, sep: np.ndarray,
-                 offsets: np.ndarray, ids: np.ndarray, elements: Sequence[tuple[int, ...]],
-                 tlp: np.ndarray, opts: TemplateOptions,
-                 chunk_tokens: int | None = None) -> tuple[np.ndarray, np.ndarray, tuple]:
+class TokenScores:
+    """What the parse needs of each token, made per group from its word ids: the token id
+    (classes merged), ln p under the lexicon, the class score and the separator code."""
+
+    def __init__(self, tok_of_word: np.ndarray, lp_word: np.ndarray, codes: np.ndarray,
+                 n_words: int) -> None:
+        self.tok_of_word = tok_of_word
+        self.lp_word = lp_word
+        self.codes = codes
+        self.n_words = n_words
+
+    def group(self, ids: np.ndarray, flat_lp: float) -> tuple[np.ndarray, ...]:
+        """(toks int32, wlp, flp float64, sep int8) of the tokens `ids`; wlp = flat_lp + ln p."""
+        toks = np.ascontiguousarray(self.tok_of_word[ids], dtype=np.int32)
+        lp_lex = self.lp_word[ids]
+        flp = np.where(toks >= self.n_words, lp_lex, 0.0)
+        wlp = flat_lp + lp_lex
+        return toks, wlp, flp, self.codes[toks]
+
+
+def parse_corpus(wc: Any, scores: TokenScores, flat_lp: float,
+                 elements: Sequence[tuple[int, ...]], tlp: np.ndarray, opts: TemplateOptions,
+                 chunk_tokens: int | None = None,
+                 pool: Any = None) -> tuple[np.ndarray, np.ndarray, tuple]:
     """The span-DP parse of every line (:func:`mentropy._kernels.spans.parse_lines`), run on
     groups of whole lines of about `chunk_tokens` tokens (the parser's node arrays take ~160
     bytes per token: memory stays bounded by the group, not the corpus). Returns what a
     round needs: template uses (float64[T]), the log-probability of every line, and the
     filler table (_filler_table) of the placeholders' contents. The same for any grouping.
+
+    With a `pool` of several workers (mentropy.batch.open_pool) and a corpus on disk (a
+    WordShards), each group is parsed by a worker that reads its ids from the file; the
+    results are merged in group order, so the same for any number of workers.
     """
-    from mentropy._kernels import spans as KS
     from mentropy.templates import _csr
 
-    ptr, elems = _csr(elements)
-    trie = build_trie(elements)
+    model = (elements, build_trie(elements), tlp, *_csr(elements))
     uses = np.zeros(len(elements), np.float64)
     logps: list[np.ndarray] = []
-    tables: list[tuple] = []
-    for lo, hi in line_groups(offsets, chunk_tokens or PARSE_GROUP_TOKENS):
-        a, b = int(offsets[lo]), int(offsets[hi])
-        nodes = KS.parse_lines(toks[a:b], wlp[a:b], flp[a:b], sep[a:b], offsets[lo:hi + 1] - a,
-                               *trie, tlp, ptr, elems, opts.gap_cost, opts.max_span,
-                               STATES_PER_POSITION, CHUNK_TOKENS)
-        kind, tmpl, logp = nodes[0], nodes[3], nodes[6]
-        uses += np.bincount(tmpl[kind == 1], minlength=len(elements))
-        logps.append(logp)
-        tables.append(_filler_table(nodes, elements, offsets[lo:hi + 1], ids))
+    fillers = GroupMerger(lambda x, y: _merge_filler_tables([x, y]))
+
+    def take(result: tuple) -> None:
+        nonlocal uses
+        uses += result[0]
+        logps.append(result[1])
+        fillers.add(result[2])
+
+    if pool is None or pool.workers <= 1 or not hasattr(wc, "ids_file"):
+        for _, _, a, ids, local in word_groups(wc, chunk_tokens):
+            take(parse_group(ids, local, a, scores, flat_lp, model, opts))
+    else:
+        reader = wc.ids_file()
+        offsets = wc.offsets
+        tasks = []
+        for lo, hi in line_groups(offsets, chunk_tokens or PARSE_GROUP_TOKENS):
+            a, b = int(offsets[lo]), int(offsets[hi])
+            tasks.append((reader, a, b, offsets[lo:hi + 1] - a, scores, flat_lp, model, opts))
+        ready: dict[int, tuple] = {}
+        next_group = 0
+
+        def done(i: int, result: tuple) -> None:  # merged in group order
+            nonlocal next_group
+            ready[i] = result
+            while next_group in ready:
+                take(ready.pop(next_group))
+                next_group += 1
+
+        pool.run(_parse_group_task, tasks, done)
     logp = np.concatenate(logps) if logps else np.zeros(0)
-    return uses, logp, _merge_filler_tables(tables)
+    return uses, logp, fillers.result() or _merge_filler_tables([])
+
+
+def parse_group(ids: np.ndarray, local: np.ndarray, a: int, scores: TokenScores,
+                flat_lp: float, model: tuple, opts: TemplateOptions) -> tuple:
+    """The parse of one group of lines (their tokens `ids`, first token `a` of the corpus,
+    `local` offsets from 0) under `model` (elements, trie, tlp, ptr, elems): (template
+    uses float64[T], log-probability of each line, filler table with corpus positions)."""
+    from mentropy._kernels import spans as KS
+
+    elements, trie, tlp, ptr, elems = model
+    toks, wlp, flp, sep = scores.group(ids, flat_lp)
+    nodes = KS.parse_lines(toks, wlp, flp, sep, local, *trie, tlp, ptr, elems,
+                           opts.gap_cost, opts.max_span, STATES_PER_POSITION, CHUNK_TOKENS)
+    del toks, wlp, flp, sep
+    kind, tmpl, logp = nodes[0], nodes[3], nodes[6]
+    uses = np.bincount(tmpl[kind == 1], minlength=len(elements)).astype(np.float64)
+    rows, counts, first, end = _filler_table(nodes, elements, local, ids)
+    return uses, logp, (rows, counts, first + a, end + a)
+
+
+def _parse_group_task(reader: Any, a: int, b: int, local: np.ndarray, *args: Any) -> tuple:
+    """parse_group in a worker process, which reads the group's ids from disk."""
+    ids = np.ascontiguousarray(reader.token_ids(a, b), dtype=np.int32)
+    return parse_group(ids, local, a, *args)
+
+
+class GroupMerger:
+    """Merges the tables of consecutive groups of lines as they come, with ``merge(earlier,
+    later)``: the newest two are merged while the older is at most twice the newer's length,
+    so the tables held add up to about twice the result, however many groups (a table of n
+    groups is a binary counter's log2(n) tables when the distinct rows stop growing)."""
+
+    def __init__(self, merge) -> None:
+        self.merge = merge
+        self.stack: list[tuple] = []
+
+    def add(self, table: tuple) -> None:
+        """The table (a tuple of arrays, rows along axis 0) of the next group."""
+        self.stack.append(table)
+        while len(self.stack) > 1 and len(self.stack[-2][0]) <= 2 * len(self.stack[-1][0]):
+            later = self.stack.pop()
+            self.stack[-1] = self.merge(self.stack[-1], later)
+
+    def result(self) -> tuple | None:
+        """The merge of every table added, or None when none was."""
+        while len(self.stack) > 1:
+            later = self.stack.pop()
+            self.stack[-1] = self.merge(self.stack[-1], later)
+        return self.stack[0] if self.stack else None
+
+
+def _merge_chain_tables(earlier: tuple, later: tuple) -> tuple:
+    """Distinct candidate chains of two runs of groups (hash ascending, count, first start,
+    second, length and line): counts added, the first occurrence the earlier's."""
+    uniq, first, inverse = np.unique(np.concatenate([earlier[0], later[0]]),
+                                     return_index=True, return_inverse=True)
+    counts = np.zeros(uniq.shape[0], np.int64)
+    np.add.at(counts, inverse.reshape(-1), np.concatenate([earlier[1], later[1]]))
+    return (uniq, counts, *(np.concatenate([earlier[j], later[j]])[first] for j in range(2, 6)))
 
 
 def line_groups(offsets: np.ndarray, chunk_tokens: int) -> list[tuple[int, int]]:
@@ -209,34 +363,46 @@ def line_groups(offsets: np.ndarray, chunk_tokens: int) -> list[tuple[int, int]]
 
 
 def mine_word_corpus(wc: Any, seg: Any, opts: TemplateOptions, *,
-                     progress: bool | None = None) -> Templates:
+                     progress: bool | None = None, workers: int = 1) -> Templates:
     """Mine templates from a word-id corpus cut by `seg` (see `mine_templates`); `progress`:
-    a tqdm bar over the hard-EM rounds on stderr (None: only when stderr is a terminal)."""
+    a tqdm bar over the hard-EM rounds on stderr (None: only when stderr is a terminal).
+    `workers` > 1: the parses of a corpus on disk (a WordShards) run in worker processes."""
+    if workers > 1 and hasattr(wc, "ids_file"):
+        from mentropy.batch import open_pool
+
+        pool = open_pool(workers)
+        ok = False
+        try:
+            found = _mine(wc, seg, opts, progress, pool)
+            ok = True
+            return found
+        finally:
+            pool.close(abort=not ok)
+    return _mine(wc, seg, opts, progress, None)
+
+
+def _mine(wc: Any, seg: Any, opts: TemplateOptions, progress: bool | None,
+          pool: Any) -> Templates:
+    """mine_word_corpus, its parses run by `pool` (None: in this process)."""
     import sys
 
     from tqdm import tqdm
 
     t0 = time.perf_counter()
     strings, tok_of_word, punct = token_table(wc, opts.classes)
-    toks = tok_of_word[wc.ids] if wc.ids.size else np.zeros(0, np.int32)
-    toks = np.ascontiguousarray(toks, dtype=np.int32)
-    offsets = np.ascontiguousarray(wc.offsets, dtype=np.int64)
-    n_tok = int(toks.shape[0])
+    n_tok = int(wc.offsets[-1])
     min_count = opts.min_count or default_min_count(n_tok)
-    links = strong_links(toks, offsets, len(strings), opts, min_count)
-    elements, cand_counts = candidates(toks, offsets, punct, links, opts, min_count)
+    links = strong_links(wc, tok_of_word, len(strings), opts, min_count)
+    elements, cand_counts = candidates(wc, tok_of_word, punct, links, opts, min_count)
     log.info("%s strong links, %s candidate templates (min count %d) in %.1f s",
              f"{links.shape[0]:,}", f"{len(elements):,}", min_count, time.perf_counter() - t0)
     lp_word = word_log_p(seg, wc.words)
     lp_tok = np.zeros(len(strings), np.float64)
     lp_tok[:len(wc.words)] = lp_word
-    lp_lex = lp_word[wc.ids] if wc.ids.size else np.zeros(0)
-    is_class = tok_of_word[wc.ids] >= len(wc.words) if wc.ids.size else np.zeros(0, bool)
-    flp = np.where(is_class, lp_lex, 0.0)
     codes = np.array([mark_class(w) if p else 0 for w, p in zip(strings, punct.tolist())],
                      dtype=np.int8)
-    sep = codes[toks] if toks.size else np.zeros(0, np.int8)
-    flat_bits = -float(lp_lex.sum()) / max(n_tok, 1) / math.log(2)
+    scores = TokenScores(tok_of_word, lp_word, codes, len(wc.words))
+    flat_bits = -token_sum(wc, lp_word) / max(n_tok, 1) / math.log(2)
     reports = [RoundReport(0, 0, 0, flat_bits, flat_bits, 0)]
     log.info("flat: %.4f bits/word", flat_bits)
     counts = np.asarray(cand_counts, dtype=np.float64)
@@ -253,9 +419,8 @@ def mine_word_corpus(wc: Any, seg: Any, opts: TemplateOptions, *,
         n_units = flat_est + uses_total
         lam_t = uses_total / n_units
         tlp = np.log(counts / n_units)
-        wlp = math.log(1 - lam_t) + lp_lex
-        uses, logp, fill = parse_corpus(toks, wlp, flp, sep, offsets, wc.ids, elements, tlp,
-                                        opts)
+        uses, logp, fill = parse_corpus(wc, scores, math.log(1 - lam_t), elements, tlp, opts,
+                                        pool=pool)
         gain, cost = _gains(elements, uses, lp_tok, n_words=len(wc.words), n_tok=n_tok,
                             opts=opts)
         drop = (uses == 0) | (gain <= 0) | _one_filler(fill, uses)
@@ -366,7 +531,8 @@ def _filler_table(nodes: tuple[np.ndarray, ...], elements: Sequence[tuple[int, .
                   offsets: np.ndarray, ids: np.ndarray) -> tuple:
     """The placeholders' contents in a parse: distinct (template, slot, filler hash) rows
     (uint64[m, 3], sorted), how often each occurs, and where its first occurrence starts and
-    ends (token positions in `ids`; `offsets` are the parsed lines' absolute offsets)."""
+    ends (token positions in `ids`, the parsed lines' tokens; `offsets`: their lines in
+    `ids`)."""
     t, slot, a, b = _gap_children(nodes, elements, offsets)
     if not t.shape[0]:
         empty = np.zeros(0, np.int64)
@@ -421,9 +587,8 @@ def _fillers(fill: tuple, elements: Sequence[tuple[int, ...]], wc: Any,
         sizes = np.diff(np.append(starts, order.shape[0]))
         rank = np.arange(order.shape[0]) - np.repeat(starts, sizes)
         words = wc.words
-        ids = wc.ids
         for k in order[rank < 2 * top].tolist():
-            text = "".join(words[w] for w in ids[a[k]:b[k]].tolist())
+            text = "".join(words[w] for w in wc.token_ids(a[k], b[k]).tolist())
             result[int(uniq[k, 0])][int(uniq[k, 1])][text] += int(counts[k])
     return [tuple(tuple(sorted(cnt.items(), key=lambda x: (-x[1], x[0]))[:top])
                   for cnt in slots) for slots in result]

@@ -20,7 +20,7 @@ import hashlib
 import itertools
 import unicodedata
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Iterable, Sequence
+from typing import TYPE_CHECKING, Iterable, Iterator, Sequence
 
 import numpy as np
 
@@ -60,6 +60,11 @@ class WordCorpus:
 
     def __len__(self) -> int:
         return len(self.words)
+
+    def token_ids(self, a: int, b: int) -> np.ndarray:
+        """The ids of tokens a..b-1 (int32; the mining reads the corpus by such ranges, from
+        memory here, from disk in :class:`mentropy.wordshards.WordShards`)."""
+        return self.ids[a:b]
 
     def line(self, i: int) -> list[str]:
         """The words of line i."""
@@ -155,7 +160,25 @@ def encode_words(texts: Iterable[str], segmenter: "Segmenter", *,
                             "mentropy.corpus.iter_lines")
     index: dict[str, int] = {}
     first: list[np.ndarray] = []
-    lengths: list[int] = []
+    lengths: list[np.ndarray] = []
+    for raw_ids, line_lengths in cut_chunks(texts, segmenter, index, chunksize):
+        first.append(raw_ids)
+        lengths.append(line_lengths)
+    raw = np.concatenate(first) if first else np.zeros(0, np.int64)
+    offsets = line_offsets(lengths)
+    seen = list(index)
+    counts = np.bincount(raw, minlength=len(seen)).astype(np.int64)
+    words, counts, new_id = ranked(seen, counts)
+    return WordCorpus(words=words, counts=counts, kinds=word_kinds(words),
+                      ids=new_id[raw].astype(np.int32) if raw.size else np.zeros(0, np.int32),
+                      offsets=offsets)
+
+
+def cut_chunks(texts: Iterable[str], segmenter: "Segmenter", index: dict[str, int],
+               chunksize: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """Cut `texts` by chunks of `chunksize` lines: per chunk, the first-seen id of every token
+    (int64; `index` maps each word to its id and grows as words are seen) and the number of
+    tokens of each line (int64)."""
     setdefault = index.setdefault
     it = iter(texts)
     while True:
@@ -165,20 +188,26 @@ def encode_words(texts: Iterable[str], segmenter: "Segmenter", *,
         lists = segmenter.cut_many(chunk, chunksize=chunksize)
         flat = [w for words in lists for w in words]
         # first-seen ids (len(index) is read before setdefault adds the word)
-        first.append(np.array([setdefault(w, len(index)) for w in flat], dtype=np.int64))
-        lengths.extend(map(len, lists))
-    raw = np.concatenate(first) if first else np.zeros(0, np.int64)
-    offsets = np.zeros(len(lengths) + 1, np.int64)
-    np.cumsum(np.asarray(lengths, dtype=np.int64), out=offsets[1:])
-    seen = list(index)
-    counts = np.bincount(raw, minlength=len(seen)).astype(np.int64)
+        yield (np.array([setdefault(w, len(index)) for w in flat], dtype=np.int64),
+               np.fromiter(map(len, lists), dtype=np.int64, count=len(lists)))
+
+
+def line_offsets(lengths: Sequence[np.ndarray]) -> np.ndarray:
+    """int64 offsets (CSR) of lines from chunks of line lengths."""
+    n = sum(x.shape[0] for x in lengths)
+    offsets = np.zeros(n + 1, np.int64)
+    if n:
+        np.cumsum(np.concatenate(lengths), out=offsets[1:])
+    return offsets
+
+
+def ranked(seen: Sequence[str], counts: np.ndarray) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """(words by rank, their counts, the rank of each first-seen id) of the words `seen`
+    (first-seen order) with `counts`: ranked by count desc, then word asc."""
     order = rank(seen, counts)
     new_id = np.empty(len(seen), np.int64)
     new_id[order] = np.arange(len(seen))
-    words = [seen[i] for i in order.tolist()]
-    return WordCorpus(words=words, counts=counts[order], kinds=word_kinds(words),
-                      ids=new_id[raw].astype(np.int32) if raw.size else np.zeros(0, np.int32),
-                      offsets=offsets)
+    return [seen[i] for i in order.tolist()], counts[order], new_id
 
 
 def rank(words: Sequence[str], counts: np.ndarray) -> np.ndarray:

@@ -163,3 +163,20 @@ def test_quiet_is_silent(files, sample_path, tmp_path):
                               str(sample_path), "-o", str(tmp_path / "p.jsonl"), "-q"])
     assert mine.code == parse.code == 0
     assert mine.stderr == parse.stderr == ""
+
+
+def test_workers_and_tmp_dir(files, sample_path, tmp_path):
+    """--workers 2 and --tmp-dir: the same file; the temporary word ids are gone after."""
+    _, lexicon, templates = files
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    out = tmp_path / "t.jsonl"
+    got = subprocess.run([sys.executable, "-m", "mentropy", "mine-templates", "--lexicon",
+                          str(lexicon), str(sample_path), "--workers", "2", "--tmp-dir", str(tmp),
+                          "-o", str(out), "-q"], capture_output=True, timeout=300)
+    assert got.returncode == 0, got.stderr.decode()
+    assert out.read_bytes() == templates.read_bytes()
+    assert list(tmp.iterdir()) == []
+    missing = B.run_in_process(["mine-templates", "--lexicon", str(lexicon), str(sample_path),
+                                "--tmp-dir", str(tmp_path / "absent"), "-o", str(out), "-q"])
+    assert missing.code == 1 and "absent: no such folder" in missing.message

@@ -65,3 +65,21 @@ def test_interrupted_run_leaves_nothing(big, lexicon, tmp_path, command, sig, co
     again = B.run_in_process([*head, str(small), "-o", str(out), "-q"])
     assert again.code == 0, again.stderr
     assert [p.name for p in folder.iterdir()] == ["result.txt"] and out.stat().st_size > 0
+
+
+@pytest.mark.parametrize("sig,code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)],
+                         ids=["SIGINT", "SIGTERM"])
+def test_interrupted_mining_leaves_no_temporary_files(big, lexicon, tmp_path, sig, code):
+    """mine-templates keeps the word ids in a folder inside --tmp-dir: a signal while they
+    are written leaves neither that folder nor an output file."""
+    folder, tmp = tmp_path / "out", tmp_path / "tmp"
+    folder.mkdir()
+    tmp.mkdir()
+    ready = lambda: any(p.is_dir() and any(p.iterdir()) for p in tmp.iterdir())
+    exit_code, stderr = interrupt(["mine-templates", "--lexicon", str(lexicon),
+                                   "--keep-duplicates", "--tmp-dir", str(tmp),
+                                   str(big.long_lines_reference()),
+                                   "-o", str(folder / "t.jsonl"), "-q"], sig, ready)
+    assert exit_code == code, stderr
+    assert "Traceback" not in stderr
+    assert list(tmp.iterdir()) == [] and list(folder.iterdir()) == []

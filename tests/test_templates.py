@@ -1,6 +1,7 @@
 """Templates: the matcher (nlp-zero's defects pinned), mining on a synthetic grammar, files."""
 from __future__ import annotations
 
+import itertools
 import json
 import random
 
@@ -235,3 +236,166 @@ def test_mining_by_groups_of_lines_gives_the_same_templates(synthetic_segmenter,
     assert groups[0][0] == 0 and groups[-1][1] == 6
     assert all(a < b for a, b in groups) and all(x[1] == y[0] for x, y in zip(groups, groups[1:]))
     assert M.line_groups(np.zeros(1, np.int64), 100) == []
+
+
+# -- mining from disk, by groups of lines ---------------------------------------------------
+
+def gold_lexicon_and_lines(gold_lines: list[list[str]]) -> tuple[Segmenter, list[str]]:
+    """A segmenter from the words of gold segmentations, and the raw lines."""
+    from collections import Counter
+
+    counts = Counter(w for words in gold_lines for w in words)
+    words = sorted(counts, key=lambda w: (-counts[w], w))
+    seg = Segmenter.from_lexicon(Lexicon(words, [counts[w] for w in words]))
+    return seg, ["".join(words) for words in gold_lines]
+
+
+def in_memory_templates(lines: list[str], seg: Segmenter, **options) -> Templates:
+    """The templates of the in-memory word corpus (mine_word_corpus, default groups)."""
+    from mentropy.corpus import corpus_lines
+    from mentropy.mining import mine_word_corpus
+    from mentropy.templates import TemplateOptions
+    from mentropy.wordcorpus import encode_words
+
+    opts = TemplateOptions(keep_duplicates=True, **options).validate()
+    return mine_word_corpus(encode_words(corpus_lines(texts=lines), seg), seg, opts)
+
+
+def sample_gold(sample_path) -> list[list[str]]:
+    text = (sample_path.parent / "sample_gold.txt").read_text(encoding="utf-8")
+    return [line.split() for line in text.splitlines()]
+
+
+@pytest.mark.parametrize("which", ["sample", "pd199801"])
+def test_disk_backed_mining_equals_in_memory_on_real_text(which, sample_path, request,
+                                                           monkeypatch, tmp_path):
+    """mine_templates keeps the word ids on disk and makes every per-token array per group
+    of lines: with groups of a few hundred tokens, the file of the in-memory word corpus
+    mined in groups of 1M tokens, byte for byte (counts, gains, fillers, code lengths)."""
+    import mentropy.mining as M
+
+    if which == "sample":
+        gold = sample_gold(sample_path)
+    else:
+        from mentropy.pd1998 import read_pd1998
+
+        shared = request.getfixturevalue("shared_corpora")
+        gold = list(itertools.islice(read_pd1998(shared / "pd199801.txt"), 2500))
+    seg, lines = gold_lexicon_and_lines(gold)
+    whole = in_memory_templates(lines, seg, min_count=3)
+    assert len(whole) > 20 and whole.report[-1].bits_per_word < whole.report[0].bits_per_word
+    whole.save(tmp_path / "memory.tpl")
+    monkeypatch.setattr(M, "PARSE_GROUP_TOKENS", 389)
+    monkeypatch.setattr(M, "CANDIDATE_GROUP_TOKENS", 97)
+    folder = tmp_path / "tmp"
+    folder.mkdir()
+    disk = mine_templates(texts=lines, segmenter_or_lexicon=seg, keep_duplicates=True,
+                          min_count=3, tmp_dir=str(folder), progress=False)
+    disk.save(tmp_path / "disk.tpl")
+    assert (tmp_path / "disk.tpl").read_bytes() == (tmp_path / "memory.tpl").read_bytes()
+    assert list(folder.iterdir()) == []
+
+
+def test_word_shards_read_as_the_word_corpus(sample_path, tmp_path):
+    """The ids on disk, read by any range, are the in-memory corpus's ids; same vocabulary."""
+    from mentropy.wordcorpus import encode_words
+    from mentropy.wordshards import encode_words_to
+
+    seg, lines = gold_lexicon_and_lines(sample_gold(sample_path))
+    wc = encode_words(lines, seg)
+    with encode_words_to(iter(lines), seg, str(tmp_path), chunksize=97) as shards:
+        assert shards.words == wc.words and shards.n_tokens == wc.n_tokens > 50_000
+        np.testing.assert_array_equal(shards.counts, wc.counts)
+        np.testing.assert_array_equal(shards.kinds, wc.kinds)
+        np.testing.assert_array_equal(shards.offsets, wc.offsets)
+        rng = np.random.default_rng(3)
+        for a, b in [(0, wc.n_tokens), (5, 5), (wc.n_tokens - 1, wc.n_tokens),
+                     *np.sort(rng.integers(0, wc.n_tokens, (20, 2)), axis=1).tolist()]:
+            np.testing.assert_array_equal(shards.token_ids(a, b), wc.ids[a:b])
+    with pytest.raises(MentropyError, match="closed"):
+        shards.token_ids(0, 1)
+
+
+@pytest.mark.parametrize("n", [0, 1, 7, 8, 9, 127, 128, 129, 1000, 4099, 100_003])
+def test_token_sum_is_numpy_sum(n, sample_path):
+    """The flat code length is summed in pieces exactly as np.sum sums the whole array."""
+    from mentropy._kernels.sums import pairwise_sum
+    from mentropy.mining import token_sum
+    from mentropy.wordcorpus import WordCorpus
+
+    rng = np.random.default_rng(n)
+    values = -np.abs(rng.standard_normal(50)) * 9
+    ids = rng.integers(0, 50, n).astype(np.int32)
+    wc = WordCorpus(words=[str(i) for i in range(50)], counts=np.zeros(50, np.int64),
+                    kinds=np.zeros(50, np.int8), ids=ids, offsets=np.array([0, n], np.int64))
+    want = float(np.sum(values[ids]))
+    assert pairwise_sum(values[ids]) == want
+    for leaf in (128, 200, 1 << 20):
+        assert token_sum(wc, values, leaf) == want
+
+
+def test_temporary_folder_removed_after_errors(synthetic_segmenter, tmp_path, monkeypatch):
+    """The word ids' folder goes away when mining fails while reading, while mining (here a
+    Ctrl-C in the hard EM) and after a bad line; the error names the file and line."""
+    import mentropy.mining as M
+    from mentropy.errors import InputError
+
+    folder = tmp_path / "tmp"
+    folder.mkdir()
+
+    def failing():
+        yield from synthetic_lines(3000)
+        raise RuntimeError("the source failed")
+
+    with pytest.raises(RuntimeError, match="source failed"):
+        mine_templates(texts=failing(), segmenter_or_lexicon=synthetic_segmenter,
+                       tmp_dir=str(folder))
+    assert list(folder.iterdir()) == []
+
+    def interrupted(*args, **kwargs):
+        assert len(list(folder.iterdir())) == 1  # the ids are on disk meanwhile
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as m:
+        m.setattr(M, "parse_corpus", interrupted)
+        with pytest.raises(KeyboardInterrupt):
+            mine_templates(texts=synthetic_lines(3000), segmenter_or_lexicon=synthetic_segmenter,
+                           tmp_dir=str(folder))
+    assert list(folder.iterdir()) == []
+
+    bad = tmp_path / "bad.txt"
+    bad.write_bytes("\n".join(synthetic_lines(50)).encode("utf-8") + b"\n\xe4\xb8\xad\xff\n")
+    with pytest.raises(InputError) as info:
+        mine_templates(str(bad), synthetic_segmenter, tmp_dir=str(folder))
+    assert "bad.txt" in str(info.value) and info.value.line == 51
+    assert list(folder.iterdir()) == []
+    with pytest.raises(MentropyError, match="no such folder"):
+        mine_templates(texts=["从北京到上海"], segmenter_or_lexicon=synthetic_segmenter,
+                       tmp_dir=str(tmp_path / "absent"))
+
+
+def test_workers_give_the_same_templates(synthetic_segmenter, synthetic_templates,
+                                         monkeypatch, tmp_path):
+    """The parses of each round run in 2 worker processes (spawned) that read their group's
+    ids from the file; merged in group order, the file is byte-identical."""
+    import os
+
+    import mentropy.batch
+    import mentropy.mining as M
+
+    pools = []
+
+    def open_pool(workers):
+        pools.append(real_open_pool(workers))
+        return pools[-1]
+
+    real_open_pool = mentropy.batch.open_pool
+    monkeypatch.setattr(mentropy.batch, "open_pool", open_pool)
+    monkeypatch.setattr(M, "PARSE_GROUP_TOKENS", 997)
+    synthetic_templates.save(tmp_path / "one.tpl")
+    found = mine_templates(texts=synthetic_lines(3000), segmenter_or_lexicon=synthetic_segmenter,
+                           workers=2, tmp_dir=str(tmp_path))
+    found.save(tmp_path / "two.tpl")
+    assert (tmp_path / "two.tpl").read_bytes() == (tmp_path / "one.tpl").read_bytes()
+    assert len(pools) == 1 and pools[0].peaks and os.getpid() not in pools[0].peaks
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["one.tpl", "two.tpl"]

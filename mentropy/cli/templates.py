@@ -31,13 +31,20 @@ from mentropy.options import LexiconOptions
               help="fillers kept per placeholder")
 @option_for(LexiconOptions, "keep_duplicates", "--keep-duplicates")
 @input_options
+@click.option("--workers", type=click.IntRange(1), default=1, show_default=True,
+              help="processes that parse the groups of lines of each hard-EM round (the "
+                   "templates are the same for any number)")
+@click.option("--tmp-dir", type=click.Path(file_okay=False), default=None,
+              help="folder for the temporary word ids (4 bytes per token) [default: the "
+                   "system's]; they are removed at the end, on errors and on Ctrl-C too")
 @click.option("-q", "--quiet", is_flag=True, help="no progress bars and no summary")
 @click.option("-v", "--verbose", count=True, help="log each stage (-vv for more)")
 def mine_templates_cmd(corpus: tuple[str, ...], lexicon: str, output: str, window: int,
                        min_count: int | None, min_pmi: float, max_fixed: int, min_words: int,
                        max_span: int,
                        lam: float, top_fillers: int, keep_duplicates: bool, encoding: str,
-                       errors: str, quiet: bool, verbose: int) -> None:
+                       errors: str, workers: int, tmp_dir: str | None, quiet: bool,
+                       verbose: int) -> None:
     """Mine sentence templates (fixed words with placeholders, such as X对X进行X) from CORPUS
     (files, folders, globs, .gz/.bz2, or - for stdin), cut into words with LEXICON.
 
@@ -51,7 +58,8 @@ def mine_templates_cmd(corpus: tuple[str, ...], lexicon: str, output: str, windo
                                progress=False if quiet else None, window=window,
                                min_count=min_count, min_pmi=min_pmi, max_fixed=max_fixed,
                                min_words=min_words, max_span=max_span, lam=lam,
-                               top_fillers=top_fillers, keep_duplicates=keep_duplicates)
+                               top_fillers=top_fillers, keep_duplicates=keep_duplicates,
+                               tmp_dir=tmp_dir, workers=workers)
         found.save(output)
     if not quiet:
         r = found.report
