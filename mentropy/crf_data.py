@@ -255,6 +255,9 @@ class TrainingData:
                 del texts, units, feats
                 b.update(1)
         self.table, self.n_features = table, n
+        from mentropy.memory import release_free_memory
+
+        release_free_memory()  # the reading's temporaries, before the optimiser's vectors
         if self.store.folder is not None:
             self.temp_bytes = sum(e.stat().st_size for e in os.scandir(self.store.folder))
 
