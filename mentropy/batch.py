@@ -39,7 +39,7 @@ import shutil
 import signal
 import tempfile
 import time
-from concurrent.futures import FIRST_EXCEPTION, wait
+from concurrent.futures import FIRST_COMPLETED, wait
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Callable, Iterable, Iterator, Sequence
@@ -704,8 +704,10 @@ class LocalPool:
         pending = set(futures)
         try:
             while pending:
-                finished, pending = wait(pending, return_when=FIRST_EXCEPTION)
-                for fut in finished:
+                # each result as soon as it is ready (FIRST_EXCEPTION would wait for all of
+                # them: every result held at once, and the parent's merging not overlapped)
+                finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for fut in sorted(finished, key=futures.__getitem__):
                     result, pid, peak = fut.result()
                     self.peaks[pid] = max(self.peaks.get(pid, 0), peak)
                     done(futures[fut], result)
