@@ -223,6 +223,51 @@ class Case:
         return self.name.replace(" ", "-")
 
 
+
+def interrupt(argv: list[str], sig: int, ready: Callable[[], bool], *,
+              timeout: float = 120) -> tuple[int, str, dict[str, bytes]]:
+    """Start ``python -m mentropy ARGV``, send `sig` once ready() is true: (exit code, stderr,
+    {pid: command line} of its child processes when the signal went)."""
+    import time
+
+    proc = subprocess.Popen([sys.executable, "-m", "mentropy", *argv],
+                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE)
+    children: dict[str, bytes] = {}
+    try:
+        deadline = time.monotonic() + timeout
+        while not ready() and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert proc.poll() is None, "finished before the signal: make the input larger"
+        for pid in subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True,
+                                  text=True).stdout.split():
+            try:
+                with open(f"/proc/{pid}/cmdline", "rb") as f:
+                    children[pid] = f.read()
+            except OSError:  # gone already
+                pass
+        proc.send_signal(sig)
+        _, err = proc.communicate(timeout=120)
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            proc.communicate()
+    return proc.returncode, err.decode("utf-8", "replace"), children
+
+
+def assert_workers_gone(children: dict[str, bytes]) -> None:
+    """The worker processes among `children` are gone, and every child (multiprocessing's
+    resource tracker too) within 20 s."""
+    import time
+
+    workers = [c for c in children if b"resource_tracker" not in children[c]]
+    assert workers, "no worker processes"
+    assert [c for c in workers if os.path.exists(f"/proc/{c}")] == []
+    deadline = time.monotonic() + 20  # the tracker ends when it sees its parent gone
+    while time.monotonic() < deadline and any(os.path.exists(f"/proc/{c}") for c in children):
+        time.sleep(0.1)
+    assert [(c, children[c]) for c in children if os.path.exists(f"/proc/{c}")] == []
+
 def write(path: Path, data: str | bytes) -> Path:
     """Write text (UTF-8) or bytes to `path`, creating its folder."""
     path.parent.mkdir(parents=True, exist_ok=True)

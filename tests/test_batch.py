@@ -358,44 +358,19 @@ def test_a_full_disk_during_the_refinement_is_one_clear_error(corpus_dir, tmp_pa
 def test_interrupted_batch_leaves_nothing(big, tmp_path, sig, code):
     """Ctrl-C or SIGTERM while workers count and spill: exit 130/143, one line, no traceback,
     no output file, the temporary folder emptied and the workers gone."""
-    import subprocess
-    import sys
-    import time
+    import badinput
 
     tmp = tmp_path / "tmp"
     tmp.mkdir()
     out = tmp_path / "out.dict"
-    proc = subprocess.Popen([sys.executable, "-m", "mentropy", "build-lexicon",
-                             str(big.long_lines_reference()), "--keep-duplicates",
-                             "--workers", "2", "--memory", "8M", "--tmp-dir", str(tmp),
-                             "-o", str(out), "-q"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline and proc.poll() is None and not any(
-                any(d.iterdir()) for d in tmp.iterdir()):
-            time.sleep(0.05)
-        assert proc.poll() is None, "finished before the signal"
-        children = subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True,
-                                  text=True).stdout.split()
-        assert children, "no worker processes"
-        kinds = {c: open(f"/proc/{c}/cmdline", "rb").read() for c in children}
-        proc.send_signal(sig)
-        _, err = proc.communicate(timeout=120)
-    finally:
-        if proc.returncode is None:
-            proc.kill()
-            proc.communicate()
-    stderr = err.decode("utf-8", "replace")
-    assert proc.returncode == code, stderr
+    ready = lambda: any(any(d.iterdir()) for d in tmp.iterdir())  # noqa: E731
+    code_got, stderr, children = badinput.interrupt(
+        ["build-lexicon", str(big.long_lines_reference()), "--keep-duplicates", "--workers",
+         "2", "--memory", "8M", "--tmp-dir", str(tmp), "-o", str(out), "-q"], sig, ready)
+    assert code_got == code, stderr
     assert "Traceback" not in stderr and len(stderr.strip().splitlines()) == 1
     assert not out.exists() and os.listdir(tmp) == []
-    workers = [c for c in children if b"resource_tracker" not in kinds[c]]
-    assert workers and [c for c in workers if os.path.exists(f"/proc/{c}")] == []
-    deadline = time.monotonic() + 20  # multiprocessing's tracker ends when it sees us gone
-    while time.monotonic() < deadline and any(os.path.exists(f"/proc/{c}") for c in children):
-        time.sleep(0.1)
-    assert [(c, kinds[c]) for c in children if os.path.exists(f"/proc/{c}")] == []
+    badinput.assert_workers_gone(children)
 
 
 def test_a_file_that_grows_or_vanishes_during_the_run(tmp_path, sample_lines, monkeypatch):

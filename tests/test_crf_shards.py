@@ -225,53 +225,6 @@ def test_chunk_lines_keeps_every_line_in_order():
 
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("sig,code", [(2, 130), (15, 143)], ids=["SIGINT", "SIGTERM"])
-def test_interrupted_training_leaves_nothing(gold, tmp_path, sig, code):
-    """Ctrl-C or SIGTERM while 2 workers compute the shards' gradients: exit 130/143, one
-    line, no traceback, no model file, the temporary folder emptied, the workers gone."""
-    import subprocess
-    import sys
-    import time
-
-    text = gold.read_text(encoding="utf-8")
-    big = tmp_path / "gold.txt"
-    with open(big, "w", encoding="utf-8") as f:
-        for _ in range(18):  # ~2.4 M characters: 2 shards
-            f.write(text)
-    tmp = tmp_path / "tmp"
-    tmp.mkdir()
-    out = tmp_path / "out.crf"
-    proc = subprocess.Popen([sys.executable, "-m", "mentropy", "train-crf", "--gold", str(big),
-                             "--workers", "2", "--tmp-dir", str(tmp), "-o", str(out), "-q"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    try:
-        deadline = time.monotonic() + 180
-        while time.monotonic() < deadline and proc.poll() is None and not any(
-                p.name.startswith("params-") for d in tmp.iterdir() for p in d.iterdir()):
-            time.sleep(0.05)
-        assert proc.poll() is None, "finished before the signal"
-        children = subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True,
-                                  text=True).stdout.split()
-        assert children, "no worker processes"
-        kinds = {c: open(f"/proc/{c}/cmdline", "rb").read() for c in children}
-        proc.send_signal(sig)
-        _, err = proc.communicate(timeout=120)
-    finally:
-        if proc.returncode is None:
-            proc.kill()
-            proc.communicate()
-    stderr = err.decode("utf-8", "replace")
-    assert proc.returncode == code, stderr
-    assert "Traceback" not in stderr and len(stderr.strip().splitlines()) == 1, stderr
-    assert not out.exists()
-    assert [(p, sorted(os.listdir(tmp / p))) for p in os.listdir(tmp)] == []
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline and any(os.path.exists(f"/proc/{c}") for c in children):
-        time.sleep(0.1)
-    assert [(c, kinds[c]) for c in children if os.path.exists(f"/proc/{c}")] == []
-
-
 def test_a_real_full_temporary_disk_is_one_clear_line(gold, tmp_path):
     """--tmp-dir on a 1 MB tmpfs (mounted when this runs as root and may mount; else skipped):
     training stops with one line naming the folder and the way out, writes no model and leaves

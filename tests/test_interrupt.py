@@ -4,8 +4,6 @@ into the same folder completes cleanly."""
 from __future__ import annotations
 
 import signal
-import subprocess
-import sys
 import time
 
 import pytest
@@ -18,25 +16,6 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def lexicon(tmp_path_factory):
     return B.write(tmp_path_factory.mktemp("lex") / "lex.dict", B.LEXICON)
-
-
-def interrupt(argv: list[str], sig: int, ready) -> tuple[int, str]:
-    """Start ``python -m mentropy ARGV``, send `sig` once ready() is true; (exit, stderr)."""
-    proc = subprocess.Popen([sys.executable, "-m", "mentropy", *argv],
-                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE)
-    try:
-        deadline = time.monotonic() + 60
-        while not ready() and proc.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.02)
-        assert proc.poll() is None, "finished before the signal: make the input larger"
-        proc.send_signal(sig)
-        _, err = proc.communicate(timeout=120)
-    finally:
-        if proc.returncode is None:
-            proc.kill()
-            proc.communicate()
-    return proc.returncode, err.decode("utf-8", "replace")
 
 
 @pytest.mark.parametrize("command", ["build-lexicon", "segment"])
@@ -55,7 +34,7 @@ def test_interrupted_run_leaves_nothing(big, lexicon, tmp_path, command, sig, co
         head, sources = [command, "--keep-duplicates"], [source]
         t0 = time.monotonic()
         ready = lambda: time.monotonic() - t0 > 1.5
-    exit_code, stderr = interrupt([*head, *sources, "-o", str(out), "-q"], sig, ready)
+    exit_code, stderr, _ = B.interrupt([*head, *sources, "-o", str(out), "-q"], sig, ready)
     assert exit_code == code, stderr
     assert "Traceback" not in stderr
     line = B.one_line(B.Outcome(exit_code, b"", stderr))
@@ -76,10 +55,32 @@ def test_interrupted_mining_leaves_no_temporary_files(big, lexicon, tmp_path, si
     folder.mkdir()
     tmp.mkdir()
     ready = lambda: any(p.is_dir() and any(p.iterdir()) for p in tmp.iterdir())
-    exit_code, stderr = interrupt(["mine-templates", "--lexicon", str(lexicon),
+    exit_code, stderr, _ = B.interrupt(["mine-templates", "--lexicon", str(lexicon),
                                    "--keep-duplicates", "--tmp-dir", str(tmp),
                                    str(big.long_lines_reference()),
                                    "-o", str(folder / "t.jsonl"), "-q"], sig, ready)
     assert exit_code == code, stderr
     assert "Traceback" not in stderr
     assert list(tmp.iterdir()) == [] and list(folder.iterdir()) == []
+
+
+@pytest.mark.parametrize("sig,code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)],
+                         ids=["SIGINT", "SIGTERM"])
+def test_interrupted_crf_training_leaves_nothing(repo_root, tmp_path, sig, code):
+    """Ctrl-C or SIGTERM while 2 workers compute the shards' gradients: exit 130/143, one
+    line, no traceback, no model file, the temporary folder emptied, the workers gone."""
+    gold = repo_root / "corpora" / "sample_gold.txt"
+    big = B.write(tmp_path / "gold.txt", gold.read_text(encoding="utf-8") * 18)  # 2 shards
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    out = tmp_path / "out.crf"
+    ready = lambda: any(p.name.startswith("params-") for d in tmp.iterdir()  # noqa: E731
+                        for p in d.iterdir())
+    exit_code, stderr, children = B.interrupt(
+        ["train-crf", "--gold", str(big), "--workers", "2", "--tmp-dir", str(tmp), "-o",
+         str(out), "-q"], sig, ready)
+    assert exit_code == code, stderr
+    assert "Traceback" not in stderr and len(stderr.strip().splitlines()) == 1, stderr
+    assert not out.exists()
+    assert [(p.name, sorted(x.name for x in p.iterdir())) for p in tmp.iterdir()] == []
+    B.assert_workers_gone(children)
