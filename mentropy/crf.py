@@ -172,22 +172,16 @@ class CRFSegmenter:
             raise MentropyError("lexicon features need a lexicon: they go with train_silver")
         self.lexicon_guided = False
         self.alone = np.zeros(0, dtype=np.uint32)
-        pmi = self.features.pmi_features
-        self.pairs = F.PairCounts.empty()
+
+        def shard(chunk: list[list[str]]) -> tuple[list[str], F.Units, dict[str, np.ndarray]]:
+            texts = ["".join(ws) for ws in chunk]
+            units = F.make_units(texts)
+            return texts, units, {"mask": TAG_BITS[F.gold_tags(units, chunk)]}
+
         with TrainingData(tmp_dir, workers, backend=backend, client=client,
-                          scheduler=scheduler) as data, \
-                bar(None, "line", "reading", progress) as b:
-            for chunk in chunk_lines((ws for ws in words if ws), _chars_of_words,
-                                     crf_data.SHARD_CHARS):
-                texts = ["".join(ws) for ws in chunk]
-                units = F.make_units(texts)
-                data.add(texts, units, mask=TAG_BITS[F.gold_tags(units, chunk)])
-                if pmi:
-                    self.pairs = self.pairs.merge(F.PairCounts.from_units(units))
-                b.update(len(chunk))
-                del chunk, texts, units
-            b.close()
-            _check_size(data.n_sentences, source)
+                          scheduler=scheduler) as data:
+            self._read_shards(data, (ws for ws in words if ws), _chars_of_words, shard,
+                              "reading", progress, source)
             data.extract(self._features, self.features.n_buckets, progress)
             info = {"source": "gold", "sentences": data.n_sentences, "sha256": data.digest()}
             self._train(data, opts, progress, info)
@@ -244,24 +238,18 @@ class CRFSegmenter:
             self.lexicon_words, self.lexicon_counts = words, np.asarray(counts, np.int64)
             self._trie = self._segmenter = None
         self.lexicon_guided = False  # training relabels with the CRF alone
-        pmi = self.features.pmi_features
-        self.pairs = F.PairCounts.empty()
         alone = AloneCounts()
+
+        def shard(chunk: list[str]) -> tuple[list[str], F.Units, dict[str, np.ndarray]]:
+            units = F.make_units(chunk)
+            teacher = _tags_of_cuts(units, seg.cut_many(chunk))
+            alone.add(units, teacher)
+            return chunk, units, {"teacher": teacher}
+
         with TrainingData(tmp_dir, workers, backend=backend, client=client,
-                          scheduler=scheduler) as data, \
-                bar(None, "line", "labelling", progress) as b:
-            for chunk in chunk_lines((t for t in texts if t.strip()), len,
-                                     crf_data.SHARD_CHARS):
-                units = F.make_units(chunk)
-                teacher = _tags_of_cuts(units, seg.cut_many(chunk))
-                data.add(chunk, units, teacher=teacher)
-                alone.add(units, teacher)
-                if pmi:
-                    self.pairs = self.pairs.merge(F.PairCounts.from_units(units))
-                b.update(len(chunk))
-                del chunk, units, teacher
-            b.close()
-            _check_size(data.n_sentences, source)
+                          scheduler=scheduler) as data:
+            self._read_shards(data, (t for t in texts if t.strip()), len, shard, "labelling",
+                              progress, source)
             self.alone = alone.often(free_single_runs or 1.0)
             for i in range(len(data.shards)):
                 teacher = data.get("teacher", i)
@@ -280,6 +268,23 @@ class CRFSegmenter:
                 w = self._train(data, opts, progress, info)
         self.lexicon_guided = bool(lexicon_guided)
         return self
+
+    def _read_shards(self, data: TrainingData, lines: Iterable, size: Any, shard: Any,
+                     desc: str, progress: bool | None, source: str) -> None:
+        """`lines` into the shards of `data`: ``shard(chunk) -> (texts, units, arrays)`` makes
+        each from about crf_data.SHARD_CHARS characters (``size(line)`` each); the pair counts
+        of the PMI features are added up on the way. `source` names the input in errors."""
+        pmi = self.features.pmi_features
+        self.pairs = F.PairCounts.empty()
+        with bar(None, "line", desc, progress) as b:
+            for chunk in chunk_lines(lines, size, crf_data.SHARD_CHARS):
+                texts, units, arrays = shard(chunk)
+                data.add(texts, units, **arrays)
+                if pmi:
+                    self.pairs = self.pairs.merge(F.PairCounts.from_units(units))
+                b.update(len(chunk))
+                del chunk, texts, units, arrays
+        _check_size(data.n_sentences, source)
 
     def _relabel(self, data: TrainingData, w: np.ndarray, confident: float | None,
                  free_single_runs: float) -> None:

@@ -69,3 +69,22 @@ def big(tmp_path_factory):
     import badinput
 
     return badinput.BigFiles(tmp_path_factory.getbasetemp() / "badinput-big")
+
+
+@pytest.fixture
+def tiny_tmpfs(tmp_path):
+    """A 1 MB tmpfs mounted at tmp_path / "tiny" (a real full disk), unmounted afterwards;
+    skipped unless this runs as root and may mount."""
+    import subprocess
+
+    if not hasattr(os, "geteuid") or os.geteuid() != 0:
+        pytest.skip("mounting a tmpfs needs root")
+    tiny = tmp_path / "tiny"
+    tiny.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(tiny)],
+                      capture_output=True).returncode != 0:
+        pytest.skip("cannot mount a tmpfs here")
+    try:
+        yield tiny
+    finally:
+        subprocess.run(["umount", str(tiny)], capture_output=True)

@@ -549,34 +549,24 @@ def test_scaling_plot_is_an_svg_with_a_line_per_kind_of_run():
 
 
 @pytest.mark.parametrize("suffix", ["", ".gz"])
-def test_a_real_full_temporary_disk_is_one_clear_line(tmp_path, sample_lines, suffix):
-    """--tmp-dir on a 1 MB tmpfs (mounted when this runs as root and may mount; else skipped):
-    the build stops with one line naming the folder and the way out, writes no output and
-    leaves the tmpfs empty."""
+def test_a_real_full_temporary_disk_is_one_clear_line(tmp_path, tiny_tmpfs, sample_lines,
+                                                      suffix):
+    """--tmp-dir on a 1 MB tmpfs (see conftest.tiny_tmpfs): the build stops with one line
+    naming the folder and the way out, writes no output and leaves the tmpfs empty."""
+    import gzip
     import subprocess
     import sys
 
-    if not hasattr(os, "geteuid") or os.geteuid() != 0:
-        pytest.skip("mounting a tmpfs needs root")
-    tiny = tmp_path / "tiny"
-    tiny.mkdir()
-    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(tiny)],
-                      capture_output=True).returncode != 0:
-        pytest.skip("cannot mount a tmpfs here")
-    try:
-        import gzip
-
-        corpus = tmp_path / f"corpus.txt{suffix}"
-        text = "".join(f"{i}{x}\n" for i in range(4) for x in sample_lines).encode()
-        corpus.write_bytes(gzip.compress(text) if suffix else text)
-        out = tmp_path / "out.dict"
-        done = subprocess.run([sys.executable, "-m", "mentropy", "build-lexicon", str(corpus),
-                               "--workers", "2", "--tmp-dir", str(tiny), "-o", str(out), "-q"],
-                              capture_output=True, text=True, timeout=300)
-        assert done.returncode == 1, done.stderr
-        lines = done.stderr.strip().splitlines()
-        assert len(lines) == 1 and "Traceback" not in done.stderr
-        assert "No space left on device" in lines[0] and "--tmp-dir" in lines[0]
-        assert not out.exists() and os.listdir(tiny) == []
-    finally:
-        subprocess.run(["umount", str(tiny)], capture_output=True)
+    tiny = tiny_tmpfs
+    corpus = tmp_path / f"corpus.txt{suffix}"
+    text = "".join(f"{i}{x}\n" for i in range(4) for x in sample_lines).encode()
+    corpus.write_bytes(gzip.compress(text) if suffix else text)
+    out = tmp_path / "out.dict"
+    done = subprocess.run([sys.executable, "-m", "mentropy", "build-lexicon", str(corpus),
+                           "--workers", "2", "--tmp-dir", str(tiny), "-o", str(out), "-q"],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 1, done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in done.stderr
+    assert "No space left on device" in lines[0] and "--tmp-dir" in lines[0]
+    assert not out.exists() and os.listdir(tiny) == []

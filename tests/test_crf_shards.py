@@ -225,32 +225,21 @@ def test_chunk_lines_keeps_every_line_in_order():
 
 
 
-def test_a_real_full_temporary_disk_is_one_clear_line(gold, tmp_path):
-    """--tmp-dir on a 1 MB tmpfs (mounted when this runs as root and may mount; else skipped):
-    training stops with one line naming the folder and the way out, writes no model and leaves
-    the tmpfs empty."""
+def test_a_real_full_temporary_disk_is_one_clear_line(gold, tmp_path, tiny_tmpfs):
+    """--tmp-dir on a 1 MB tmpfs (see conftest.tiny_tmpfs): training stops with one line
+    naming the folder and the way out, writes no model and leaves the tmpfs empty."""
     import subprocess
     import sys
 
-    if not hasattr(os, "geteuid") or os.geteuid() != 0:
-        pytest.skip("mounting a tmpfs needs root")
-    tiny = tmp_path / "tiny"
-    tiny.mkdir()
-    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(tiny)],
-                      capture_output=True).returncode != 0:
-        pytest.skip("cannot mount a tmpfs here")
-    try:
-        big = tmp_path / "gold.txt"
-        big.write_text(gold.read_text(encoding="utf-8") * 18, encoding="utf-8")  # 2 shards
-        out = tmp_path / "out.crf"
-        done = subprocess.run([sys.executable, "-m", "mentropy", "train-crf", "--gold",
-                               str(big), "--tmp-dir", str(tiny), "-o", str(out), "-q"],
-                              capture_output=True, text=True, timeout=300)
-        assert done.returncode == 1, done.stderr
-        lines = done.stderr.strip().splitlines()
-        assert len(lines) == 1 and "Traceback" not in done.stderr
-        assert "No space left on device" in lines[0] and "--tmp-dir" in lines[0]
-        assert str(tiny) in lines[0]
-        assert not out.exists() and os.listdir(tiny) == []
-    finally:
-        subprocess.run(["umount", str(tiny)], capture_output=True)
+    big = tmp_path / "gold.txt"
+    big.write_text(gold.read_text(encoding="utf-8") * 18, encoding="utf-8")  # 2 shards
+    out = tmp_path / "out.crf"
+    done = subprocess.run([sys.executable, "-m", "mentropy", "train-crf", "--gold", str(big),
+                           "--tmp-dir", str(tiny_tmpfs), "-o", str(out), "-q"],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 1, done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in done.stderr
+    assert "No space left on device" in lines[0] and "--tmp-dir" in lines[0]
+    assert str(tiny_tmpfs) in lines[0]
+    assert not out.exists() and os.listdir(tiny_tmpfs) == []

@@ -74,6 +74,20 @@ def input_options(f):
                         help="text encoding of the input files")(f)
 
 
+def dask_options(tasks: str, workers_need: str):
+    """--backend and --scheduler: `tasks` run on a dask.distributed cluster, whose workers
+    need `workers_need` (e.g. "--tmp-dir readable")."""
+    def decorate(f):
+        f = click.option("--scheduler", default=None, metavar="ADDRESS",
+                         help="Dask scheduler, e.g. tcp://host:8786 [default: a local cluster "
+                              f"of 2 workers]; {workers_need} by the workers")(f)
+        return click.option("--backend", type=click.Choice(["local", "dask"]), default="local",
+                            show_default=True,
+                            help=f"dask: {tasks} on a dask.distributed cluster (pip install "
+                                 "'mentropy[dask]')")(f)
+    return decorate
+
+
 def option_for(cls: type, name: str, *flags: str, **extra):
     """A click option whose default, range and help come from the dataclass field `name` of
     `cls` (mentropy.options): the API and the CLI share one set of defaults."""

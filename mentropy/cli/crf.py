@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import click
 
-from mentropy.cli.common import human_size, main, setup_logging, user_errors
+from mentropy.cli.common import dask_options, human_size, main, setup_logging, user_errors
 
 
 @main.command("train-crf")
@@ -52,12 +52,7 @@ from mentropy.cli.common import human_size, main, setup_logging, user_errors
 @click.option("--workers", type=click.IntRange(1), default=1, show_default=True,
               help="processes that compute the gradient, one shard of about 2 M characters "
                    "of training text each (the model is the same for any number)")
-@click.option("--backend", type=click.Choice(["local", "dask"]), default="local",
-              show_default=True, help="dask: compute the shards' gradients on a "
-                                      "dask.distributed cluster (pip install 'mentropy[dask]')")
-@click.option("--scheduler", default=None, metavar="ADDRESS",
-              help="Dask scheduler, e.g. tcp://host:8786 [default: a local cluster of 2 "
-                   "workers]; --tmp-dir must be readable and writable by the workers")
+@dask_options("compute the shards' gradients", "--tmp-dir must be readable and writable")
 @click.option("--tmp-dir", type=click.Path(file_okay=False), default=None,
               help="folder for the features of a training text of more than one shard "
                    "(about 60 bytes per character) [default: the system's]; removed at the "

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import click
 
-from mentropy.cli.common import (human_size, input_options, main, option_for, setup_logging,
-                                 user_errors)
+from mentropy.cli.common import (dask_options, human_size, input_options, main, option_for,
+                                 setup_logging, user_errors)
 from mentropy.options import LexiconOptions
 
 
@@ -29,12 +29,7 @@ from mentropy.options import LexiconOptions
                    "[default: the cores this process may use, on inputs of 1 GB or more or "
                    "too large to build in a quarter of the RAM; smaller inputs are built in "
                    "one process, in memory]")
-@click.option("--backend", type=click.Choice(["local", "dask"]), default="local",
-              show_default=True, help="dask: run the same tasks on a dask.distributed "
-                                      "cluster (pip install 'mentropy[dask]')")
-@click.option("--scheduler", default=None, metavar="ADDRESS",
-              help="Dask scheduler, e.g. tcp://host:8786 [default: a local cluster of 2 "
-                   "workers]; the input paths and --tmp-dir must be readable by the workers")
+@dask_options("run the same tasks", "the input paths and --tmp-dir must be readable")
 @click.option("--tmp-dir", type=click.Path(file_okay=False), default=None,
               help="folder for temporary files [default: the system's]; they are removed at "
                    "the end, on errors and on Ctrl-C too")
