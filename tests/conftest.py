@@ -88,3 +88,19 @@ def tiny_tmpfs(tmp_path):
         yield tiny
     finally:
         subprocess.run(["umount", str(tiny)], capture_output=True)
+
+
+@pytest.fixture(scope="module")
+def dask_client():
+    """A client of a real dask.distributed LocalCluster of 2 worker processes (one per
+    module that asks); a task whose worker dies fails at once instead of being retried."""
+    distributed = pytest.importorskip("distributed")
+    import dask
+
+    with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
+        cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                           dashboard_address=":0")
+        client = distributed.Client(cluster)
+        yield client
+        client.close()
+        cluster.close()

@@ -18,17 +18,8 @@ pytestmark = pytest.mark.dask
 
 
 @pytest.fixture(scope="module")
-def client():
-    import dask
-
-    # a task whose worker dies fails at once (the default retries it on other workers)
-    with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
-        cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                           dashboard_address=":0")
-        c = distributed.Client(cluster)
-        yield c
-        c.close()
-        cluster.close()
+def client(dask_client):
+    return dask_client
 
 
 def tsv(lex) -> str:

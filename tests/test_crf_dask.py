@@ -14,24 +14,14 @@ from mentropy.crf import CRFSegmenter  # noqa: E402
 pytestmark = pytest.mark.dask
 
 
-@pytest.fixture(scope="module")
-def client():
-    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                       dashboard_address=":0")
-    c = distributed.Client(cluster)
-    yield c
-    c.close()
-    cluster.close()
-
-
-def test_dask_trains_the_model_of_one_process(client, repo_root, tmp_path, monkeypatch):
+def test_dask_trains_the_model_of_one_process(dask_client, repo_root, tmp_path, monkeypatch):
     gold = repo_root / "corpora" / "sample_gold.txt"
     if not gold.is_file():
         pytest.skip(f"{gold} is missing")
     monkeypatch.setattr(crf_data, "SHARD_CHARS", 30_000)
     opts = dict(max_iterations=4, progress=False, tmp_dir=str(tmp_path))
     one = CRFSegmenter().train_gold(gold, **opts)
-    on_dask = CRFSegmenter().train_gold(gold, client=client, **opts)
+    on_dask = CRFSegmenter().train_gold(gold, client=dask_client, **opts)
     assert one.report.shards == on_dask.report.shards >= 4
     assert on_dask.report.workers == 2 and one.report.workers == 1
     one.save(tmp_path / "one.crf")
@@ -41,4 +31,4 @@ def test_dask_trains_the_model_of_one_process(client, repo_root, tmp_path, monke
 
     def params():
         return len(crf_data._PARAMS)
-    assert set(client.run(params).values()) == {0}  # the user's cluster keeps no parameters
+    assert set(dask_client.run(params).values()) == {0}  # the user's cluster keeps no parameters
