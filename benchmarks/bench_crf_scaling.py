@@ -9,6 +9,11 @@ text keeps the number of distinct features fixed, so what grows is only what gro
 text. ``--baseline REV`` also runs ``git archive`` of REV, same sizes, same run.
 
     python benchmarks/bench_crf_scaling.py --copies 1 4 8 --iterations 3 --baseline bf24fbd
+    python benchmarks/bench_crf_scaling.py --copies 16 --evaluations 4 --workers 1 2
+
+``--evaluations K`` times K evaluations of the loss and gradient (``TrainingData.nll_grad``
+over every sentence, at zero weights) in this process instead, after reading and extracting
+the features: the first includes starting the workers.
 """
 from __future__ import annotations
 
@@ -84,6 +89,33 @@ def run(tree: Path, gold: Path, iterations: int, workers: int) -> dict:
     return {"seconds": float(seconds), "wall": wall, "peak_mb": int(kb) / 1024}
 
 
+def evaluations(gold: Path, k: int, workers: int) -> list[float]:
+    """Seconds of each of `k` loss-and-gradient evaluations over the whole text."""
+    sys.path.insert(0, str(REPO))
+    import numpy as np
+
+    from mentropy import crf_data
+    from mentropy import crf_features as F
+    from mentropy.crf import CRFSegmenter, _chars_of_words, iter_gold
+
+    crf = CRFSegmenter()
+    out = []
+    with crf_data.TrainingData(None, workers) as data:
+        for chunk in crf_data.chunk_lines(iter_gold(gold), _chars_of_words,
+                                          crf_data.SHARD_CHARS):
+            texts = ["".join(ws) for ws in chunk]
+            units = F.make_units(texts)
+            data.add(texts, units, mask=crf_data.TAG_BITS[F.gold_tags(units, chunk)])
+        data.extract(crf._features, crf.features.n_buckets)
+        w, trans = np.zeros((data.n_features, 4)), np.zeros((4, 4))
+        sentences = np.arange(data.n_sentences)
+        for _ in range(k):
+            t0 = time.perf_counter()
+            data.nll_grad(w, trans, sentences, np.zeros_like(w), np.zeros((4, 4)))
+            out.append(time.perf_counter() - t0)
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -91,8 +123,17 @@ def main() -> None:
     parser.add_argument("--iterations", type=int, default=3)
     parser.add_argument("--workers", type=int, nargs="+", default=[1])
     parser.add_argument("--baseline", help="also measure this commit (git archive)")
+    parser.add_argument("--evaluations", type=int, default=0,
+                        help="time this many gradient evaluations in-process instead")
     parser.add_argument("--json", type=Path, default=OUT / "bench_crf_scaling.json")
     args = parser.parse_args()
+    if args.evaluations:
+        for k in args.copies:
+            for workers in args.workers:
+                secs = evaluations(repeated(k), args.evaluations, workers)
+                print(f"x{k:<3} workers {workers}: " + " ".join(f"{x:.2f}" for x in secs)
+                      + " s per evaluation", flush=True)
+        return
     trees = {"this checkout": REPO}
     if args.baseline:
         trees = {f"baseline {args.baseline}": baseline_tree(args.baseline), **trees}
