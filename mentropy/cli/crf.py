@@ -55,7 +55,7 @@ from mentropy.cli.common import dask_options, human_size, main, setup_logging, u
 @dask_options("compute the shards' gradients", "--tmp-dir must be readable and writable")
 @click.option("--tmp-dir", type=click.Path(file_okay=False), default=None,
               help="folder for the features of a training text of more than one shard "
-                   "(about 60 bytes per character) [default: the system's]; removed at the "
+                   "(about 52 bytes per character) [default: the system's]; removed at the "
                    "end, on errors and on Ctrl-C too")
 @click.option("-q", "--quiet", is_flag=True, help="no progress bar and no summary")
 @click.option("-v", "--verbose", count=True, help="log each stage")
