@@ -700,7 +700,11 @@ class LocalPool:
         """fn(*task) for every task; done(i, result) in completion order."""
         from concurrent.futures.process import BrokenProcessPool
 
-        futures = {self.executor.submit(_task, fn, *task): i for i, task in enumerate(tasks)}
+        from mentropy.interrupts import held_signals
+
+        with held_signals():  # a submit may start a worker process: not to be cut halfway
+            futures = {self.executor.submit(_task, fn, *task): i
+                       for i, task in enumerate(tasks)}
         pending = set(futures)
         try:
             while pending:

@@ -2,6 +2,9 @@
 inside numba's compiler (a callback there would swallow or mangle the interrupt)."""
 from __future__ import annotations
 
+from contextlib import contextmanager
+from typing import Iterator
+
 import click
 
 
@@ -30,6 +33,25 @@ def interruption(exc: BaseException) -> KeyboardInterrupt | None:
 
 
 _pending: list[int] = []  # the signal waiting to be raised (see _interrupt)
+_held = [0]  # depth of the held_signals blocks running
+
+
+@contextmanager
+def held_signals() -> Iterator[None]:
+    """Run a block that must not be cut halfway: a SIGINT or SIGTERM (with the command's
+    handlers, see handle_signals) that arrives inside is raised when the block ends. Starting a
+    worker process is such a block: a child whose start-up data was cut off prints a traceback
+    (EOFError) on the shared stderr."""
+    import signal
+
+    _held[0] += 1
+    try:
+        yield
+    finally:
+        _held[0] -= 1
+    if not _held[0] and _pending:
+        signum = _pending.pop()
+        raise Terminated() if signum == signal.SIGTERM else KeyboardInterrupt()
 
 
 def _interrupt(signum: int, frame: object) -> None:
@@ -41,6 +63,8 @@ def _interrupt(signum: int, frame: object) -> None:
     if signum != signal.SIGALRM:
         _pending[:] = [signum]
     elif not _pending:
+        return
+    if _held[0]:  # raised when the held block ends
         return
     f = frame
     while f is not None:

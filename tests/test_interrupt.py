@@ -84,3 +84,27 @@ def test_interrupted_crf_training_leaves_nothing(repo_root, tmp_path, sig, code)
     assert not out.exists()
     assert [(p.name, sorted(x.name for x in p.iterdir())) for p in tmp.iterdir()] == []
     B.assert_workers_gone(children)
+
+
+def test_a_signal_inside_held_signals_waits_for_the_block_end():
+    """A worker process being started is not cut halfway (its start-up data would be cut off
+    and it would print a traceback): the signal is raised when the block ends."""
+    import os
+
+    from mentropy import interrupts
+
+    old = signal.signal(signal.SIGTERM, interrupts._interrupt)
+    reached = []
+    try:
+        with pytest.raises(interrupts.Terminated):
+            with interrupts.held_signals():
+                os.kill(os.getpid(), signal.SIGTERM)
+                time.sleep(0.05)  # the handler has run by now
+                reached.append("end of block")
+        assert reached == ["end of block"]
+        with interrupts.held_signals():  # nothing pending: nothing raised
+            reached.append("again")
+        assert reached == ["end of block", "again"]
+    finally:
+        signal.signal(signal.SIGTERM, old)
+        interrupts._pending.clear()
