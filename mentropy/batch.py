@@ -702,11 +702,12 @@ class LocalPool:
 
         from mentropy.interrupts import held_signals
 
-        with held_signals():  # a submit may start a worker process: not to be cut halfway
-            futures = {self.executor.submit(_task, fn, *task): i
-                       for i, task in enumerate(tasks)}
-        pending = set(futures)
+        futures: dict = {}
         try:
+            with held_signals():  # a submit may start a worker process: not to be cut halfway
+                for i, task in enumerate(tasks):  # (a pool broken since the last run raises)
+                    futures[self.executor.submit(_task, fn, *task)] = i
+            pending = set(futures)
             while pending:
                 # each result as soon as it is ready (FIRST_EXCEPTION would wait for all of
                 # them: every result held at once, and the parent's merging not overlapped)
@@ -720,7 +721,7 @@ class LocalPool:
                                 "start: a script that uses workers must run its code under "
                                 "`if __name__ == '__main__':`); nothing was written") from None
         finally:
-            for fut in pending:
+            for fut in futures:  # those not started yet (a finished one stays as it is)
                 fut.cancel()
 
     def close(self, abort: bool) -> None:

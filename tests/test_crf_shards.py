@@ -243,3 +243,45 @@ def test_a_real_full_temporary_disk_is_one_clear_line(gold, tmp_path, tiny_tmpfs
     assert "No space left on device" in lines[0] and "--tmp-dir" in lines[0]
     assert str(tiny_tmpfs) in lines[0]
     assert not out.exists() and os.listdir(tiny_tmpfs) == []
+
+
+@pytest.mark.slow
+def test_a_killed_worker_is_one_clear_line(gold, tmp_path):
+    """A worker killed while it computes a shard's gradient: exit 1, one line naming the
+    cause, no model, no temporary file, no worker left."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    big = tmp_path / "gold.txt"
+    big.write_text(gold.read_text(encoding="utf-8") * 18, encoding="utf-8")  # 2 shards
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    out = tmp_path / "out.crf"
+    proc = subprocess.Popen([sys.executable, "-m", "mentropy", "train-crf", "--gold", str(big),
+                             "--workers", "2", "--tmp-dir", str(tmp), "-o", str(out), "-q"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 180
+        workers: list[str] = []
+        while time.monotonic() < deadline and proc.poll() is None and len(workers) < 2:
+            time.sleep(0.05)
+            kids = subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True,
+                                  text=True).stdout.split()
+            workers = [k for k in kids if b"resource_tracker" not in
+                       open(f"/proc/{k}/cmdline", "rb").read()]
+        assert proc.poll() is None and workers, "no workers before the end"
+        time.sleep(0.5)  # inside a gradient pass
+        os.kill(int(workers[0]), signal.SIGKILL)
+        _, err = proc.communicate(timeout=120)
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            proc.communicate()
+    stderr = err.decode("utf-8", "replace")
+    assert proc.returncode == 1, stderr
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1 and "worker process died" in lines[0], stderr
+    assert not out.exists() and os.listdir(tmp) == []
+    assert [w for w in workers if os.path.exists(f"/proc/{w}")] == []
