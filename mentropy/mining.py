@@ -6,6 +6,7 @@ The method is described in :mod:`mentropy.templates`; this module runs it over a
 """
 from __future__ import annotations
 
+import itertools
 import logging
 import math
 import os
@@ -270,12 +271,22 @@ def parse_corpus(wc: Any, scores: TokenScores, flat_lp: float,
         for _, _, a, ids, local in word_groups(wc, chunk_tokens):
             take(parse_group(ids, local, a, scores, flat_lp, model, opts))
     else:
-        reader = wc.ids_file()
+        from mentropy.batch import save_array
+
+        # what every group shares goes to one file per call, loaded once per worker (not
+        # pickled into each task)
+        shared = os.path.join(os.path.dirname(wc.path), f"round-{next(_CALLS)}.npz")
+        edge_ptr, edge_tok, edge_child, x_child, final = model[1]
+        save_array(shared, new_id=wc.ids_file().new_id, tok_of_word=scores.tok_of_word,
+                   lp_word=scores.lp_word, codes=scores.codes,
+                   n_words=np.int64(scores.n_words), flat_lp=np.float64(flat_lp), tlp=tlp,
+                   edge_ptr=edge_ptr, edge_tok=edge_tok, edge_child=edge_child,
+                   x_child=x_child, final=final, ptr=model[3], elems=model[4])
         offsets = wc.offsets
         tasks = []
         for lo, hi in line_groups(offsets, chunk_tokens or PARSE_GROUP_TOKENS):
             a, b = int(offsets[lo]), int(offsets[hi])
-            tasks.append((reader, a, b, offsets[lo:hi + 1] - a, scores, flat_lp, model, opts))
+            tasks.append((shared, wc.path, a, b, offsets[lo:hi + 1] - a, opts))
         ready: dict[int, tuple] = {}
         next_group = 0
 
@@ -286,7 +297,10 @@ def parse_corpus(wc: Any, scores: TokenScores, flat_lp: float,
                 take(ready.pop(next_group))
                 next_group += 1
 
-        pool.run(_parse_group_task, tasks, done)
+        try:
+            pool.run(_parse_group_task, tasks, done)
+        finally:
+            os.unlink(shared)
     logp = np.concatenate(logps) if logps else np.zeros(0)
     return uses, logp, fillers.result() or _merge_filler_tables([])
 
@@ -309,10 +323,31 @@ def parse_group(ids: np.ndarray, local: np.ndarray, a: int, scores: TokenScores,
     return uses, logp, (rows, counts, first + a, end + a)
 
 
-def _parse_group_task(reader: Any, a: int, b: int, local: np.ndarray, *args: Any) -> tuple:
-    """parse_group in a worker process, which reads the group's ids from disk."""
+_CALLS = itertools.count()  # numbers the files of shared data (parse_corpus)
+_SHARED: dict[str, tuple] = {}  # the shared data a worker loaded last, by file
+
+
+def _parse_group_task(shared: str, ids_path: str, a: int, b: int, local: np.ndarray,
+                      opts: TemplateOptions) -> tuple:
+    """parse_group in a worker process: the group's ids read from `ids_path`, what the groups
+    share from the file `shared` (loaded once per process)."""
+    from mentropy.wordshards import IdsFile
+
+    if shared not in _SHARED:
+        _SHARED.clear()
+        with np.load(shared, allow_pickle=False) as z:
+            d = {k: z[k] for k in z.files}
+        ptr, elems = d["ptr"], d["elems"]
+        bounds, flat = ptr.tolist(), elems.tolist()
+        elements = [tuple(flat[bounds[i]:bounds[i + 1]]) for i in range(len(bounds) - 1)]
+        trie = (d["edge_ptr"], d["edge_tok"], d["edge_child"], d["x_child"], d["final"])
+        _SHARED[shared] = (IdsFile(ids_path, d["new_id"]),
+                           TokenScores(d["tok_of_word"], d["lp_word"], d["codes"],
+                                       int(d["n_words"])),
+                           float(d["flat_lp"]), (elements, trie, d["tlp"], ptr, elems))
+    reader, scores, flat_lp, model = _SHARED[shared]
     ids = np.ascontiguousarray(reader.token_ids(a, b), dtype=np.int32)
-    return parse_group(ids, local, a, *args)
+    return parse_group(ids, local, a, scores, flat_lp, model, opts)
 
 
 class GroupMerger:
