@@ -389,7 +389,15 @@ _worker_segmenter: Any = None
 
 
 def _init_worker(segmenter: Any) -> None:
+    import signal
+
     global _worker_segmenter
+    # a terminal's Ctrl-C reaches the whole process group: the parent stops the pool, its
+    # workers stay quiet (they would raise KeyboardInterrupt with the command's handlers,
+    # inherited by fork, and print tracebacks); SIGTERM and SIGALRM back to their defaults
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGALRM, signal.SIG_DFL)
     _worker_segmenter = segmenter
     segmenter.warmup()  # loads the kernels the parent compiled into the cache
 
@@ -446,8 +454,10 @@ def _map_chunks(segmenter: Any, chunks: Iterator[list[str]], workers: int,
             yield segmenter._cut_batch(chunk, delimiter)
         return
     segmenter.warmup()  # compile in the parent first: workers then only load the cache
-    with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker,
-                             initargs=(segmenter,)) as pool:
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=_init_worker,
+                               initargs=(segmenter,))
+    done = False
+    try:
         pending: deque = deque()
         for chunk in itertools.chain(head, chunks):
             pending.append((chunk, pool.submit(_worker_positions, chunk, delimiter)))
@@ -455,6 +465,12 @@ def _map_chunks(segmenter: Any, chunks: Iterator[list[str]], workers: int,
                 yield _finish(*pending.popleft())
         while pending:
             yield _finish(*pending.popleft())
+        done = True
+    finally:
+        # on Ctrl-C, an error or an early stop the chunks not started are dropped and the
+        # workers finish the one they cut (a short wait: terminating a worker while it sends
+        # its result would leave a half message that the pool's reader waits on forever)
+        pool.shutdown(wait=True, cancel_futures=not done)
 
 
 def _finish(chunk: list[str], future) -> Any:

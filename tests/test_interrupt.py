@@ -108,3 +108,38 @@ def test_a_signal_inside_held_signals_waits_for_the_block_end():
     finally:
         signal.signal(signal.SIGTERM, old)
         interrupts._pending.clear()
+
+
+def test_ctrl_c_at_a_terminal_stops_segment_workers_quietly(big, lexicon, tmp_path):
+    """A terminal's Ctrl-C reaches the whole process group: `segment --workers 2` exits 130
+    with one line, its forked workers print nothing and nothing waits forever. (The workers
+    inherited the command's signal handlers: they raised KeyboardInterrupt, printed
+    tracebacks, and one killed while it sent a result could leave the parent waiting.)"""
+    import os
+    import subprocess
+    import sys
+
+    out = tmp_path / "out.txt"
+    source = str(big.long_lines_reference())
+    proc = subprocess.Popen([sys.executable, "-m", "mentropy", "segment", "--lexicon",
+                             str(lexicon), "--workers", "2", source, source, source, "-o",
+                             str(out)], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 60
+        while proc.poll() is None and time.monotonic() < deadline and len(subprocess.run(
+                ["pgrep", "-P", str(proc.pid)], capture_output=True,
+                text=True).stdout.split()) < 2:
+            time.sleep(0.02)
+        assert proc.poll() is None, "finished before the signal: make the input larger"
+        time.sleep(0.3)
+        os.killpg(proc.pid, signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        if proc.returncode is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.communicate()
+    stderr = err.decode("utf-8", "replace")
+    assert proc.returncode == 130, stderr
+    assert len(stderr.strip().splitlines()) == 1 and "interrupted" in stderr, stderr
+    assert not out.exists()
