@@ -30,6 +30,8 @@ from pathlib import Path
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
 OUT = BENCH / "out"
+sys.path.insert(0, str(BENCH))
+from bench_startup import baseline_tree  # noqa: E402  (git archive of a commit, unpacked once)
 
 
 def gold_text() -> Path:
@@ -56,18 +58,6 @@ def repeated(k: int) -> Path:
             for _ in range(k):
                 f.write(data)
     return path
-
-
-def baseline_tree(commit: str) -> Path:
-    full = subprocess.run(["git", "rev-parse", commit], capture_output=True, text=True,
-                          check=True, cwd=REPO).stdout.strip()
-    dest = OUT / f"crf_tree_{full[:10]}"
-    if not (dest / "mentropy" / "__init__.py").exists():
-        dest.mkdir(parents=True, exist_ok=True)
-        archive = subprocess.run(["git", "archive", full, "mentropy"], capture_output=True,
-                                 check=True, cwd=REPO).stdout
-        subprocess.run(["tar", "-x", "-C", str(dest)], input=archive, check=True)
-    return dest
 
 
 def run(tree: Path, gold: Path, iterations: int, workers: int) -> dict:
