@@ -745,15 +745,29 @@ class InProcess:
         pass
 
 
+def check_pool_options(workers: int | None, backend: str) -> None:
+    """MentropyError for a worker count (None: the default) or backend out of range."""
+    if backend not in ("local", "dask"):
+        raise MentropyError(f"unknown backend {backend!r} (use local or dask)")
+    if workers is not None and (not isinstance(workers, int) or workers < 1):
+        raise MentropyError(f"workers must be a positive integer, not {workers!r}")
+
+
+def require_distributed():
+    """The dask.distributed module, or MentropyError saying how to install it."""
+    try:
+        import distributed
+    except ImportError:
+        raise MentropyError("the dask backend needs dask.distributed: pip install "
+                            "'mentropy[dask]'") from None
+    return distributed
+
+
 class DaskPool:
     """Tasks on a dask.distributed cluster: `client`, or a LocalCluster of 2 workers."""
 
     def __init__(self, client=None, scheduler: str | None = None) -> None:
-        try:
-            import distributed
-        except ImportError:
-            raise MentropyError("the dask backend needs dask.distributed: pip install "
-                                "'mentropy[dask]'") from None
+        distributed = require_distributed()
         self.cluster = None
         self.owned = client is None
         if client is None:
@@ -829,8 +843,7 @@ def _dask_result(fut):
 def open_pool(workers: int, backend: str = "local", client=None,
               scheduler: str | None = None):
     """The task runner for these options (see read_and_count)."""
-    if backend not in ("local", "dask"):
-        raise MentropyError(f"unknown backend {backend!r} (use local or dask)")
+    check_pool_options(workers, backend)
     if backend == "dask" or client is not None:
         return DaskPool(client, scheduler)
     if workers <= 1:
@@ -1099,10 +1112,7 @@ def open_for_lexicon(sources, opts, *, encoding: str, errors: str, progress: boo
     from mentropy.corpus import source_paths
     from mentropy.lexicon import default_min_count
 
-    if backend not in ("local", "dask"):
-        raise MentropyError(f"unknown backend {backend!r} (use local or dask)")
-    if workers is not None and (not isinstance(workers, int) or workers < 1):
-        raise MentropyError(f"workers must be a positive integer, not {workers!r}")
+    check_pool_options(workers, backend)
     paths = source_paths(sources)
     if workers is None:
         workers = default_workers()

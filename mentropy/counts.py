@@ -350,8 +350,9 @@ def count_ngrams(sources: str | os.PathLike | Iterable[str | os.PathLike] | Enco
 
     if not 1 <= max_n <= MAX_N:
         raise MentropyError(f"max_n must be between 1 and {MAX_N}, got {max_n}")
-    if not isinstance(workers, int) or workers < 1:
-        raise MentropyError(f"workers must be a positive integer, not {workers!r}")
+    from mentropy.batch import check_pool_options
+
+    check_pool_options(workers, backend)
     if sources is not None and texts is None and not isinstance(sources, EncodedCorpus) and (
             workers > 1 or client is not None or backend != "local" or memory is not None
             or _has_url(sources)):

@@ -123,17 +123,14 @@ class TrainingData:
 
     def __init__(self, tmp_dir: str | None = None, workers: int = 1, *, backend: str = "local",
                  client=None, scheduler: str | None = None) -> None:
-        if backend not in ("local", "dask"):
-            raise MentropyError(f"unknown backend {backend!r} (use local or dask)")
-        if backend == "dask" or client is not None:
-            import importlib.util
+        from mentropy.batch import check_pool_options, require_distributed
 
-            if importlib.util.find_spec("distributed") is None:
-                raise MentropyError("the dask backend needs dask.distributed: pip install "
-                                    "'mentropy[dask]'")
+        check_pool_options(workers, backend)
+        if backend == "dask" or client is not None:
+            require_distributed()  # before the text is read
         self.store = ShardStore(tmp_dir)
         self.shards: list[ShardInfo] = []
-        self.workers = max(1, int(workers))
+        self.workers = workers
         # where the shards' gradients run (mentropy.batch.open_pool's arguments)
         self.backend, self.client, self.scheduler = backend, client, scheduler
         self.n_features = 0

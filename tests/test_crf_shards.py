@@ -285,3 +285,16 @@ def test_a_killed_worker_is_one_clear_line(gold, tmp_path):
     assert len(lines) == 1 and "worker process died" in lines[0], stderr
     assert not out.exists() and os.listdir(tmp) == []
     assert [w for w in workers if os.path.exists(f"/proc/{w}")] == []
+
+
+def test_bad_pool_options_are_refused_before_reading():
+    from mentropy.errors import MentropyError
+
+    def never():  # the text must not be read
+        raise AssertionError("read")
+        yield
+
+    with pytest.raises(MentropyError, match="workers must be a positive integer"):
+        CRFSegmenter().train_gold(never(), workers=0)
+    with pytest.raises(MentropyError, match="unknown backend 'spark'"):
+        CRFSegmenter().train_gold(never(), backend="spark")
