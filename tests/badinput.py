@@ -728,3 +728,15 @@ def params(cases: list["Case"]) -> list:
     import pytest
 
     return [pytest.param(c, id=c.id, marks=[pytest.mark.slow] if c.big else []) for c in cases]
+
+
+def wait_for_file(path: str, timeout: float) -> str:
+    """A pool task: "seen" once `path` exists, "timeout" if it does not within `timeout` s."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if os.path.exists(path):
+            return "seen"
+        time.sleep(0.01)
+    return "timeout"

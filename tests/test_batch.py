@@ -247,6 +247,28 @@ def test_a_killed_worker_is_one_clear_error():
         pool.close(abort=True)
 
 
+def test_the_pool_hands_over_each_result_as_it_comes(tmp_path):
+    """done() for a finished task runs while another still runs: here the second task waits
+    for the file the first one's done() writes (a pool that waited for every task would make
+    it time out)."""
+    import badinput
+
+    marker = tmp_path / "first-done"
+    got: dict = {}
+
+    def done(i, result):
+        got[i] = result
+        if i == 0:
+            marker.write_text("")
+
+    pool = B.LocalPool(2)
+    try:
+        pool.run(badinput.wait_for_file, [(str(tmp_path), 1.0), (str(marker), 20.0)], done)
+    finally:
+        pool.close(abort=False)
+    assert got == {0: "seen", 1: "seen"}
+
+
 def test_bad_options():
     with pytest.raises(MentropyError, match="backend"):
         build_lexicon("x.txt", backend="spark")
