@@ -164,7 +164,7 @@ class CRFSegmenter:
             words: Iterable[list[str]] = iter_gold(lines)
             source = os.fspath(lines)
         else:
-            words = ([w for w in line.split()] if isinstance(line, str) else
+            words = (line.split() if isinstance(line, str) else
                      [w for w in line if w] for line in lines)
             source = "<lines>"
         opts = _merge(options, train_options)
@@ -251,13 +251,15 @@ class CRFSegmenter:
             self._read_shards(data, (t for t in texts if t.strip()), len, shard, "labelling",
                               progress, source)
             self.alone = alone.often(free_single_runs or 1.0)
-            for i in range(len(data.shards)):
+
+            def first_labels(i: int, units: F.Units) -> None:
                 teacher = data.get("teacher", i)
                 mask = TAG_BITS[teacher]
                 if free_single_runs > 0:
-                    mask[_single_runs(data.units(i)[1], teacher, self.alone)] = K.FREE
+                    mask[_single_runs(units, teacher, self.alone)] = K.FREE
                 data.put("mask", i, mask)
-            data.extract(self._features, self.features.n_buckets, progress)
+
+            data.extract(self._features, self.features.n_buckets, progress, each=first_labels)
             w = None
             for r in range(rounds):
                 if r > 0:  # relabel with the model of the previous round

@@ -233,10 +233,12 @@ class TrainingData:
     # -- features --------------------------------------------------------------------------
 
     def extract(self, features: Callable[[F.Units, list[str]], np.ndarray],
-                n_buckets: int, progress: bool | None = None) -> None:
+                n_buckets: int, progress: bool | None = None,
+                each: Callable[[int, F.Units], None] | None = None) -> None:
         """The hashed features of every shard (``features(units, texts)``), numbered densely
         in order of first appearance over the whole text (as one array would be); a bar
-        over the shards when there are several."""
+        over the shards when there are several. ``each(index, units)`` runs first for every
+        shard (what else needs its units, made once here)."""
         from mentropy.batch import bar
 
         table = np.full(n_buckets, -1, dtype=np.int32)
@@ -245,6 +247,8 @@ class TrainingData:
                  False if len(self.shards) < 2 else progress) as b:
             for i in range(len(self.shards)):
                 texts, units = self.units(i)
+                if each is not None:
+                    each(i, units)
                 feats = features(units, texts)
                 n = int(KF.remap(feats, table, np.int64(n)))
                 self.store.put("feats", i, feats)
