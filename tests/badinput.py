@@ -224,10 +224,29 @@ class Case:
 
 
 
-def interrupt(argv: list[str], sig: int, ready: Callable[[], bool], *,
+def _children(pid: int) -> dict[str, bytes]:
+    """{pid: command line} of the live child processes of `pid`."""
+    children = {}
+    for child in subprocess.run(["pgrep", "-P", str(pid)], capture_output=True,
+                                text=True).stdout.split():
+        try:
+            with open(f"/proc/{child}/cmdline", "rb") as f:
+                children[child] = f.read()
+        except OSError:  # gone already
+            pass
+    return children
+
+
+def _workers(children: dict[str, bytes]) -> list[str]:
+    """The pool workers among `children` (multiprocessing's resource tracker is not one)."""
+    return [c for c in children if b"resource_tracker" not in children[c]]
+
+
+def interrupt(argv: list[str], sig: int, ready: Callable[[], bool], *, workers: int = 0,
               timeout: float = 120) -> tuple[int, str, dict[str, bytes]]:
-    """Start ``python -m mentropy ARGV``, send `sig` once ready() is true: (exit code, stderr,
-    {pid: command line} of its child processes when the signal went)."""
+    """Start ``python -m mentropy ARGV``, send `sig` once ready() is true and at least
+    `workers` worker processes run: (exit code, stderr, {pid: command line} of its child
+    processes when the signal went)."""
     import time
 
     proc = subprocess.Popen([sys.executable, "-m", "mentropy", *argv],
@@ -236,16 +255,13 @@ def interrupt(argv: list[str], sig: int, ready: Callable[[], bool], *,
     children: dict[str, bytes] = {}
     try:
         deadline = time.monotonic() + timeout
-        while not ready() and proc.poll() is None and time.monotonic() < deadline:
+        while proc.poll() is None and time.monotonic() < deadline:
+            if ready():
+                children = _children(proc.pid)
+                if len(_workers(children)) >= workers:
+                    break
             time.sleep(0.02)
         assert proc.poll() is None, "finished before the signal: make the input larger"
-        for pid in subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True,
-                                  text=True).stdout.split():
-            try:
-                with open(f"/proc/{pid}/cmdline", "rb") as f:
-                    children[pid] = f.read()
-            except OSError:  # gone already
-                pass
         proc.send_signal(sig)
         _, err = proc.communicate(timeout=120)
     finally:
@@ -260,7 +276,7 @@ def assert_workers_gone(children: dict[str, bytes]) -> None:
     resource tracker too) within 20 s."""
     import time
 
-    workers = [c for c in children if b"resource_tracker" not in children[c]]
+    workers = _workers(children)
     assert workers, "no worker processes"
     assert [c for c in workers if os.path.exists(f"/proc/{c}")] == []
     deadline = time.monotonic() + 20  # the tracker ends when it sees its parent gone
@@ -740,3 +756,10 @@ def wait_for_file(path: str, timeout: float) -> str:
             return "seen"
         time.sleep(0.01)
     return "timeout"
+
+
+def answer_after_file(marker: str, megabytes: int) -> bytes:
+    """A pool task: writes `marker`, then answers `megabytes` MB (far more than a pipe holds,
+    so the worker stays in the middle of sending until the parent reads)."""
+    Path(marker).write_text("")
+    return b"x" * (megabytes << 20)

@@ -388,7 +388,8 @@ def test_interrupted_batch_leaves_nothing(big, tmp_path, sig, code):
     ready = lambda: any(any(d.iterdir()) for d in tmp.iterdir())  # noqa: E731
     code_got, stderr, children = badinput.interrupt(
         ["build-lexicon", str(big.long_lines_reference()), "--keep-duplicates", "--workers",
-         "2", "--memory", "8M", "--tmp-dir", str(tmp), "-o", str(out), "-q"], sig, ready)
+         "2", "--memory", "8M", "--tmp-dir", str(tmp), "-o", str(out), "-q"], sig, ready,
+        workers=2)
     assert code_got == code, stderr
     assert "Traceback" not in stderr and len(stderr.strip().splitlines()) == 1
     assert not out.exists() and os.listdir(tmp) == []

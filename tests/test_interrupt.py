@@ -78,7 +78,7 @@ def test_interrupted_crf_training_leaves_nothing(repo_root, tmp_path, sig, code)
                         for p in d.iterdir())
     exit_code, stderr, children = B.interrupt(
         ["train-crf", "--gold", str(big), "--workers", "2", "--tmp-dir", str(tmp), "-o",
-         str(out), "-q"], sig, ready)
+         str(out), "-q"], sig, ready, workers=2)
     assert exit_code == code, stderr
     assert "Traceback" not in stderr and len(stderr.strip().splitlines()) == 1, stderr
     assert not out.exists()
