@@ -36,10 +36,8 @@ import codecs
 import logging
 import os
 import shutil
-import signal
 import tempfile
 import time
-from concurrent.futures import FIRST_COMPLETED, wait
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Callable, Iterable, Iterator, Sequence
@@ -47,6 +45,7 @@ from typing import Callable, Iterable, Iterator, Sequence
 import numpy as np
 
 from mentropy.errors import InputError, MentropyError
+from mentropy.workerpool import WorkerPool, peak_memory
 
 log = logging.getLogger(__name__)
 
@@ -652,23 +651,12 @@ def warmup() -> None:
         merge_pair((keys, counts), (keys, counts))
 
 
-def peak_memory() -> int:
-    """Peak resident memory of this process so far, in bytes."""
-    import resource
-    import sys
-
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return int(peak if sys.platform == "darwin" else peak * 1024)
-
-
 def _task(fn: Callable, *args):
     # a task and the peak memory of the process that ran it (for the summary line)
     return fn(*args), os.getpid(), peak_memory()
 
 
 def _worker_init() -> None:
-    # Ctrl-C reaches the whole process group: the parent stops the workers, they stay quiet
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
     from mentropy.memory import keep_freed_memory
 
     keep_freed_memory()  # the tasks make many large temporaries, as a build does
@@ -684,51 +672,11 @@ def _dask_worker_setup() -> None:
     warmup()
 
 
-class LocalPool:
-    """Tasks in spawned worker processes (no fork-only state), `workers` at a time."""
+class LocalPool(WorkerPool):
+    """Tasks in `workers` spawned worker processes (workerpool.py), set up for the passes."""
 
     def __init__(self, workers: int) -> None:
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
-
-        self.workers = workers
-        self.peaks: dict = {}  # pid -> peak resident bytes
-        self.executor = ProcessPoolExecutor(max_workers=workers, initializer=_worker_init,
-                                            mp_context=multiprocessing.get_context("spawn"))
-
-    def run(self, fn: Callable, tasks: Sequence[tuple], done: Callable[[int, object], None]):
-        """fn(*task) for every task; done(i, result) in completion order."""
-        from concurrent.futures.process import BrokenProcessPool
-
-        from mentropy.interrupts import held_signals
-
-        futures: dict = {}
-        try:
-            with held_signals():  # a submit may start a worker process: not to be cut halfway
-                for i, task in enumerate(tasks):  # (a pool broken since the last run raises)
-                    futures[self.executor.submit(_task, fn, *task)] = i
-            pending = set(futures)
-            while pending:
-                # each result as soon as it is ready (FIRST_EXCEPTION would wait for all of
-                # them: every result held at once, and the parent's merging not overlapped)
-                finished, pending = wait(pending, return_when=FIRST_COMPLETED)
-                for fut in sorted(finished, key=futures.__getitem__):
-                    result, pid, peak = fut.result()
-                    self.peaks[pid] = max(self.peaks.get(pid, 0), peak)
-                    done(futures[fut], result)
-        except BrokenProcessPool:
-            raise MentropyError("a worker process died (killed, out of memory, or it could not "
-                                "start: a script that uses workers must run its code under "
-                                "`if __name__ == '__main__':`); nothing was written") from None
-        finally:
-            for fut in futures:  # those not started yet (a finished one stays as it is)
-                fut.cancel()
-
-    def close(self, abort: bool) -> None:
-        if abort:  # stop running tasks now (Ctrl-C, an error): terminate the processes
-            for proc in list(getattr(self.executor, "_processes", {}).values()):
-                proc.terminate()
-        self.executor.shutdown(wait=True, cancel_futures=True)
+        super().__init__(workers, initializer=_worker_init)
 
 
 class InProcess:

@@ -1,0 +1,112 @@
+"""The worker pool (workerpool.py): answers, errors, dead workers, and stopping at any time."""
+from __future__ import annotations
+
+import os
+import threading
+import time
+
+import pytest
+
+import badinput
+from mentropy.errors import MentropyError
+from mentropy.workerpool import _JOIN_SECONDS, RemoteTraceback, WorkerPool
+
+
+def _alive(pids) -> list:
+    return [p for p in pids if os.path.exists(f"/proc/{p}") and
+            "Z" not in open(f"/proc/{p}/stat").read().split(")")[-1].split()[0]]
+
+
+def test_answers_come_back_by_task_index():
+    got: dict = {}
+    pool = WorkerPool(2)
+    try:
+        pool.run(pow, [(i, 2) for i in range(7)], got.__setitem__)
+        assert got == {i: i * i for i in range(7)}
+        assert len(pool.peaks) == 2 and all(v > 0 for v in pool.peaks.values())
+    finally:
+        pool.close()
+
+
+def test_an_error_in_a_task_is_raised_with_the_workers_traceback_and_the_pool_goes_on():
+    pool = WorkerPool(1)
+    try:
+        with pytest.raises(ValueError, match="invalid literal") as info:
+            pool.run(int, [("x",)], lambda i, r: None)
+        assert isinstance(info.value.__cause__, RemoteTraceback)
+        assert "Traceback" in str(info.value.__cause__)
+        got: dict = {}
+        pool.run(abs, [(-3,)], got.__setitem__)
+        assert got == {0: 3}
+    finally:
+        pool.close()
+
+
+def test_an_answer_that_does_not_pickle_is_a_clear_error():
+    pool = WorkerPool(1)
+    try:
+        with pytest.raises(RuntimeError, match="could not be sent back"):
+            pool.run(threading.Lock, [()], lambda i, r: None)
+    finally:
+        pool.close()
+
+
+def test_a_dead_worker_is_one_error_and_the_pool_refuses_more_work():
+    pool = WorkerPool(2)
+    try:
+        with pytest.raises(MentropyError, match="worker process died"):
+            pool.run(os._exit, [(9,), (9,)], lambda i, r: None)
+        with pytest.raises(MentropyError, match="worker process died"):
+            pool.run(abs, [(1,)], lambda i, r: None)
+    finally:
+        pool.close()
+
+
+def test_stopping_while_a_worker_is_halfway_through_an_answer_does_not_hang(tmp_path):
+    """The parent stops (an error in done(), Ctrl-C) while the second worker is blocked
+    sending a 64 MB answer: close(abort=True) terminates it and returns; nothing waits for the
+    rest of a half-sent message (concurrent.futures' pool waited forever there)."""
+    sending = tmp_path / "sending"
+
+    def done(i, result):
+        assert i == 0
+        badinput.wait_for_file(str(sending), 30)
+        time.sleep(0.3)  # the worker is inside send() now: the pipe holds far less than 64 MB
+        raise RuntimeError("stop")
+
+    pool = WorkerPool(2)
+    pool.run(abs, [(1,), (2,)], lambda i, r: None)  # both workers up
+    pids = list(pool.peaks)
+    with pytest.raises(RuntimeError, match="stop"):
+        pool.run(badinput.answer_after_file, [(str(tmp_path / "first"), 0), (str(sending), 64)],
+                 done)
+    closer = threading.Thread(target=pool.close, kwargs={"abort": True})
+    closer.start()
+    closer.join(_JOIN_SECONDS / 2)  # (a worker told to stop is killed after _JOIN_SECONDS)
+    assert not closer.is_alive(), "close(abort=True) waits"
+    assert _alive(pids) == []
+
+
+def test_close_stops_idle_workers_and_abort_stops_a_running_task(tmp_path):
+    """close() ends idle workers; close(abort=True) ends one still on a 120 s task at once
+    (the bound below leaves seconds to spare on a loaded machine)."""
+    pool = WorkerPool(1)
+    pool.run(abs, [(1,)], lambda i, r: None)
+    pids = list(pool.peaks)
+    pool.close()
+    assert _alive(pids) == []
+
+    def done(i, result):
+        raise KeyboardInterrupt
+
+    pool = WorkerPool(2)
+    pool.run(abs, [(1,), (2,)], lambda i, r: None)
+    pids = list(pool.peaks)
+    with pytest.raises(KeyboardInterrupt):
+        pool.run(badinput.wait_for_file, [(str(tmp_path), 1.0),
+                                          (str(tmp_path / "never"), 120.0)], done)
+    closer = threading.Thread(target=pool.close, kwargs={"abort": True})
+    closer.start()
+    closer.join(_JOIN_SECONDS / 2)
+    assert not closer.is_alive(), "close(abort=True) waited for the running task"
+    assert _alive(pids) == []
