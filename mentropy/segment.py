@@ -73,6 +73,9 @@ class Segmenter:
         atom_options: options of :func:`mentropy.atoms.atomize` (e.g. ``time_atoms=False``
             to let 1998 and 年 be separate atoms); the defaults are mentropy's atoms.
         """
+        if hasattr(words, "words") and hasattr(words, "counts") or isinstance(words, str):
+            raise MentropyError("Segmenter() takes a list of words and their counts; for a "
+                                "Lexicon or a lexicon file use Segmenter.from_lexicon(...)")
         if not unknown_count > 0 or not math.isfinite(unknown_count):
             raise MentropyError(f"unknown_count must be a positive number, not {unknown_count!r}")
         self.unknown_count = float(unknown_count)
@@ -389,15 +392,7 @@ _worker_segmenter: Any = None
 
 
 def _init_worker(segmenter: Any) -> None:
-    import signal
-
     global _worker_segmenter
-    # a terminal's Ctrl-C reaches the whole process group: the parent stops the pool, its
-    # workers stay quiet (they would raise KeyboardInterrupt with the command's handlers,
-    # inherited by fork, and print tracebacks); SIGTERM and SIGALRM back to their defaults
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    signal.signal(signal.SIGALRM, signal.SIG_DFL)
     _worker_segmenter = segmenter
     segmenter.warmup()  # loads the kernels the parent compiled into the cache
 
@@ -439,7 +434,8 @@ def _map_chunks(segmenter: Any, chunks: Iterator[list[str]], workers: int,
     `segmenter`: a Segmenter, or any object with _cut_batch(chunk, delimiter) and warmup()
     that pickles (a CRFSegmenter)."""
     from collections import deque
-    from concurrent.futures import ProcessPoolExecutor
+
+    from mentropy.workerpool import WorkerPool
 
     head: list[list[str]] = []
     size = 0
@@ -454,27 +450,28 @@ def _map_chunks(segmenter: Any, chunks: Iterator[list[str]], workers: int,
             yield segmenter._cut_batch(chunk, delimiter)
         return
     segmenter.warmup()  # compile in the parent first: workers then only load the cache
-    pool = ProcessPoolExecutor(max_workers=workers, initializer=_init_worker,
-                               initargs=(segmenter,))
+    # the platform's start method (fork on Linux: the segmenter is inherited, not pickled)
+    pool = WorkerPool(workers, initializer=_init_worker, initargs=(segmenter,),
+                      start_method=None)
+    sent: deque = deque()  # the chunks handed out and not yet answered, in order
+
+    def tasks() -> Iterator[tuple]:
+        for chunk in itertools.chain(head, chunks):
+            sent.append(chunk)
+            yield chunk, delimiter
+
     done = False
     try:
-        pending: deque = deque()
-        for chunk in itertools.chain(head, chunks):
-            pending.append((chunk, pool.submit(_worker_positions, chunk, delimiter)))
-            if len(pending) >= 2 * workers:
-                yield _finish(*pending.popleft())
-        while pending:
-            yield _finish(*pending.popleft())
+        for result in pool.imap(_worker_positions, tasks(), ahead=2):
+            yield _finish(sent.popleft(), result)
         done = True
     finally:
-        # on Ctrl-C, an error or an early stop the chunks not started are dropped and the
-        # workers finish the one they cut (a short wait: terminating a worker while it sends
-        # its result would leave a half message that the pool's reader waits on forever)
-        pool.shutdown(wait=True, cancel_futures=not done)
+        # on Ctrl-C, an error or an early stop the workers are terminated at once (workerpool:
+        # a half-sent answer cannot leave anything waiting)
+        pool.close(abort=not done)
 
 
-def _finish(chunk: list[str], future) -> Any:
-    result = future.result()
+def _finish(chunk: list[str], result: tuple) -> Any:
     if result[0] in ("lists", "text"):
         return result[1]
     _, sep, ends, offsets = result

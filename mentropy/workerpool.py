@@ -12,7 +12,7 @@ import os
 import signal
 import traceback
 from collections import deque
-from typing import Callable, Sequence
+from typing import Callable, Iterable, Iterator, Sequence
 
 from mentropy.errors import MentropyError
 
@@ -40,27 +40,46 @@ def peak_memory() -> int:
     return int(peak if sys.platform == "darwin" else peak * 1024)
 
 
-def _serve(conn, initializer: Callable[[], None] | None) -> None:
+def _serve(conn, initializer: Callable | None, initargs: tuple) -> None:
     """A worker's loop: (fn, args) in, ("ok", result, pid, peak) or ("error", exc, text) out,
-    until None or the parent's end closes."""
+    in order, until None or the parent's end closes."""
+    import queue
+    import threading
+
     # a terminal's Ctrl-C reaches the whole process group: the parent stops the workers, they
     # stay quiet. The parent blocked SIGINT and SIGTERM while it started this process (the
     # mask is inherited), so no signal could cut its start-up halfway; they come through here.
+    # (A forked worker also inherited the parent's handlers: back to the defaults.)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGALRM, signal.SIG_DFL)
     signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
     if initializer is not None:
-        initializer()
+        initializer(*initargs)
+    # tasks are read as they come, by a thread: the parent's send of a queued task never
+    # waits for this worker to finish sending an answer the parent is not reading yet
+    inbox: queue.SimpleQueue = queue.SimpleQueue()
+
+    def receive() -> None:
+        while True:
+            try:
+                message = conn.recv()
+            except EOFError:  # the parent is gone
+                message = None
+            except BaseException as exc:  # a task that cannot be unpickled here
+                message = ("unreadable", exc, traceback.format_exc())
+            inbox.put(message)
+            if message is None:
+                return
+
+    threading.Thread(target=receive, daemon=True).start()
     while True:
-        try:
-            message = conn.recv()
-        except EOFError:  # the parent is gone
-            return
-        except BaseException as exc:  # a task that cannot be unpickled here
-            _reply(conn, ("error", exc, traceback.format_exc()))
-            continue
+        message = inbox.get()
         if message is None:
             return
+        if message[0] == "unreadable":
+            _reply(conn, ("error", message[1], message[2]))
+            continue
         fn, args = message
         try:
             reply = ("ok", fn(*args), os.getpid(), peak_memory())
@@ -82,13 +101,18 @@ class WorkerPool:
     """`workers` spawned processes (no fork-only state) that run top-level functions.
 
     :meth:`run` hands the tasks out one per idle worker and calls ``done(i, result)`` as
-    each answer arrives; an exception in a task is raised here with the worker's traceback as
-    its cause; a worker that dies is one :class:`MentropyError`. :meth:`close` with
-    ``abort=True`` terminates the workers at once, whatever they are doing."""
+    each answer arrives; :meth:`imap` streams answers in task order. An exception in a task
+    is raised here with the worker's traceback as its cause; a worker that dies is one
+    :class:`MentropyError`. :meth:`close` with ``abort=True`` terminates the workers at once,
+    whatever they are doing. `start_method`: "spawn" (the default) or None for the
+    platform's (fork on Linux: `initargs` are inherited, not pickled)."""
 
-    def __init__(self, workers: int, initializer: Callable[[], None] | None = None) -> None:
+    def __init__(self, workers: int, initializer: Callable | None = None,
+                 initargs: tuple = (), start_method: str | None = "spawn") -> None:
         self.workers = workers
         self.initializer = initializer
+        self.initargs = initargs
+        self.start_method = start_method
         self.peaks: dict = {}  # pid -> peak resident bytes
         self._slots: list = []  # (process, parent's end of its pipe)
         self._broken = False
@@ -98,7 +122,7 @@ class WorkerPool:
 
         from mentropy.interrupts import held_signals
 
-        ctx = multiprocessing.get_context("spawn")
+        ctx = multiprocessing.get_context(self.start_method)
         # no signal may cut a start halfway (a child whose start-up data was cut off prints a
         # traceback on the shared stderr): here they wait, blocked, and the child inherits the
         # block until its loop ignores SIGINT
@@ -107,7 +131,7 @@ class WorkerPool:
             try:
                 while len(self._slots) < self.workers:
                     ours, theirs = ctx.Pipe(duplex=True)
-                    proc = ctx.Process(target=_serve, args=(theirs, self.initializer),
+                    proc = ctx.Process(target=_serve, args=(theirs, self.initializer, self.initargs),
                                        daemon=True, name="mentropy-worker")
                     try:
                         proc.start()
@@ -133,35 +157,67 @@ class WorkerPool:
                 while idle and todo:
                     slot = idle.pop()
                     i, task = todo.popleft()
-                    try:
-                        slot[1].send((fn, task))
-                    except (BrokenPipeError, ConnectionResetError):
-                        self._died()
+                    self._send(slot, fn, task)
                     busy[slot[1]] = (slot, i)
                 ends = list(busy)
                 ready = set(wait(ends + [busy[c][0][0].sentinel for c in ends]))
                 for conn in sorted(ends, key=lambda c: busy[c][1]):
                     slot, i = busy[conn]
-                    if conn not in ready:
-                        if slot[0].sentinel in ready:  # gone without an answer
-                            self._died()
-                        continue
-                    try:
-                        answer = conn.recv()
-                    except (EOFError, OSError):  # gone halfway through its answer
-                        self._died()
-                    del busy[conn]
-                    idle.append(slot)
-                    if answer[0] == "error":
-                        _, exc, text = answer
-                        raise exc from RemoteTraceback(text)
-                    _, result, pid, peak = answer
-                    self.peaks[pid] = max(self.peaks.get(pid, 0), peak)
-                    done(i, result)
+                    if conn in ready or slot[0].sentinel in ready:
+                        del busy[conn]
+                        result = self._answer(slot)
+                        idle.append(slot)
+                        done(i, result)
         except BaseException:
             if busy:  # workers still on a task: their answers would be out of step
                 self._broken = True
             raise
+
+    def imap(self, fn: Callable, tasks: Iterable[tuple], ahead: int = 2) -> Iterator:
+        """fn(*task) for each task, the results yielded in task order; the tasks go to the
+        workers in turn, at most `ahead` waiting or running on each."""
+        if self._broken:
+            raise MentropyError(WORKER_DIED)
+        self._start()
+        queued: deque = deque()  # the slot of each task sent and not answered, in order
+        try:
+            for k, task in enumerate(tasks):
+                slot = self._slots[k % self.workers]
+                self._send(slot, fn, task)
+                queued.append(slot)
+                if len(queued) >= ahead * self.workers:
+                    yield self._answer(queued.popleft())
+            while queued:
+                yield self._answer(queued.popleft())
+        except BaseException:  # GeneratorExit too: a consumer that stopped early
+            if queued:
+                self._broken = True
+            raise
+
+    def _send(self, slot: tuple, fn: Callable, task: tuple) -> None:
+        try:
+            slot[1].send((fn, task))
+        except (BrokenPipeError, ConnectionResetError):
+            self._died()
+
+    def _answer(self, slot: tuple):
+        """The next answer of the worker in `slot`: its result, or its exception raised."""
+        from multiprocessing.connection import wait
+
+        proc, conn = slot
+        ready = wait([conn, proc.sentinel])
+        if conn not in ready:  # gone without an answer
+            self._died()
+        try:
+            answer = conn.recv()
+        except (EOFError, OSError):  # gone halfway through its answer
+            self._died()
+        if answer[0] == "error":
+            _, exc, text = answer
+            raise exc from RemoteTraceback(text)
+        _, result, pid, peak = answer
+        self.peaks[pid] = max(self.peaks.get(pid, 0), peak)
+        return result
 
     def _died(self) -> None:
         self._broken = True

@@ -763,3 +763,11 @@ def answer_after_file(marker: str, megabytes: int) -> bytes:
     so the worker stays in the middle of sending until the parent reads)."""
     Path(marker).write_text("")
     return b"x" * (megabytes << 20)
+
+
+def sleep_then(seconds: float, value: object) -> object:
+    """A pool task: `value` after `seconds`."""
+    import time
+
+    time.sleep(seconds)
+    return value

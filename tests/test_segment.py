@@ -326,6 +326,16 @@ def test_bad_words_and_counts_raise():
         s.lcut(b"bytes")  # type: ignore[arg-type]
 
 
+def test_a_lexicon_or_a_path_given_as_words_says_to_use_from_lexicon(lexicon_file):
+    """Segmenter(lexicon) used to fail deep in the trie ("5113 words but 0 counts")."""
+    from mentropy import Lexicon
+
+    for wrong in (Lexicon.load(str(lexicon_file)), str(lexicon_file)):
+        with pytest.raises(MentropyError, match=r"Segmenter\.from_lexicon"):
+            Segmenter(wrong)  # type: ignore[arg-type]
+    assert Segmenter.from_lexicon(str(lexicon_file)).lcut("中国") != []
+
+
 def test_empty_lexicon_cuts_atoms():
     s = Segmenter()
     assert s.lcut("中国 3.14") == ["中", "国", " ", "3.14"]
@@ -606,15 +616,14 @@ def test_from_lexicon_reads_the_tsv_that_build_lexicon_writes(tmp_path, sample_p
 
 def test_small_inputs_do_not_start_a_pool(seg, monkeypatch):
     """Below MIN_POOL_CHARS, workers > 1 cuts in-process (a pool costs more than it saves)."""
-    import concurrent.futures
-
     import mentropy.segment as S
+    import mentropy.workerpool
 
     def no_pool(*args, **kwargs):
         raise AssertionError("a process pool was started for a small input")
 
     monkeypatch.delenv("MENTROPY_MIN_POOL_CHARS", raising=False)
-    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", no_pool)
+    monkeypatch.setattr(mentropy.workerpool, "WorkerPool", no_pool)
     texts = ["他说的确实在理"] * 50
     assert seg.cut_many(texts, workers=2, chunksize=4) == [seg.lcut(t) for t in texts]
     monkeypatch.setattr(S, "MIN_POOL_CHARS", 10)

@@ -110,3 +110,36 @@ def test_close_stops_idle_workers_and_abort_stops_a_running_task(tmp_path):
     closer.join(_JOIN_SECONDS / 2)
     assert not closer.is_alive(), "close(abort=True) waited for the running task"
     assert _alive(pids) == []
+
+
+def test_imap_yields_in_task_order_with_a_fork_pool_too():
+    for start_method in ("spawn", None):
+        pool = WorkerPool(2, start_method=start_method)
+        try:
+            tasks = [(0.2 if i % 3 == 0 else 0.0, i) for i in range(9)]  # uneven durations
+            assert list(pool.imap(badinput.sleep_then, tasks, ahead=2)) == list(range(9))
+            assert list(pool.imap(abs, [(-1,)])) == [1]  # the pool goes on
+        finally:
+            pool.close()
+
+
+def test_imap_raises_a_tasks_error_in_its_place_and_a_consumer_may_stop_early():
+    pool = WorkerPool(2)
+    try:
+        got = []
+        with pytest.raises(ValueError):
+            for r in pool.imap(int, [("1",), ("2",), ("x",), ("4",)]):
+                got.append(r)
+        assert got == [1, 2]
+    finally:
+        pool.close()
+    pool = WorkerPool(2)
+    stream = pool.imap(badinput.sleep_then, [(0.0, 0), (30.0, 1), (30.0, 2)])
+    assert next(stream) == 0
+    stream.close()  # two tasks still running: the pool stops them
+    pids = list(pool.peaks)
+    closer = threading.Thread(target=pool.close)
+    closer.start()
+    closer.join(_JOIN_SECONDS / 2)
+    assert not closer.is_alive(), "close() waited for tasks nobody wants"
+    assert _alive(pids) == []
