@@ -9,6 +9,7 @@ an end within ``--timeout`` seconds (else it counts as a hang and the group is k
     python benchmarks/stress_interrupts.py --command build-lexicon --input BIG.txt --trials 30
     python benchmarks/stress_interrupts.py --command segment --input BIG.txt --signal TERM
     python benchmarks/stress_interrupts.py --command train-crf --signal INT --trials 20
+    python benchmarks/stress_interrupts.py --command mine-templates --input BIG.txt --max-delay 60
 
 BIG.txt: any large text, e.g. ``benchmarks/make_corpus.py --size 100M``; train-crf uses
 corpora/sample_gold.txt repeated 18 times (two shards). Robustness, not speed: the figures are
@@ -38,12 +39,15 @@ def argv_for(command: str, source: str, work: Path) -> tuple[list[str], Path]:
     if command == "train-crf":
         return ["train-crf", "--gold", source, "--workers", "2", "--tmp-dir", str(tmp), "-o",
                 str(out), "-q"], out
+    lexicon = work / "lexicon.dict"
+    if not lexicon.exists():
+        subprocess.run([sys.executable, "-m", "mentropy", "build-lexicon",
+                        str(ROOT / "corpora" / "sample.txt"), "-o", str(lexicon), "-q"],
+                       check=True)
+    if command == "mine-templates":
+        return ["mine-templates", "--lexicon", str(lexicon), source, "--keep-duplicates",
+                "--workers", "2", "--tmp-dir", str(tmp), "-o", str(out), "-q"], out
     if command == "segment":
-        lexicon = work / "lexicon.dict"
-        if not lexicon.exists():
-            subprocess.run([sys.executable, "-m", "mentropy", "build-lexicon",
-                            str(ROOT / "corpora" / "sample.txt"), "-o", str(lexicon), "-q"],
-                           check=True)
         return ["segment", "--lexicon", str(lexicon), "--workers", "2", *[source] * 10, "-o",
                 str(out)], out
     raise SystemExit(f"unknown command {command}")
@@ -99,8 +103,8 @@ def trial(argv: list[str], out: Path, tmp: Path, sig: int, delay: float, group: 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--command", choices=["build-lexicon", "train-crf", "segment"],
-                    default="build-lexicon")
+    ap.add_argument("--command", default="build-lexicon",
+                    choices=["build-lexicon", "mine-templates", "train-crf", "segment"])
     ap.add_argument("--input", help="the text (train-crf: gold text; default: the sample's)")
     ap.add_argument("--signal", choices=["INT", "TERM"], default="TERM")
     ap.add_argument("--trials", type=int, default=20)

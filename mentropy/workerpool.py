@@ -52,8 +52,9 @@ def _serve(conn, initializer: Callable | None, initargs: tuple) -> None:
     # (A forked worker also inherited the parent's handlers: back to the defaults.)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    signal.signal(signal.SIGALRM, signal.SIG_DFL)
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
+    if hasattr(signal, "pthread_sigmask"):  # POSIX
+        signal.signal(signal.SIGALRM, signal.SIG_DFL)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
     if initializer is not None:
         initializer(*initargs)
     # tasks are read as they come, by a thread: the parent's send of a queued task never
@@ -98,7 +99,8 @@ def _reply(conn, reply: tuple) -> None:
 
 
 class WorkerPool:
-    """`workers` spawned processes (no fork-only state) that run top-level functions.
+    """`workers` processes that run top-level functions, spawned by default (no fork-only
+    state).
 
     :meth:`run` hands the tasks out one per idle worker and calls ``done(i, result)`` as
     each answer arrives; :meth:`imap` streams answers in task order. An exception in a task
@@ -126,20 +128,22 @@ class WorkerPool:
         # no signal may cut a start halfway (a child whose start-up data was cut off prints a
         # traceback on the shared stderr): here they wait, blocked, and the child inherits the
         # block until its loop ignores SIGINT
+        masks = hasattr(signal, "pthread_sigmask")  # POSIX
         with held_signals():
-            old = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
+            old = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS) if masks else None
             try:
                 while len(self._slots) < self.workers:
                     ours, theirs = ctx.Pipe(duplex=True)
-                    proc = ctx.Process(target=_serve, args=(theirs, self.initializer, self.initargs),
-                                       daemon=True, name="mentropy-worker")
+                    proc = ctx.Process(target=_serve, daemon=True, name="mentropy-worker",
+                                       args=(theirs, self.initializer, self.initargs))
                     try:
                         proc.start()
                     finally:
                         theirs.close()  # the child's end: EOF here once the child is gone
                     self._slots.append((proc, ours))
             finally:
-                signal.pthread_sigmask(signal.SIG_SETMASK, old)
+                if masks:
+                    signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
     def run(self, fn: Callable, tasks: Sequence[tuple],
             done: Callable[[int, object], None]) -> None:
