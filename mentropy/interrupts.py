@@ -34,6 +34,7 @@ def interruption(exc: BaseException) -> KeyboardInterrupt | None:
 
 _pending: list[int] = []  # the signal waiting to be raised (see _interrupt)
 _held = [0]  # depth of the held_signals blocks running
+_alarm = [False]  # SIGALRM is ours (handle_signals): a signal inside numba can be retried
 
 
 @contextmanager
@@ -66,7 +67,7 @@ def _interrupt(signum: int, frame: object) -> None:
         return
     if _held[0]:  # raised when the held block ends
         return
-    f = frame
+    f = frame if _alarm[0] else None
     while f is not None:
         if f.f_globals.get("__name__", "").startswith(("numba.", "llvmlite.")):
             signal.setitimer(signal.ITIMER_REAL, 0.05)
@@ -78,8 +79,10 @@ def _interrupt(signum: int, frame: object) -> None:
 
 def handle_signals(ctx: click.Context) -> None:
     """While the command runs, SIGTERM unwinds like Ctrl-C (temporary files are removed) and
-    neither lands inside the JIT compiler; the previous handlers come back when it ends. A
-    handler someone else set is left alone."""
+    neither lands inside the JIT compiler; the previous handlers come back when it ends. Each
+    signal is taken only if its handler is the default: one someone else set is left alone,
+    and so is an ignored SIGINT (a shell starts `command &` so), while SIGTERM is still
+    taken."""
     import signal
     import threading
 
@@ -87,15 +90,20 @@ def handle_signals(ctx: click.Context) -> None:
         return
     defaults = ((signal.SIGTERM, signal.SIG_DFL), (signal.SIGINT, signal.default_int_handler),
                 (signal.SIGALRM, signal.SIG_DFL))
-    if any(signal.getsignal(signum) != default for signum, default in defaults):
+    taken = [(signum, default) for signum, default in defaults
+             if signal.getsignal(signum) == default]
+    if not any(signum != signal.SIGALRM for signum, _ in taken):
         return
+    _alarm[0] = any(signum == signal.SIGALRM for signum, _ in taken)
 
     def restore() -> None:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        for signum, default in defaults:
+        if _alarm[0]:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+        for signum, default in taken:
             signal.signal(signum, default)
         _pending.clear()
+        _alarm[0] = False
 
-    for signum, _ in defaults:
+    for signum, _ in taken:
         signal.signal(signum, _interrupt)
     ctx.call_on_close(restore)

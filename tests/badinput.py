@@ -243,15 +243,21 @@ def _workers(children: dict[str, bytes]) -> list[str]:
 
 
 def interrupt(argv: list[str], sig: int, ready: Callable[[], bool], *, workers: int = 0,
+              ignore_sigint: bool = False,
               timeout: float = 120) -> tuple[int, str, dict[str, bytes]]:
-    """Start ``python -m mentropy ARGV``, send `sig` once ready() is true and at least
-    `workers` worker processes run: (exit code, stderr, {pid: command line} of its child
-    processes when the signal went)."""
+    """Start ``python -m mentropy ARGV`` (with SIGINT ignored, as a shell starts ``command &``,
+    if `ignore_sigint`), send `sig` once ready() is true and at least `workers` worker
+    processes run: (exit code, stderr, {pid: command line} of its child processes when the
+    signal went)."""
+    import signal
     import time
+
+    def ignore() -> None:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
 
     proc = subprocess.Popen([sys.executable, "-m", "mentropy", *argv],
                             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE)
+                            stderr=subprocess.PIPE, preexec_fn=ignore if ignore_sigint else None)
     children: dict[str, bytes] = {}
     try:
         deadline = time.monotonic() + timeout

@@ -86,6 +86,25 @@ def test_interrupted_crf_training_leaves_nothing(repo_root, tmp_path, sig, code)
     B.assert_workers_gone(children)
 
 
+def test_sigterm_is_handled_when_sigint_is_ignored(repo_root, tmp_path):
+    """A shell starts `command &` with SIGINT ignored: SIGTERM must still remove the temporary
+    files and stop the workers (it used to kill the command outright: exit -15, no message,
+    the temporary folder left full)."""
+    gold = repo_root / "corpora" / "sample_gold.txt"
+    big = B.write(tmp_path / "gold.txt", gold.read_text(encoding="utf-8") * 18)  # 2 shards
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    ready = lambda: any(p.name.startswith("params-") for d in tmp.iterdir()  # noqa: E731
+                        for p in d.iterdir())
+    exit_code, stderr, children = B.interrupt(
+        ["train-crf", "--gold", str(big), "--workers", "2", "--tmp-dir", str(tmp), "-o",
+         str(tmp_path / "out.crf"), "-q"], signal.SIGTERM, ready, workers=2, ignore_sigint=True)
+    assert exit_code == 143, stderr
+    assert "Traceback" not in stderr and len(stderr.strip().splitlines()) == 1, stderr
+    assert list(tmp.iterdir()) == [] and not (tmp_path / "out.crf").exists()
+    B.assert_workers_gone(children)
+
+
 def test_a_signal_inside_held_signals_waits_for_the_block_end():
     """A worker process being started is not cut halfway (its start-up data would be cut off
     and it would print a traceback): the signal is raised when the block ends."""
