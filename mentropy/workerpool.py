@@ -40,12 +40,16 @@ def peak_memory() -> int:
     return int(peak if sys.platform == "darwin" else peak * 1024)
 
 
-def _serve(conn, initializer: Callable | None, initargs: tuple) -> None:
+def _serve(conn, initializer: Callable | None, initargs: tuple, inherited: list) -> None:
     """A worker's loop: (fn, args) in, ("ok", result, pid, peak) or ("error", exc, text) out,
-    in order, until None or the parent's end closes."""
+    in order, until None or the parent's end closes. `inherited`: the parent's ends of the
+    pipes, which a forked worker holds too and closes (else it would never see the parent
+    go)."""
     import queue
     import threading
 
+    for end in inherited:
+        end.close()
     # a terminal's Ctrl-C reaches the whole process group: the parent stops the workers, they
     # stay quiet. The parent blocked SIGINT and SIGTERM while it started this process (the
     # mask is inherited), so no signal could cut its start-up halfway; they come through here.
@@ -65,8 +69,8 @@ def _serve(conn, initializer: Callable | None, initargs: tuple) -> None:
         while True:
             try:
                 message = conn.recv()
-            except EOFError:  # the parent is gone
-                message = None
+            except EOFError:  # the parent is gone (killed): nobody waits for any answer
+                os._exit(1)
             except BaseException as exc:  # a task that cannot be unpickled here
                 message = ("unreadable", exc, traceback.format_exc())
             inbox.put(message)
@@ -92,6 +96,8 @@ def _serve(conn, initializer: Callable | None, initargs: tuple) -> None:
 def _reply(conn, reply: tuple) -> None:
     try:
         conn.send(reply)  # pickled whole before the first byte is written
+    except OSError:  # the parent is gone (killed): nobody waits for this answer
+        raise SystemExit(1) from None
     except Exception as exc:  # a result or exception that does not pickle
         text = reply[2] if reply[0] == "error" else ""
         conn.send(("error", RuntimeError(f"a worker's answer could not be sent back: {exc!r}"),
@@ -125,6 +131,7 @@ class WorkerPool:
         from mentropy.interrupts import held_signals
 
         ctx = multiprocessing.get_context(self.start_method)
+        forks = ctx.get_start_method() == "fork"  # the children get copies of every open pipe
         # no signal may cut a start halfway (a child whose start-up data was cut off prints a
         # traceback on the shared stderr): here they wait, blocked, and the child inherits the
         # block until its loop ignores SIGINT
@@ -134,8 +141,9 @@ class WorkerPool:
             try:
                 while len(self._slots) < self.workers:
                     ours, theirs = ctx.Pipe(duplex=True)
+                    inherited = [ours, *(end for _, end in self._slots)] if forks else []
                     proc = ctx.Process(target=_serve, daemon=True, name="mentropy-worker",
-                                       args=(theirs, self.initializer, self.initargs))
+                                       args=(theirs, self.initializer, self.initargs, inherited))
                     try:
                         proc.start()
                     finally:

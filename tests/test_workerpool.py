@@ -143,3 +143,42 @@ def test_imap_raises_a_tasks_error_in_its_place_and_a_consumer_may_stop_early():
     closer.join(_JOIN_SECONDS / 2)
     assert not closer.is_alive(), "close() waited for tasks nobody wants"
     assert _alive(pids) == []
+
+
+@pytest.mark.parametrize("start_method", ["spawn", "fork"])
+def test_workers_end_when_the_parent_is_killed(start_method, tmp_path):
+    """SIGKILL (the OOM killer) gives the parent no chance to stop its workers: they see
+    their pipe close and end at once, in the middle of a 60 s task. (A forked worker held a
+    copy of the parent's end of its own pipe, never saw it close, and lived on.)"""
+    import signal
+    import subprocess
+    import sys
+
+    started = tmp_path / "started"
+    script = ("import sys; sys.path.insert(0, %r)\n"
+              "import badinput\n"
+              "from mentropy.workerpool import WorkerPool\n"
+              "if __name__ == '__main__':\n"
+              "    pool = WorkerPool(2, start_method=%r)\n"
+              "    tasks = [(0.0, 'x')] * 2 + [(60.0, i) for i in range(4)]\n"
+              "    for r in pool.imap(badinput.sleep_then, tasks):\n"
+              "        open(%r, 'a').write('x')\n"
+              % (os.path.dirname(__file__), start_method, str(started)))
+    err = tmp_path / "stderr"
+    with open(err, "wb") as f:
+        proc = subprocess.Popen([sys.executable, "-c", script], stderr=f)
+    try:
+        badinput.wait_for_file(str(started), 120)
+        assert started.exists(), err.read_text()
+        kids = subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True,
+                              text=True).stdout.split()
+        workers = [k for k in kids if b"resource_tracker" not in
+                   open(f"/proc/{k}/cmdline", "rb").read()]
+        assert len(workers) == 2
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    deadline = time.monotonic() + 20  # their tasks would run 60 s
+    while time.monotonic() < deadline and _alive(workers):
+        time.sleep(0.1)
+    assert _alive(workers) == []
