@@ -68,6 +68,8 @@ def trial(argv: list[str], out: Path, tmp: Path, sig: int, delay: float, group: 
           timeout: float) -> str:
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir()
+    if out.exists():  # the output of a trial that finished first
+        out.unlink()
     proc = subprocess.Popen([sys.executable, "-m", "mentropy", *argv], stdin=subprocess.DEVNULL,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                             start_new_session=True)
@@ -91,7 +93,7 @@ def trial(argv: list[str], out: Path, tmp: Path, sig: int, delay: float, group: 
     if proc.returncode != 128 + sig:
         problems.append(f"exit {proc.returncode}")
     if len(lines) != 1 or "Traceback" in err.decode("utf-8", "replace"):
-        problems.append(f"{len(lines)} lines on stderr: {lines[-1] if lines else ''!r}")
+        problems.append(f"{len(lines)} lines on stderr: {' | '.join(lines)[-600:]!r}")
     if out.exists():
         problems.append("output left")
     if any(tmp.iterdir()):
@@ -114,6 +116,8 @@ def main() -> None:
                     help="signal the parent alone, not its process group")
     ap.add_argument("--timeout", type=float, default=60.0)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--extra", default="",
+                    help='more options for the command, e.g. "--backend dask"')
     args = ap.parse_args()
     sig = getattr(signal, f"SIG{args.signal}")
     rng = random.Random(args.seed)
@@ -128,6 +132,7 @@ def main() -> None:
         if source is None:
             raise SystemExit("--input: a large text file")
         argv, out = argv_for(args.command, source, work)
+        argv += args.extra.split()
         for i in range(args.trials):
             delay = rng.uniform(args.min_delay, args.max_delay)
             outcome = trial(argv, out, work / "tmp", sig, delay, not args.parent_only,
