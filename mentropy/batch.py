@@ -665,9 +665,16 @@ def _worker_init() -> None:
 def _dask_worker_setup() -> None:
     """On the workers of a LocalCluster this run started: its nanny sets
     MALLOC_TRIM_THRESHOLD_=65536, which makes glibc give back (and fault in again) every large
-    temporary of a task, about half of the time of a lexicon's passes."""
+    temporary of a task, about half of the time of a lexicon's passes. And a terminal's Ctrl-C
+    reaches these processes too: they ignore it (else each prints its KeyboardInterrupt, some
+    70 lines), the command stops the cluster."""
+    import signal
+    import threading
+
     from mentropy.memory import keep_freed_memory
 
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
     keep_freed_memory(override=True)
     warmup()
 
@@ -726,8 +733,11 @@ class DaskPool:
                     raise MentropyError(f"cannot reach the Dask scheduler at {scheduler} "
                                         f"({exc.__class__.__name__}: {exc})") from None
             else:
+                # silence_logs: the nanny's warnings when a signal to the process group
+                # reached the workers too ("Restarting worker") are not the user's concern
                 self.cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1,
-                                                        processes=True, dashboard_address=":0")
+                                                        processes=True, dashboard_address=":0",
+                                                        silence_logs=logging.ERROR)
                 client = distributed.Client(self.cluster)
         self.client = client
         self.peaks: dict = {}

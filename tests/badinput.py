@@ -243,12 +243,12 @@ def _workers(children: dict[str, bytes]) -> list[str]:
 
 
 def interrupt(argv: list[str], sig: int, ready: Callable[[], bool], *, workers: int = 0,
-              ignore_sigint: bool = False,
+              ignore_sigint: bool = False, group: bool = False,
               timeout: float = 120) -> tuple[int, str, dict[str, bytes]]:
     """Start ``python -m mentropy ARGV`` (with SIGINT ignored, as a shell starts ``command &``,
     if `ignore_sigint`), send `sig` once ready() is true and at least `workers` worker
-    processes run: (exit code, stderr, {pid: command line} of its child processes when the
-    signal went)."""
+    processes run, to its whole process group if `group` (as a terminal's Ctrl-C goes):
+    (exit code, stderr, {pid: command line} of its child processes when the signal went)."""
     import signal
     import time
 
@@ -257,7 +257,8 @@ def interrupt(argv: list[str], sig: int, ready: Callable[[], bool], *, workers: 
 
     proc = subprocess.Popen([sys.executable, "-m", "mentropy", *argv],
                             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, preexec_fn=ignore if ignore_sigint else None)
+                            stderr=subprocess.PIPE, preexec_fn=ignore if ignore_sigint else None,
+                            start_new_session=group)
     children: dict[str, bytes] = {}
     try:
         deadline = time.monotonic() + timeout
@@ -268,11 +269,11 @@ def interrupt(argv: list[str], sig: int, ready: Callable[[], bool], *, workers: 
                     break
             time.sleep(0.02)
         assert proc.poll() is None, "finished before the signal: make the input larger"
-        proc.send_signal(sig)
+        os.killpg(proc.pid, sig) if group else proc.send_signal(sig)
         _, err = proc.communicate(timeout=120)
     finally:
         if proc.returncode is None:
-            proc.kill()
+            os.killpg(proc.pid, signal.SIGKILL) if group else proc.kill()
             proc.communicate()
     return proc.returncode, err.decode("utf-8", "replace"), children
 

@@ -111,3 +111,25 @@ def test_an_own_local_cluster_keeps_freed_memory_on_its_workers(monkeypatch):
             assert plain is False or not in_env  # the plain rule defers to the nanny
     finally:
         pool.close(abort=False)
+
+
+def test_ctrl_c_at_a_terminal_stops_a_dask_build_with_one_line(big, tmp_path):
+    """A terminal's Ctrl-C reaches the whole process group, the LocalCluster's worker
+    processes too: exit 130, one line, nothing left. (Each worker printed its own
+    KeyboardInterrupt traceback: about 70 lines.)"""
+    import signal
+
+    import badinput
+
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    out = tmp_path / "out.dict"
+    ready = lambda: any(any(d.iterdir()) for d in tmp.iterdir() if d.is_dir())  # noqa: E731
+    code, stderr, children = badinput.interrupt(
+        ["build-lexicon", str(big.long_lines_reference()), "--keep-duplicates", "--backend",
+         "dask", "--tmp-dir", str(tmp), "-o", str(out), "-q"], signal.SIGINT, ready,
+        workers=2, group=True)
+    assert code == 130, stderr
+    assert "Traceback" not in stderr and len(stderr.strip().splitlines()) == 1, stderr
+    assert not out.exists() and os.listdir(tmp) == []
+    badinput.assert_workers_gone(children)
