@@ -1,4 +1,4 @@
-"""Tasks in spawned worker processes, each with its own pipe, that can be stopped at any time.
+"""Tasks in worker processes, each with a pipe of its own, that can be stopped at any time.
 
 concurrent.futures' process pool shares one result pipe among its workers and reads it in a
 thread: a worker terminated while it sends a result (Ctrl-C, an error elsewhere) leaves half
@@ -17,7 +17,7 @@ from typing import Callable, Iterable, Iterator, Sequence
 from mentropy.errors import MentropyError
 
 _STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
-_JOIN_SECONDS = 10.0  # a worker told to stop that is still alive then is terminated
+_JOIN_SECONDS = 10.0  # a worker told to stop that is still alive then is killed
 
 WORKER_DIED = ("a worker process died (killed, out of memory, or it could not start: a script "
                "that uses workers must run its code under `if __name__ == '__main__':`); "
