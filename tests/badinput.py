@@ -224,7 +224,7 @@ class Case:
 
 
 
-def _children(pid: int) -> dict[str, bytes]:
+def children_of(pid: int) -> dict[str, bytes]:
     """{pid: command line} of the live child processes of `pid`."""
     children = {}
     for child in subprocess.run(["pgrep", "-P", str(pid)], capture_output=True,
@@ -237,7 +237,7 @@ def _children(pid: int) -> dict[str, bytes]:
     return children
 
 
-def _workers(children: dict[str, bytes]) -> list[str]:
+def workers_among(children: dict[str, bytes]) -> list[str]:
     """The pool workers among `children` (multiprocessing's resource tracker is not one)."""
     return [c for c in children if b"resource_tracker" not in children[c]]
 
@@ -264,8 +264,8 @@ def interrupt(argv: list[str], sig: int, ready: Callable[[], bool], *, workers: 
         deadline = time.monotonic() + timeout
         while proc.poll() is None and time.monotonic() < deadline:
             if ready():
-                children = _children(proc.pid)
-                if len(_workers(children)) >= workers:
+                children = children_of(proc.pid)
+                if len(workers_among(children)) >= workers:
                     break
             time.sleep(0.02)
         assert proc.poll() is None, "finished before the signal: make the input larger"
@@ -283,7 +283,7 @@ def assert_workers_gone(children: dict[str, bytes]) -> None:
     resource tracker too) within 20 s."""
     import time
 
-    workers = _workers(children)
+    workers = workers_among(children)
     assert workers, "no worker processes"
     assert [c for c in workers if os.path.exists(f"/proc/{c}")] == []
     deadline = time.monotonic() + 20  # the tracker ends when it sees its parent gone

@@ -254,6 +254,8 @@ def test_a_killed_worker_is_one_clear_line(gold, tmp_path):
     import sys
     import time
 
+    import badinput
+
     big = tmp_path / "gold.txt"
     big.write_text(gold.read_text(encoding="utf-8") * 18, encoding="utf-8")  # 2 shards
     tmp = tmp_path / "tmp"
@@ -267,10 +269,7 @@ def test_a_killed_worker_is_one_clear_line(gold, tmp_path):
         workers: list[str] = []
         while time.monotonic() < deadline and proc.poll() is None and len(workers) < 2:
             time.sleep(0.05)
-            kids = subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True,
-                                  text=True).stdout.split()
-            workers = [k for k in kids if b"resource_tracker" not in
-                       open(f"/proc/{k}/cmdline", "rb").read()]
+            workers = badinput.workers_among(badinput.children_of(proc.pid))
         assert proc.poll() is None and workers, "no workers before the end"
         time.sleep(0.5)  # inside a gradient pass
         os.kill(int(workers[0]), signal.SIGKILL)

@@ -150,9 +150,8 @@ def test_a_signal_to_the_process_group_stops_segment_workers_quietly(big, lexico
                             stderr=subprocess.PIPE, start_new_session=True)
     try:
         deadline = time.monotonic() + 60
-        while proc.poll() is None and time.monotonic() < deadline and len(subprocess.run(
-                ["pgrep", "-P", str(proc.pid)], capture_output=True,
-                text=True).stdout.split()) < 2:
+        while proc.poll() is None and time.monotonic() < deadline and len(
+                B.children_of(proc.pid)) < 2:
             time.sleep(0.02)
         assert proc.poll() is None, "finished before the signal: make the input larger"
         time.sleep(0.3)

@@ -170,10 +170,7 @@ def test_workers_end_when_the_parent_is_killed(start_method, tmp_path):
     try:
         badinput.wait_for_file(str(started), 120)
         assert started.exists(), err.read_text()
-        kids = subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True,
-                              text=True).stdout.split()
-        workers = [k for k in kids if b"resource_tracker" not in
-                   open(f"/proc/{k}/cmdline", "rb").read()]
+        workers = badinput.workers_among(badinput.children_of(proc.pid))
         assert len(workers) == 2
     finally:
         proc.send_signal(signal.SIGKILL)
